@@ -1,0 +1,191 @@
+package bus
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/filedge/filedge/pkg/record"
+)
+
+// Schema ids of the JSON messages; schemas/<id>.json describes each.
+const (
+	SchemaFileDiscovered = "filedge.file_discovered.v1"
+	SchemaFileParsed     = "filedge.file_parsed.v1"
+	SchemaFileCommitted  = "filedge.file_committed.v1"
+)
+
+// FileDiscovered announces one version of one file.
+type FileDiscovered struct {
+	Schema   string    `json:"schema"`
+	Pipeline string    `json:"pipeline"`
+	Version  string    `json:"version"`
+	Source   string    `json:"source"` // e.g. local:/abs/folder
+	Path     string    `json:"path"`   // relative to the source, '/'-separated
+	Size     int64     `json:"size"`
+	Modified time.Time `json:"modified"`
+	ETag     string    `json:"etag,omitempty"`
+	// Discovered is when the watcher published the version.
+	Discovered time.Time `json:"discovered"`
+}
+
+// VersionID derives the id of a file version from its source, path, size,
+// modification time and etag: 32 hex digits, stable across restarts.
+func VersionID(source, path string, size int64, modified time.Time, etag string) string {
+	h := sha256.New()
+	for _, s := range []string{source, path, strconv.FormatInt(size, 10), strconv.FormatInt(modified.UnixNano(), 10), etag} {
+		h.Write([]byte(s))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))[:32]
+}
+
+// Outcome values of FileParsed.Status and FileCommitted.Status.
+const (
+	StatusOK         = "ok"         // parsed
+	StatusFailed     = "failed"     // parsed: nothing to load; committed: nothing loaded
+	StatusCommitted  = "committed"  // the destination committed the version's rows
+	StatusDuplicate  = "duplicate"  // the destination already held this version: nothing changed
+	StatusSuperseded = "superseded" // a newer version of the path was committed first, or the file changed while read
+)
+
+// FileParsed closes the batches of one file version: how many batches and
+// rows each table got, the file's hash, and what was skipped or widened.
+type FileParsed struct {
+	Schema   string        `json:"schema"`
+	Pipeline string        `json:"pipeline"`
+	Version  string        `json:"version"`
+	Path     string        `json:"path"`
+	Size     int64         `json:"size"`
+	Modified time.Time     `json:"modified"`
+	SHA256   string        `json:"sha256,omitempty"`
+	Format   string        `json:"format,omitempty"`
+	Status   string        `json:"status"` // ok, failed or superseded
+	Error    *Problem      `json:"error,omitempty"`
+	Tables   []TableParsed `json:"tables"`
+	// SkippedRows counts rows left out under on_error: skip; Problems lists
+	// the first of them (and column issues) with their lines.
+	SkippedRows int64     `json:"skipped_rows"`
+	Problems    []Problem `json:"problems,omitempty"`
+	Parsed      time.Time `json:"parsed"`
+}
+
+// TableParsed is one table of a parsed file.
+type TableParsed struct {
+	Name    string          `json:"name"`
+	Columns []record.Column `json:"columns"` // final (widest) types
+	Batches int             `json:"batches"`
+	Rows    int64           `json:"rows"`
+	Widened []Widening      `json:"widened,omitempty"`
+}
+
+// Widening reports a column whose type a later value widened.
+type Widening struct {
+	Column string      `json:"column"`
+	From   record.Type `json:"from"`
+	To     record.Type `json:"to"`
+	Line   int64       `json:"line"` // the first line that did not fit
+}
+
+// Problem is a failure or issue with its place in the file.
+type Problem struct {
+	Message string `json:"message"`
+	Table   string `json:"table,omitempty"`
+	Line    int64  `json:"line,omitempty"`
+	Column  string `json:"column,omitempty"`
+}
+
+func (p Problem) String() string {
+	s := p.Message
+	if p.Column != "" {
+		s = fmt.Sprintf("column %q: %s", p.Column, s)
+	}
+	if p.Line > 0 {
+		s = fmt.Sprintf("line %d: %s", p.Line, s)
+	}
+	return s
+}
+
+// FileCommitted reports what one destination did with one file version.
+type FileCommitted struct {
+	Schema      string    `json:"schema"`
+	Pipeline    string    `json:"pipeline"`
+	Destination string    `json:"destination"`
+	Version     string    `json:"version"`
+	Path        string    `json:"path"`
+	Status      string    `json:"status"` // committed, duplicate, superseded or failed
+	Error       *Problem  `json:"error,omitempty"`
+	Tables      []string  `json:"tables,omitempty"`
+	Rows        int64     `json:"rows"`
+	Committed   time.Time `json:"committed"`
+}
+
+// Envelope builders: each returns the message that carries v, with its
+// subject, key, dedup id and headers as docs/adr/0001 sets them.
+
+// FileDiscoveredMessage wraps f.
+func FileDiscoveredMessage(f *FileDiscovered) (*Message, error) {
+	f.Schema = SchemaFileDiscovered
+	return jsonMessage(Files, f.Pipeline, "", f.Path, f.Version, TypeFileDiscovered, f)
+}
+
+// FileParsedMessage wraps p for the Parsed topic.
+func FileParsedMessage(p *FileParsed) (*Message, error) {
+	p.Schema = SchemaFileParsed
+	return jsonMessage(Parsed, p.Pipeline, "", p.Version, p.Version, TypeFileParsed, p)
+}
+
+// FileParsedTrailer wraps p as the last message of its version's batches.
+func FileParsedTrailer(p *FileParsed) (*Message, error) {
+	p.Schema = SchemaFileParsed
+	return jsonMessage(Batches, p.Pipeline, p.Version, p.Version, p.Version+"/end", TypeFileParsed, p)
+}
+
+// FileCommittedMessage wraps c.
+func FileCommittedMessage(c *FileCommitted) (*Message, error) {
+	c.Schema = SchemaFileCommitted
+	return jsonMessage(Committed, c.Pipeline, c.Destination, c.Version, c.Version+"/"+c.Destination, TypeFileCommitted, c)
+}
+
+// BatchMessage wraps one encoded record batch of a version's table.
+func BatchMessage(pipeline, version, table string, seq int, data []byte) *Message {
+	return &Message{
+		Topic:    Batches,
+		Pipeline: pipeline,
+		Scope:    version,
+		Key:      version,
+		ID:       fmt.Sprintf("%s/%s/%d", version, table, seq),
+		Header: map[string]string{
+			HeaderType:  TypeBatch,
+			HeaderTable: table,
+			HeaderSeq:   strconv.Itoa(seq),
+		},
+		Data: data,
+	}
+}
+
+func jsonMessage(t Topic, pipeline, scope, key, id, typ string, v any) (*Message, error) {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("bus: encode %s: %w", typ, err)
+	}
+	return &Message{
+		Topic: t, Pipeline: pipeline, Scope: scope, Key: key, ID: id,
+		Header: map[string]string{HeaderType: typ},
+		Data:   data,
+	}, nil
+}
+
+// Decode decodes a JSON message's payload into v, checking its type header.
+func Decode(m *Message, typ string, v any) error {
+	if got := m.Header[HeaderType]; got != typ {
+		return fmt.Errorf("bus: message %s is a %q, want %q", m.ID, got, typ)
+	}
+	if err := json.Unmarshal(m.Data, v); err != nil {
+		return fmt.Errorf("bus: decode %s %s: %w", typ, m.ID, err)
+	}
+	return nil
+}

@@ -1,0 +1,135 @@
+package destination
+
+import (
+	"context"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+)
+
+// Destination is a database that filedge loads. Implementations are safe for
+// concurrent use: several sinks (goroutines or processes) may commit
+// different versions, or the same version, at once.
+type Destination interface {
+	// Commit loads one file version. Inside one transaction it
+	//  1. locks the file's path (so two versions of one path commit one at a time),
+	//  2. returns Duplicate if the ledger already holds f.Version, and
+	//     Superseded if it holds a newer version of f.Path (unless f.Merge is
+	//     AppendFile, which keeps every version),
+	//  3. reads every batch from f.Batches, creating each table, adding
+	//     missing columns and widening column types as the batches require,
+	//     applying f.WriteMode and f.Merge to the table's earlier rows before
+	//     the first batch of each table, and adding the system columns,
+	//  4. writes the version's ledger row and commits.
+	// Any error rolls everything back; the caller may retry the same f
+	// (with a fresh Batches).
+	Commit(ctx context.Context, f *File) (*Result, error)
+
+	// Close releases the destination's connections.
+	Close() error
+}
+
+// File is one file version to commit.
+type File struct {
+	Pipeline string
+	Version  string
+	Path     string
+	Size     int64
+	Modified time.Time
+	// SHA256 is the hex digest of the file's bytes. It is known only once
+	// the file is read to its end: Batches fills it in before it returns
+	// io.EOF, so a destination reads it after the last batch.
+	SHA256 string
+
+	WriteMode WriteMode
+	Merge     Merge
+	// Owner, when set (magic folder mode), claims each table for this file:
+	// a table first loaded from another owner rejects the file with
+	// ErrTableOwned.
+	Owner string
+
+	// Batches yields the version's record batches in order.
+	Batches Batches
+}
+
+// Batches yields record batches, each with the name of its table. Batches of
+// one table come in order, and all of a table's batches before the next
+// table's. A batch's schema holds the data columns and record.LineColumn; the
+// types of one table's batches may widen from batch to batch (never narrow),
+// and a later batch may add columns.
+type Batches interface {
+	// Next returns the next batch, which the caller releases, or io.EOF
+	// after the last one. A table with no rows yields one empty batch, so
+	// that it is created and its write mode applied.
+	Next(ctx context.Context) (table string, batch arrow.RecordBatch, err error)
+}
+
+// WriteMode says what a commit does to a table's existing rows.
+type WriteMode string
+
+const (
+	// Append keeps other files' rows and replaces this file's (see Merge),
+	// so re-ingesting the same bytes duplicates nothing.
+	Append WriteMode = "append"
+	// Truncate replaces all of the table's rows with the file's.
+	Truncate WriteMode = "truncate"
+)
+
+// Merge says which earlier rows of the same path an Append replaces.
+type Merge string
+
+const (
+	// UpsertFile replaces every earlier row of the path (_file).
+	UpsertFile Merge = "upsert_file"
+	// AppendFile keeps earlier versions and replaces only rows of the same
+	// path with the same content hash (_file, _source_file_hash).
+	AppendFile Merge = "append_file"
+)
+
+// Outcome is what a commit did.
+type Outcome string
+
+const (
+	Committed  Outcome = "committed"  // rows and ledger row written
+	Duplicate  Outcome = "duplicate"  // the ledger already held the version: nothing written
+	Superseded Outcome = "superseded" // a newer version of the path was already committed: nothing written
+)
+
+// Result reports a commit.
+type Result struct {
+	Outcome   Outcome
+	Tables    []string // tables written, in order
+	Rows      int64    // data rows written
+	Committed time.Time
+	// Widened lists column type changes the commit made to existing tables.
+	Widened []string
+}
+
+// Config is a destination's configuration, from a connector: or destinations:
+// block of pipeline.yaml, with credentials already expanded from the
+// environment. It must never be logged raw: URL may hold a password.
+type Config struct {
+	Name string // the destination's name in the pipeline
+	Type string // registered type: sqlite, postgres
+	URL  string
+	// Schema is the database schema tables live in ("" for the default).
+	Schema string
+	// BaseDir resolves relative paths in URL (the pipeline file's folder).
+	BaseDir string
+}
+
+// Factory opens a destination.
+type Factory func(ctx context.Context, cfg Config) (Destination, error)
+
+// Info describes a registered destination type.
+type Info struct {
+	Type  string
+	Label string
+}
+
+// LedgerTable is the table, in every destination, that records committed
+// file versions.
+const LedgerTable = "_filedge_ledger"
+
+// TablesTable records which file owns each table in magic folder mode.
+const TablesTable = "_filedge_tables"

@@ -1,0 +1,27 @@
+package record
+
+// Kind says how a reader saw a cell's value, and so how far inference may go.
+type Kind uint8
+
+const (
+	// Null is a missing value.
+	Null Kind = iota
+	// Text is untyped text (a CSV field): inference decides its type.
+	Text
+	// Quoted is text the file marked as a string (a JSON string): it is
+	// inferred only as a date or timestamp, never as a number or boolean.
+	Quoted
+	// Number is a numeric literal (a JSON number): Integer or Float.
+	Number
+	// Bool is "true" or "false".
+	Bool
+	// Document is a JSON document (a nested JSON object or array).
+	Document
+)
+
+// Cell is one value as a reader saw it. Readers reuse their cell slices: a
+// cell's Text is valid only until the reader's next row.
+type Cell struct {
+	Text string
+	Kind Kind
+}
