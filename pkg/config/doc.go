@@ -1,4 +1,17 @@
 // Package config reads pipeline.yaml: its types, defaults, validation (every
 // problem reported with its YAML line), ${VAR} expansion and the rule that
 // credentials come only from the environment.
+//
+// Load (or Parse, for bytes) returns a *Pipeline with every default applied
+// and every relative path made absolute against the pipeline file's folder,
+// or a *Errors that lists every problem found, one per line, each with the
+// file, line and dotted key ("pipeline.yaml:12: source.path: required").
+//
+// Credentials: a password written in the file is refused; it must come from
+// the environment, either through ${VAR} expansion inside a URL
+// (postgresql://loader:${PGPASSWORD}@db/sales) or through DATABASE_URL.
+// Connection URLs are held as Secret, whose printed, logged and JSON forms
+// are REDACTED, and no error message ever quotes an expanded URL.
+//
+// docs/configuration.md is the reference for users.
 package config

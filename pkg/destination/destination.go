@@ -36,9 +36,10 @@ type File struct {
 	Path     string
 	Size     int64
 	Modified time.Time
-	// SHA256 is the hex digest of the file's bytes. It is known only once
-	// the file is read to its end: Batches fills it in before it returns
-	// io.EOF, so a destination reads it after the last batch.
+	// SHA256 is the hex digest of the file's bytes. The parser hashes a file
+	// before it parses it and sends the digest with every batch, so it is
+	// known once Batches has returned the first batch (which may be empty):
+	// Batches fills it in then, if the caller did not set it before Commit.
 	SHA256 string
 
 	WriteMode WriteMode
@@ -133,3 +134,9 @@ const LedgerTable = "_filedge_ledger"
 
 // TablesTable records which file owns each table in magic folder mode.
 const TablesTable = "_filedge_tables"
+
+// Ledger is a Destination that can say whether it holds a file version.
+type Ledger interface {
+	// Lookup returns the commit of a version, or found false.
+	Lookup(ctx context.Context, pipeline, version string) (res *Result, found bool, err error)
+}

@@ -1,0 +1,192 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/spf13/cobra"
+
+	"github.com/filedge/filedge/pkg/bus"
+	"github.com/filedge/filedge/pkg/config"
+	"github.com/filedge/filedge/pkg/record"
+	"github.com/filedge/filedge/services/parser"
+)
+
+type previewFlags struct {
+	json      bool
+	rows      int
+	fileType  string
+	delimiter string
+	encoding  string
+	delivery  string
+	onError   string
+	mode      string
+}
+
+func newPreviewCmd(g *globals) *cobra.Command {
+	f := &previewFlags{}
+	cmd := &cobra.Command{
+		Use:   "preview FILE",
+		Short: "Show the tables, columns, inferred types and first rows a file yields",
+		Long: `Preview reads FILE as a pipeline would, with no bus and no database, and
+prints each table it yields with its columns, their inferred types and the
+first rows. With -c it uses that pipeline's settings; flags override them.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			p, err := previewPipeline(g, cmd, f)
+			if err != nil {
+				return err
+			}
+			return preview(cmd.Context(), cmd.OutOrStdout(), p, args[0], f)
+		},
+	}
+	fl := cmd.Flags()
+	fl.BoolVar(&f.json, "json", false, "print JSON instead of tables")
+	fl.IntVar(&f.rows, "rows", 10, "rows to show per table")
+	fl.StringVar(&f.fileType, "file-type", "", "force a format (csv, json); default: by extension")
+	fl.StringVar(&f.delimiter, "delimiter", "", `field delimiter (",", ";", "|", "\t"); default: inferred`)
+	fl.StringVar(&f.encoding, "encoding", "", "text encoding (utf-8, utf-16, latin-1, windows-1252); default: by byte-order mark, else UTF-8")
+	fl.StringVar(&f.delivery, "json-delivery", "", "JSON: unpacked (columns) or packed (one _data column)")
+	fl.StringVar(&f.onError, "on-error", "", "fail or skip bad rows")
+	fl.StringVar(&f.mode, "mode", "", "merge or magic_folder (table naming)")
+	return cmd
+}
+
+// previewPipeline is the pipeline file's settings when -c names one that
+// exists, else the defaults, with the flags applied.
+func previewPipeline(g *globals, cmd *cobra.Command, f *previewFlags) (*config.Pipeline, error) {
+	var p *config.Pipeline
+	if cmd.Flags().Changed("config") {
+		var err error
+		if p, err = g.load(cmd); err != nil {
+			return nil, err
+		}
+	} else {
+		p = config.Defaults()
+		p.Name, p.Table = "preview", "preview"
+	}
+	set := func(dst *string, v string) {
+		if v != "" {
+			*dst = v
+		}
+	}
+	set(&p.Format.FileType, f.fileType)
+	delim, err := config.Delimiter(f.delimiter)
+	if err != nil {
+		return nil, fmt.Errorf("--delimiter: %w", err)
+	}
+	set(&p.Format.Delimiter, delim)
+	set(&p.Format.Encoding, f.encoding)
+	set(&p.Format.JSONDelivery, f.delivery)
+	set((*string)(&p.OnError), f.onError)
+	set((*string)(&p.Mode), f.mode)
+	return p, nil
+}
+
+type previewTable struct {
+	Name    string          `json:"name"`
+	Columns []record.Column `json:"columns"`
+	Rows    int64           `json:"rows"`
+	First   [][]any         `json:"first_rows"`
+	Widened []bus.Widening  `json:"widened,omitempty"`
+}
+
+type previewResult struct {
+	File        string         `json:"file"`
+	Format      string         `json:"format"`
+	Status      string         `json:"status"`
+	Error       *bus.Problem   `json:"error,omitempty"`
+	Tables      []previewTable `json:"tables"`
+	SkippedRows int64          `json:"skipped_rows"`
+	Problems    []bus.Problem  `json:"problems,omitempty"`
+}
+
+func preview(ctx context.Context, out io.Writer, p *config.Pipeline, file string, f *previewFlags) error {
+	first := map[string][][]any{}
+	var order []string
+	emit := func(_ context.Context, table string, rec arrow.RecordBatch) error {
+		defer rec.Release()
+		if _, ok := first[table]; !ok {
+			order = append(order, table)
+			first[table] = nil
+		}
+		for i := 0; i < int(rec.NumRows()) && len(first[table]) < f.rows; i++ {
+			row := make([]any, 0, rec.NumCols()-1)
+			for c := 1; c < int(rec.NumCols()); c++ { // column 0 is _line
+				row = append(row, rec.Column(c).GetOneForMarshal(i))
+			}
+			first[table] = append(first[table], row)
+		}
+		return nil
+	}
+	sum, err := parser.Parse(ctx, p, parser.File{
+		Path: filepath.ToSlash(file),
+		Open: func(context.Context) (io.ReadCloser, error) { return os.Open(file) },
+	}, emit, parser.Options{})
+	if err != nil {
+		return err
+	}
+	res := previewResult{File: file, Format: sum.Format, Status: sum.Status, Error: sum.Error, SkippedRows: sum.SkippedRows, Problems: sum.Problems, Tables: []previewTable{}}
+	for _, t := range sum.Tables {
+		res.Tables = append(res.Tables, previewTable{Name: t.Name, Columns: t.Columns, Rows: t.Rows, First: first[t.Name], Widened: t.Widened})
+	}
+	if f.json {
+		enc := json.NewEncoder(out)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(res); err != nil {
+			return err
+		}
+	} else {
+		printPreview(out, &res)
+	}
+	if res.Status != bus.StatusOK {
+		return &exitError{code: 1}
+	}
+	return nil
+}
+
+func printPreview(out io.Writer, r *previewResult) {
+	fmt.Fprintf(out, "%s: %s, %s\n", r.File, r.Format, r.Status)
+	if r.Error != nil {
+		fmt.Fprintf(out, "error: %s\n", r.Error)
+	}
+	for _, t := range r.Tables {
+		fmt.Fprintf(out, "\ntable %s: %d rows, %d columns\n", t.Name, t.Rows, len(t.Columns))
+		tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+		var names, types []string
+		for _, c := range t.Columns {
+			names = append(names, c.Name)
+			types = append(types, c.Type.Stored().String())
+		}
+		fmt.Fprintln(tw, strings.Join(names, "\t"))
+		fmt.Fprintln(tw, strings.Join(types, "\t"))
+		for _, row := range t.First {
+			cells := make([]string, len(row))
+			for i, v := range row {
+				if v == nil {
+					cells[i] = "NULL"
+				} else {
+					cells[i] = fmt.Sprint(v)
+				}
+			}
+			fmt.Fprintln(tw, strings.Join(cells, "\t"))
+		}
+		tw.Flush()
+		for _, w := range t.Widened {
+			fmt.Fprintf(out, "widened %s from %s to %s at line %d\n", w.Column, w.From, w.To, w.Line)
+		}
+	}
+	if r.SkippedRows > 0 {
+		fmt.Fprintf(out, "\n%d rows skipped\n", r.SkippedRows)
+	}
+	for _, pr := range r.Problems {
+		fmt.Fprintf(out, "problem: %s\n", pr)
+	}
+}

@@ -1,0 +1,244 @@
+package config
+
+import (
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestGlobRegexp(t *testing.T) {
+	tests := []struct {
+		glob  string
+		match []string
+		miss  []string
+	}{
+		{"*.csv", []string{"a.csv", "x/y/a.csv", ".hidden.csv", "a b.csv"}, []string{"a.CSV", "a.csv.gz", "a.csvx", "acsv", "csv/a.txt"}},
+		{"**/*.csv", []string{"a.csv", "x/a.csv", "x/y/z/a.csv"}, []string{"a.json", "x/a.csv/b"}},
+		{"data/*.csv", []string{"data/a.csv"}, []string{"a.csv", "data/x/a.csv", "other/data/a.csv"}},
+		{"/data/*.csv", []string{"data/a.csv"}, []string{"x/data/a.csv"}},
+		{"data/**/*.csv", []string{"data/a.csv", "data/x/a.csv", "data/x/y/a.csv"}, []string{"a.csv", "datax/a.csv"}},
+		{"data/**", []string{"data/a", "data/x/y.json"}, []string{"data", "other/a"}},
+		{"data/", []string{"data/a", "data/x/y.json"}, []string{"data", "other/a"}},
+		{"**", []string{"a", "x/y/z"}, nil},
+		{"report-????.csv", []string{"report-2024.csv", "q/report-2024.csv"}, []string{"report-24.csv", "report-20/4.csv"}},
+		{"[ab].csv", []string{"a.csv", "b.csv", "x/a.csv"}, []string{"c.csv", "ab.csv", "A.csv"}},
+		{"[a-c]x.csv", []string{"bx.csv"}, []string{"dx.csv"}},
+		{"[!a-c]x.csv", []string{"dx.csv", "Ax.csv"}, []string{"ax.csv", "/x.csv"}},
+		{"[^a]x.csv", []string{"bx.csv"}, []string{"ax.csv"}},
+		{"[]]x", []string{"]x"}, []string{"ax"}},
+		{"*.[cC][sS][vV]", []string{"a.csv", "A.CSV", "a.Csv"}, []string{"a.tsv"}},
+		{`a\*b`, []string{"a*b"}, []string{"axb"}},
+		{"a.b+c(d)", []string{"a.b+c(d)"}, []string{"aXb+c(d)", "a.bbc(d)"}},
+		{"a**b", []string{"ab", "aXYb"}, []string{"a/b"}},
+		{"café.csv", []string{"café.csv"}, []string{"cafe.csv"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.glob, func(t *testing.T) {
+			re, err := globRegexp(tt.glob)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range tt.match {
+				if !re.MatchString(p) {
+					t.Errorf("%q (%s) does not match %q", tt.glob, re, p)
+				}
+			}
+			for _, p := range tt.miss {
+				if re.MatchString(p) {
+					t.Errorf("%q (%s) matches %q", tt.glob, re, p)
+				}
+			}
+		})
+	}
+}
+
+func TestGlobRegexpRejectsBadGlobs(t *testing.T) {
+	for _, g := range []string{"", "[abc", "[", "[z-a]"} {
+		t.Run(g, func(t *testing.T) {
+			if re, err := globRegexp(g); err == nil {
+				t.Errorf("globRegexp(%q) = %s, want an error", g, re)
+			}
+		})
+	}
+}
+
+func TestExpand(t *testing.T) {
+	vars := map[string]string{"A": "alpha", "EMPTY": "", "D": "$x"}
+	lookup := func(k string) (string, bool) { v, ok := vars[k]; return v, ok }
+	tests := []struct{ in, want, err string }{
+		{"plain", "plain", ""},
+		{"${A}", "alpha", ""},
+		{"x${A}y${A}", "xalphayalpha", ""},
+		{"${NOPE:-dflt}", "dflt", ""},
+		{"${NOPE:-}", "", ""},
+		{"${EMPTY:-dflt}", "dflt", ""},
+		{"${EMPTY}", "", ""},
+		{"${NOPE:-a:-b}", "a:-b", ""},
+		{"$$", "$", ""},
+		{"$${A}", "${A}", ""},
+		{"a$", "a$", ""},
+		{`\.csv$`, `\.csv$`, ""},
+		{"$A", "$A", ""},
+		{"${D}", "$x", ""}, // values are not expanded again
+		{"${NOPE}", "", "environment variable not set: NOPE"},
+		{"${X}${Y}", "", "environment variable not set: X, Y"},
+		{"${A", "", "unterminated ${"},
+		{"${}", "", "is not a variable name"},
+		{"${A B}", "", "is not a variable name"},
+		{"${A-b}", "", "is not a variable name"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := expand(tt.in, lookup)
+			switch {
+			case tt.err != "" && (err == nil || !strings.Contains(err.Error(), tt.err)):
+				t.Errorf("err = %v, want %q", err, tt.err)
+			case tt.err == "" && err != nil:
+				t.Errorf("err = %v", err)
+			case got != tt.want:
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+	if _, err := expand("${NOPE}", lookup); !errors.Is(err, ErrUnsetVariable) {
+		t.Errorf("unset variable error does not wrap ErrUnsetVariable: %v", err)
+	}
+}
+
+func TestWrittenPassword(t *testing.T) {
+	tests := []struct {
+		raw  string
+		want bool
+	}{
+		{"postgresql://u:pw@h/d", true},
+		{"postgres://u:pw@h:5432/d?sslmode=require", true},
+		{"postgresql://u:${PW}@h/d", false},
+		{"postgresql://${U}:${PW}@h/d", false},
+		{"postgresql://u:${PW:-x}@h/d", true},
+		{"postgresql://u:${PW:-}@h/d", true},
+		{"postgresql://u:a${PW}@h/d", true},
+		{"postgresql://u@h/d", false},
+		{"postgresql://u:@h/d", false},
+		{"postgresql://h:5432/d", false},
+		{"postgresql://${PGHOST:-localhost}:${PGPORT:-5432}/d", false},
+		{"${DATABASE_URL}", false},
+		{"postgresql://u@h/d?password=pw", true},
+		{"postgresql://u@h/d?PASSWORD=${PW}", false},
+		{"postgresql://u@h/d?sslpassword=pw", true},
+		{"postgresql://u@h/d?sslmode=disable&application_name=x", false},
+		{"postgresql://u:p/w#x@h/d", true},
+		{"postgresql://u:p#w@h/d", true},
+		{"postgresql://u:p?w@h/d", true},
+		{"postgres://h:5432/d?opt=a@b", false},
+		{"nats://tok@h:4222", false},
+		{"sqlite:///rel/x:y@z.db", false},
+		{"host=db user=u password=pw", true},
+		{"host=db user=u password='p w'", true},
+		{"host=db user=u password=${PW}", false},
+		{"host=db user=u", false},
+		{"/abs/path.db", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.raw, func(t *testing.T) {
+			if got := writtenPassword(tt.raw); got != tt.want {
+				t.Errorf("writtenPassword(%q) = %v, want %v", tt.raw, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestRedactURL(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"", ""},
+		{"nats://h:4222", "nats://h:4222"},
+		{"nats://u:pw@h:4222", "nats://REDACTED@h:4222"},
+		{"nats://token@h:4222", "nats://REDACTED@h:4222"},
+		{"nats://u:pw@a:4222,nats://u:pw@b:4222", "nats://REDACTED@a:4222,nats://REDACTED@b:4222"},
+		{"postgresql://h/d?sslmode=disable&password=pw", "postgresql://h/d?password=REDACTED&sslmode=disable"},
+		{"nats://u:12/x@h", "REDACTED"},
+		{"nats://u:p w@h", "REDACTED"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			if got := RedactURL(tt.in); got != tt.want {
+				t.Errorf("RedactURL(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestResolveSQLite(t *testing.T) {
+	dir := filepath.FromSlash("/work/pipes")
+	tests := []struct{ in, want, err string }{
+		{"sqlite:///out.db", "sqlite:///work/pipes/out.db", ""},
+		{"sqlite:///sub/out.db", "sqlite:///work/pipes/sub/out.db", ""},
+		{"sqlite:///../out.db", "sqlite:///work/out.db", ""},
+		{"sqlite:////var/db/out.db", "sqlite:///var/db/out.db", ""},
+		{"sqlite:////var/db/out.db?mode=rwc", "", "takes no options"},
+		{"out.db", "sqlite:///work/pipes/out.db", ""},
+		{"./a/../out.db", "sqlite:///work/pipes/out.db", ""},
+		{"/var/db/out.db", "sqlite:///var/db/out.db", ""},
+		{"sqlite://", "", "no database file"},
+		{"sqlite:///", "", "no database file"},
+		{"sqlite://host/out.db", "", "has no host"},
+		{"sqlite:out.db", "", "write sqlite:///"},
+		{"sqlite:///:memory:", "", "in-memory"},
+		{":memory:", "", "in-memory"},
+		{"file://x.db", "", "want a sqlite:/// URL"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := resolveSQLite(tt.in, dir)
+			switch {
+			case tt.err != "" && (err == nil || !strings.Contains(err.Error(), tt.err)):
+				t.Errorf("err = %v, want %q", err, tt.err)
+			case tt.err == "" && err != nil:
+				t.Errorf("err = %v", err)
+			case got != tt.want:
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestSuggest(t *testing.T) {
+	keys := []string{"name", "source", "on_error", "file_pattern", "url"}
+	tests := []struct{ in, want string }{
+		{"nmae", "name"},
+		{"sourc", "source"},
+		{"onerror", "on_error"},
+		{"on-error", "on_error"},
+		{"Name", "name"},
+		{"filepattern", "file_pattern"},
+		{"uri", "url"},
+		{"colour", ""},
+		{"x", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			if got := suggest(tt.in, keys); got != tt.want {
+				t.Errorf("suggest(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestErrorFormats(t *testing.T) {
+	tests := []struct {
+		e    Error
+		want string
+	}{
+		{Error{File: "p.yaml", Line: 12, Key: "source.path", Msg: "required"}, "p.yaml:12: source.path: required"},
+		{Error{File: "p.yaml", Key: "x", Msg: "m"}, "p.yaml: x: m"},
+		{Error{Line: 3, Msg: "m"}, "line 3: m"},
+		{Error{File: "p.yaml", Line: 1, Err: errors.New("cause")}, "p.yaml:1: cause"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.want, func(t *testing.T) {
+			if got := tt.e.Error(); got != tt.want {
+				t.Errorf("got %q", got)
+			}
+		})
+	}
+}

@@ -1,0 +1,681 @@
+package config
+
+import (
+	"bytes"
+	"cmp"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/filedge/filedge/pkg/record"
+	"gopkg.in/yaml.v3"
+)
+
+// SourceTypes lists the source types a pipeline may name. Set it before
+// calling Load; it is not safe to change while Load runs.
+var SourceTypes = []string{"local"}
+
+// DestinationTypes lists the destination types a pipeline may name.
+// Callers that add destinations append to it before calling Load; it is not
+// safe to change while Load runs.
+var DestinationTypes = []string{"sqlite", "postgres"}
+
+// destinationAliases are type names users write for a known type.
+var destinationAliases = map[string]string{"postgresql": "postgres", "sqlite3": "sqlite"}
+
+// Defaults of the keys that have one.
+const (
+	DefaultDataDir        = ".filedge"
+	DefaultBatchRetention = 72 * time.Hour
+	DefaultSettle         = 2 * time.Second
+	DefaultRescan         = 30 * time.Second
+	DefaultWorkers        = 2
+	DefaultAckWait        = 30 * time.Second
+	DefaultMaxLineBytes   = 16 << 20
+	DefaultBatchIdle      = 2 * time.Minute
+)
+
+// Environment variables Load reads besides those the file references.
+const (
+	EnvDatabaseURL = "DATABASE_URL"     // a postgres destination's url when the file gives none
+	EnvNATSURL     = "FILEDGE_NATS_URL" // overrides bus.url
+)
+
+// namePattern is the syntax of pipeline and destination names, which
+// become NATS subject tokens.
+var namePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
+
+// tablePattern is the syntax of a table name as written.
+var tablePattern = regexp.MustCompile(`^[\p{L}\p{N}_-]+$`)
+
+// Keys of each block.
+var (
+	topKeys = []string{
+		"name", "source", "file_pattern", "mode", "table", "dest_table",
+		"on_error", "modified_file_merge", "file_type", "format",
+		"delimiter", "encoding", "json_delivery", "columns",
+		"connector", "destinations", "bus", "watcher", "parser", "sink",
+	}
+	sourceKeys      = []string{"type", "path", "pattern"}
+	columnKeys      = []string{"source", "dest", "type", "required"}
+	destinationKeys = []string{"name", "type", "url", "schema", "write_mode"}
+	busKeys         = []string{"url", "data_dir", "sync_always", "batch_retention"}
+	watcherKeys     = []string{"settle", "rescan"}
+	parserKeys      = []string{"workers", "ack_wait", "max_line_bytes"}
+	sinkKeys        = []string{"workers", "ack_wait", "batch_idle"}
+
+	blocks = []struct {
+		name string
+		keys []string
+	}{
+		{"source", sourceKeys}, {"connector", destinationKeys}, {"bus", busKeys},
+		{"watcher", watcherKeys}, {"parser", parserKeys}, {"sink", sinkKeys},
+	}
+)
+
+// Load reads, expands, validates and defaults the pipeline file at path.
+// ${VAR} references and DATABASE_URL and FILEDGE_NATS_URL come from the
+// process environment. It returns a *Errors listing every problem when the
+// file is not valid.
+func Load(path string) (*Pipeline, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	return ParseWithEnv(data, path, filepath.Dir(abs), os.LookupEnv)
+}
+
+// Parse reads a pipeline file's contents like Load: file names it in
+// errors and dir is the folder relative paths are resolved against ("" is
+// the working directory).
+func Parse(data []byte, file, dir string) (*Pipeline, error) {
+	return ParseWithEnv(data, file, dir, os.LookupEnv)
+}
+
+// ParseWithEnv is Parse with lookup in place of os.LookupEnv for every
+// environment variable the pipeline reads.
+func ParseWithEnv(data []byte, file, dir string, lookup func(string) (string, bool)) (*Pipeline, error) {
+	if lookup == nil {
+		lookup = os.LookupEnv
+	}
+	absDir, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	p := &parser{file: file, dir: absDir, lookup: lookup}
+	pl := p.document(data)
+	if len(p.errs) > 0 {
+		slices.SortStableFunc(p.errs, func(a, b *Error) int {
+			return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column))
+		})
+		errs := p.errs
+		return nil, &errs
+	}
+	pl.File = file
+	pl.Dir = absDir
+	return pl, nil
+}
+
+// document parses the YAML and the pipeline in it.
+func (p *parser) document(data []byte) *Pipeline {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			p.add(nil, "", nil, "the file is empty")
+		} else {
+			p.syntax(data, err)
+		}
+		return nil
+	}
+	var extra yaml.Node
+	switch err := dec.Decode(&extra); {
+	case err == nil:
+		p.add(&extra, "", nil, "a pipeline file holds one YAML document; remove the second one (---)")
+	case !errors.Is(err, io.EOF):
+		p.syntax(data, err)
+	}
+	root := &doc
+	if doc.Kind == yaml.DocumentNode && len(doc.Content) > 0 {
+		root = doc.Content[0]
+	}
+	if !present(root) {
+		p.add(root, "", nil, "the file is empty")
+		return nil
+	}
+	if resolve(root).Kind != yaml.MappingNode {
+		p.add(root, "", nil, "want a mapping of keys (name:, source:, connector: ...), not %s", kindName(resolve(root)))
+		return nil
+	}
+	return p.pipeline(resolve(root))
+}
+
+// pipeline reads the top-level mapping.
+func (p *parser) pipeline(root *yaml.Node) *Pipeline {
+	m, _ := p.mapping(root, "", topKeys)
+	pl := &Pipeline{}
+
+	if v, n, ok := p.required(m, "name", "name", root, ""); ok {
+		if namePattern.MatchString(v) {
+			pl.Name = v
+		} else {
+			p.add(n, "name", nil, "%s is not a valid pipeline name: use 1 to 63 lower-case letters, digits, _ or -, starting with a letter or digit (it becomes a NATS subject token)", quote(n, v))
+		}
+	}
+	var hasPattern bool
+	pl.Source, hasPattern = p.source(m, root)
+	p.filePattern(m, &pl.Source, hasPattern)
+
+	pl.Mode = Mode(p.enum(m.val("mode"), "mode", string(Merge), string(Merge), string(MagicFolder)))
+	pl.Table = p.table(m, pl)
+	pl.OnError = OnError(p.enum(m.val("on_error"), "on_error", string(Fail), string(Fail), string(Skip)))
+	pl.ModifiedFileMerge = p.enum(m.val("modified_file_merge"), "modified_file_merge", "upsert_file", "upsert_file", "append_file")
+
+	pl.Format = p.format(m)
+	pl.Columns = p.columns(m.val("columns"))
+	pl.Destinations = p.destinations(m, root)
+
+	pl.Bus = p.bus(m.val("bus"))
+	pl.Watcher = p.watcher(m.val("watcher"))
+	pl.Parser = p.parserBlock(m.val("parser"))
+	pl.Sink = p.sink(m.val("sink"))
+	return pl
+}
+
+// source reads the source: block; hasPattern reports whether it has a
+// pattern key. A single value is taken as its path.
+func (p *parser) source(m fields, root *yaml.Node) (src Source, hasPattern bool) {
+	const hint = ": the folder to load files from, e.g. source: {path: ./data}"
+	f, ok := m["source"]
+	if !ok || !present(f.val) {
+		at := root
+		if ok {
+			at = f.key
+		}
+		p.add(at, "source", nil, "required%s", hint)
+		return Source{}, false
+	}
+	src.Type = "local"
+	if n := resolve(f.val); n.Kind == yaml.ScalarNode {
+		src.Path = p.sourcePath(n, "source", src.Type)
+		return src, false
+	}
+	sm, ok := p.mapping(f.val, "source", sourceKeys)
+	if !ok {
+		return src, false
+	}
+	if v, ok := p.str(sm.val("type"), "source.type"); ok {
+		t := strings.ToLower(strings.TrimSpace(v))
+		if slices.Contains(SourceTypes, t) {
+			src.Type = t
+		} else {
+			p.add(sm.val("type"), "source.type", nil, "unknown source type %s (known: %s)", quote(sm.val("type"), v), strings.Join(SourceTypes, ", "))
+		}
+	}
+	if n := sm.val("path"); present(n) {
+		src.Path = p.sourcePath(n, "source.path", src.Type)
+	} else {
+		p.add(f.key, "source.path", nil, "required%s", hint)
+	}
+	if n := sm.val("pattern"); present(n) {
+		hasPattern = true
+		if v, ok := p.str(n, "source.pattern"); ok {
+			src.Pattern = p.compile(n, "source.pattern", v)
+		}
+	}
+	return src, hasPattern
+}
+
+// sourcePath resolves a source path against the pipeline's folder and,
+// for a local source, checks that it is a folder.
+func (p *parser) sourcePath(n *yaml.Node, key, typ string) string {
+	v, ok := p.str(n, key)
+	if !ok {
+		return ""
+	}
+	if strings.TrimSpace(v) == "" {
+		p.add(n, key, nil, "must not be empty")
+		return ""
+	}
+	path := v
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(p.dir, path)
+	}
+	path = filepath.Clean(path)
+	if typ != "local" {
+		return path
+	}
+	fi, err := os.Stat(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		p.add(n, key, err, "folder %s does not exist", path)
+	case err != nil:
+		p.add(n, key, err, "cannot read folder %s: %v", path, errors.Unwrap(err))
+	case !fi.IsDir():
+		p.add(n, key, nil, "%s is a file, not a folder", path)
+	}
+	return path
+}
+
+// compile compiles a source.pattern regular expression.
+func (p *parser) compile(n *yaml.Node, key, v string) *Regexp {
+	if v == "" {
+		p.add(n, key, nil, "empty pattern: omit the key to take every file")
+		return nil
+	}
+	re, err := regexp.Compile(v)
+	if err != nil {
+		p.add(n, key, err, "invalid regular expression: %v", err)
+		return nil
+	}
+	return &Regexp{re}
+}
+
+// filePattern reads the top-level file_pattern glob into src.Pattern.
+func (p *parser) filePattern(m fields, src *Source, hasPattern bool) {
+	f, ok := m["file_pattern"]
+	if !ok || !present(f.val) {
+		return
+	}
+	if hasPattern {
+		p.add(f.key, "file_pattern", nil, "give either source.pattern (a regular expression) or file_pattern (a glob), not both")
+		return
+	}
+	v, ok := p.str(f.val, "file_pattern")
+	if !ok {
+		return
+	}
+	re, err := globRegexp(v)
+	if err != nil {
+		p.add(f.val, "file_pattern", err, "invalid glob %s: %v", quote(f.val, v), err)
+		return
+	}
+	src.Pattern = &Regexp{re}
+}
+
+// table reads table (or dest_table) and applies its default.
+func (p *parser) table(m fields, pl *Pipeline) string {
+	var t string
+	var at *yaml.Node
+	var atKey string
+	for _, k := range []string{"table", "dest_table"} {
+		n := m.val(k)
+		if !present(n) {
+			continue
+		}
+		v, ok := p.str(n, k)
+		if !ok {
+			return ""
+		}
+		if at != nil && v != t {
+			p.add(m[k].key, k, nil, "%s and %s differ: give one", atKey, k)
+			return ""
+		}
+		t, at, atKey = v, n, k
+	}
+	if pl.Mode == MagicFolder {
+		if at != nil {
+			p.add(m[atKey].key, atKey, nil, "not used in magic_folder mode, where each file becomes its own table")
+		}
+		return ""
+	}
+	if at == nil {
+		return pl.Name
+	}
+	switch {
+	case t == "":
+		p.add(at, atKey, nil, "must not be empty")
+	case strings.Contains(t, "."):
+		p.add(at, atKey, nil, "%s: a table name has no '.'; put the schema in the destination's schema: key", quote(at, t))
+	case !tablePattern.MatchString(t):
+		p.add(at, atKey, nil, "%s: use letters, digits, _ and - (names are made lower snake case in the destination)", quote(at, t))
+	}
+	return t
+}
+
+// format reads the top-level format keys.
+func (p *parser) format(m fields) Format {
+	var f Format
+	var first string
+	for _, k := range []string{"file_type", "format"} {
+		v, ok := p.str(m.val(k), k)
+		if !ok {
+			continue
+		}
+		v = strings.TrimPrefix(strings.ToLower(strings.TrimSpace(v)), ".")
+		if first != "" && v != f.FileType {
+			p.add(m[k].key, k, nil, "file_type and format differ: give one")
+			continue
+		}
+		f.FileType, first = v, k
+	}
+	if n := m.val("delimiter"); present(n) {
+		if v, ok := p.str(n, "delimiter"); ok {
+			d, err := decodeDelimiter(v)
+			if err != nil {
+				p.add(n, "delimiter", err, "%v", err)
+			}
+			f.Delimiter = d
+		}
+	}
+	if v, ok := p.str(m.val("encoding"), "encoding"); ok {
+		f.Encoding = strings.ToLower(strings.TrimSpace(v))
+	}
+	f.JSONDelivery = p.enum(m.val("json_delivery"), "json_delivery", "unpacked", "unpacked", "packed")
+	return f
+}
+
+// decodeDelimiter decodes the escapes a delimiter may be written with: \t
+// (tab), \s (space) and \\ (backslash). A lone trailing backslash is itself.
+func decodeDelimiter(s string) (string, error) {
+	if s == "" {
+		return "", errors.New("empty delimiter")
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c != '\\' || i+1 == len(s) {
+			b.WriteByte(c)
+			continue
+		}
+		i++
+		switch s[i] {
+		case 't':
+			b.WriteByte('\t')
+		case 's':
+			b.WriteByte(' ')
+		case '\\':
+			b.WriteByte('\\')
+		default:
+			return "", fmt.Errorf(`unknown escape \%c in delimiter (known: \t tab, \s space, \\ backslash)`, s[i])
+		}
+	}
+	d := b.String()
+	if strings.ContainsAny(d, "\r\n") {
+		return "", errors.New("a delimiter cannot contain a line break")
+	}
+	return d, nil
+}
+
+// columns reads the columns: list.
+func (p *parser) columns(n *yaml.Node) []Column {
+	n = resolve(n)
+	if !present(n) {
+		return nil
+	}
+	if n.Kind != yaml.SequenceNode {
+		p.add(n, "columns", nil, "want a list of {source, dest, type, required}, not %s", kindName(n))
+		return nil
+	}
+	var out []Column
+	sources := map[string]int{}
+	dests := map[string]int{}
+	for i, item := range n.Content {
+		path := fmt.Sprintf("columns[%d]", i)
+		item = resolve(item)
+		if item.Kind != yaml.MappingNode {
+			p.add(item, path, nil, "want a mapping {source, dest, type, required}, not %s", kindName(item))
+			continue
+		}
+		cm, _ := p.mapping(item, path, columnKeys)
+		var c Column
+		v, sn, ok := p.required(cm, "source", path+".source", item, ": the column's name in the file")
+		if ok {
+			if line, dup := sources[v]; dup {
+				p.add(sn, path+".source", nil, "column %s declared twice (first at line %d)", quote(sn, v), line)
+			} else {
+				sources[v] = sn.Line
+			}
+			c.Source = v
+		}
+		if dn := cm.val("dest"); present(dn) {
+			if d, ok := p.str(dn, path+".dest"); ok {
+				switch line, dup := dests[d]; {
+				case strings.TrimSpace(d) == "":
+					p.add(dn, path+".dest", nil, "must not be empty (omit it to use the source name)")
+				case dup:
+					p.add(dn, path+".dest", nil, "two columns load into %s (first at line %d)", quote(dn, d), line)
+				default:
+					dests[d] = dn.Line
+				}
+				c.Dest = d
+			}
+		}
+		if tn := cm.val("type"); present(tn) {
+			if t, ok := p.str(tn, path+".type"); ok {
+				typ, err := record.ParseType(strings.ToLower(strings.TrimSpace(t)))
+				if err != nil {
+					p.add(tn, path+".type", err, "unknown column type %s (want boolean, integer, float, date, timestamp, string or json)", quote(tn, t))
+				}
+				c.Type = typ
+			}
+		}
+		c.Required = p.boolean(cm.val("required"), path+".required", false)
+		out = append(out, c)
+	}
+	return out
+}
+
+// destinations reads the connector: block or the destinations: list.
+func (p *parser) destinations(m fields, root *yaml.Node) []Destination {
+	conn, list := m["connector"], m["destinations"]
+	switch {
+	case present(conn.val) && present(list.val):
+		p.add(list.key, "destinations", nil, "give either connector: (one destination) or destinations: (a list), not both")
+		return nil
+	case present(conn.val):
+		d, ok := p.destination(conn.val, conn.key, "connector", true)
+		if !ok {
+			return nil
+		}
+		return []Destination{d}
+	case present(list.val):
+	default:
+		at := root
+		if conn.key != nil {
+			at = conn.key
+		} else if list.key != nil {
+			at = list.key
+		}
+		p.add(at, "connector", nil, "required: where to load the rows, e.g. connector: {type: sqlite, url: sqlite:///out.db}")
+		return nil
+	}
+	n := resolve(list.val)
+	if n.Kind != yaml.SequenceNode {
+		p.add(n, "destinations", nil, "want a list of destinations (- name: ..., type: ..., url: ...), not %s", kindName(n))
+		return nil
+	}
+	if len(n.Content) == 0 {
+		p.add(list.key, "destinations", nil, "the list is empty: give at least one destination")
+		return nil
+	}
+	var out []Destination
+	names := map[string]int{}
+	for i, item := range n.Content {
+		path := fmt.Sprintf("destinations[%d]", i)
+		d, ok := p.destination(item, item, path, false)
+		if !ok {
+			continue
+		}
+		if d.Name != "" {
+			if line, dup := names[d.Name]; dup {
+				p.add(resolve(item), path+".name", nil, "destination name %q used twice (first at line %d)", d.Name, line)
+			} else {
+				names[d.Name] = resolve(item).Line
+			}
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+// destination reads one destination mapping n; at is where to report what
+// it lacks (the connector: key, or the list entry).
+func (p *parser) destination(n, at *yaml.Node, path string, connector bool) (Destination, bool) {
+	dm, ok := p.mapping(n, path, destinationKeys)
+	if !ok {
+		return Destination{}, false
+	}
+	var d Destination
+	if v, tn, ok := p.required(dm, "type", path+".type", at, ": one of "+strings.Join(DestinationTypes, ", ")); ok {
+		t := strings.ToLower(strings.TrimSpace(v))
+		if a, ok := destinationAliases[t]; ok {
+			t = a
+		}
+		if slices.Contains(DestinationTypes, t) {
+			d.Type = t
+		} else {
+			msg := fmt.Sprintf("unknown destination type %s (known: %s)", quote(tn, v), strings.Join(DestinationTypes, ", "))
+			if s := suggest(t, DestinationTypes); s != "" {
+				msg += "; did you mean " + s + "?"
+			}
+			p.add(tn, path+".type", nil, "%s", msg)
+		}
+	}
+
+	nn := dm.val("name")
+	switch {
+	case present(nn):
+		if v, ok := p.str(nn, path+".name"); ok {
+			if namePattern.MatchString(v) {
+				d.Name = v
+			} else {
+				p.add(nn, path+".name", nil, "%s is not a valid destination name: use 1 to 63 lower-case letters, digits, _ or -, starting with a letter or digit", quote(nn, v))
+			}
+		}
+	case connector:
+		d.Name = d.Type
+	default:
+		p.add(at, path+".name", nil, "required: each destination has a unique name, e.g. name: warehouse")
+	}
+
+	d.URL = p.destinationURL(dm, at, path, d.Type)
+	if v, ok := p.str(dm.val("schema"), path+".schema"); ok {
+		d.Schema = strings.TrimSpace(v)
+	}
+	d.WriteMode = p.enum(dm.val("write_mode"), path+".write_mode", "append", "append", "truncate")
+	return d, true
+}
+
+// destinationURL reads a destination's url: refused when a password is
+// written in it, expanded, then checked for its type. No message quotes it.
+func (p *parser) destinationURL(dm fields, at *yaml.Node, path, typ string) Secret {
+	key := path + ".url"
+	n := resolve(dm.val("url"))
+	if present(n) && n.Kind == yaml.ScalarNode && writtenPassword(n.Value) {
+		p.add(n, key, ErrCredentialInFile, "a password is written in the file; put it in the environment (%s or %s)", "${PGPASSWORD}", EnvDatabaseURL)
+		return ""
+	}
+	v, ok := p.str(n, key)
+	if ok && strings.TrimSpace(v) == "" {
+		ok = false
+	}
+	switch typ {
+	case "postgres":
+		if !ok {
+			if present(n) {
+				if n.Kind == yaml.ScalarNode && strings.TrimSpace(n.Value) == "" {
+					p.add(n, key, nil, "must not be empty (omit it to use %s)", EnvDatabaseURL)
+				}
+				return ""
+			}
+			env, set := p.lookup(EnvDatabaseURL)
+			if !set || strings.TrimSpace(env) == "" {
+				p.add(at, key, nil, "no url, and %s is not set: give url: postgresql://user@host:5432/dbname or set %s", EnvDatabaseURL, EnvDatabaseURL)
+				return ""
+			}
+			if err := checkPostgresURL(env); err != nil {
+				p.add(at, key, err, "%s: %v", EnvDatabaseURL, err)
+				return ""
+			}
+			return Secret(env)
+		}
+		if err := checkPostgresURL(v); err != nil {
+			p.add(n, key, err, "%v", err)
+			return ""
+		}
+		return Secret(v)
+	case "sqlite":
+		if !ok {
+			if !present(n) {
+				p.add(at, key, nil, "required: the database file, e.g. url: sqlite:///out.db (relative to this file's folder)")
+			} else if n.Kind == yaml.ScalarNode && strings.TrimSpace(n.Value) == "" {
+				p.add(n, key, nil, "must not be empty")
+			}
+			return ""
+		}
+		s, err := resolveSQLite(strings.TrimSpace(v), p.dir)
+		if err != nil {
+			p.add(n, key, err, "%v", err)
+			return ""
+		}
+		return Secret(s)
+	}
+	return Secret(v)
+}
+
+// bus reads the bus: block; FILEDGE_NATS_URL overrides bus.url.
+func (p *parser) bus(n *yaml.Node) Bus {
+	b := Bus{DataDir: DefaultDataDir, SyncAlways: true, BatchRetention: DefaultBatchRetention}
+	m, _ := p.mapping(n, "bus", busKeys)
+	if un := resolve(m.val("url")); present(un) && un.Kind == yaml.ScalarNode && writtenPassword(un.Value) {
+		p.add(un, "bus.url", ErrCredentialInFile, "a password is written in the file; put it in the environment (nats://user:%s@host:4222, or %s)", "${NATS_PASSWORD}", EnvNATSURL)
+	} else if v, ok := p.str(un, "bus.url"); ok {
+		b.URL = strings.TrimSpace(v)
+	}
+	if v, ok := p.lookup(EnvNATSURL); ok && strings.TrimSpace(v) != "" {
+		b.URL = strings.TrimSpace(v)
+	}
+	if dn := m.val("data_dir"); present(dn) {
+		if v, ok := p.str(dn, "bus.data_dir"); ok {
+			if strings.TrimSpace(v) == "" {
+				p.add(dn, "bus.data_dir", nil, "must not be empty")
+			} else {
+				b.DataDir = v
+			}
+		}
+	}
+	if !filepath.IsAbs(b.DataDir) {
+		b.DataDir = filepath.Join(p.dir, b.DataDir)
+	}
+	b.DataDir = filepath.Clean(b.DataDir)
+	b.SyncAlways = p.boolean(m.val("sync_always"), "bus.sync_always", true)
+	b.BatchRetention = p.duration(m.val("batch_retention"), "bus.batch_retention", DefaultBatchRetention)
+	return b
+}
+
+func (p *parser) watcher(n *yaml.Node) Watcher {
+	m, _ := p.mapping(n, "watcher", watcherKeys)
+	return Watcher{
+		Settle: p.duration(m.val("settle"), "watcher.settle", DefaultSettle),
+		Rescan: p.duration(m.val("rescan"), "watcher.rescan", DefaultRescan),
+	}
+}
+
+func (p *parser) parserBlock(n *yaml.Node) Parser {
+	m, _ := p.mapping(n, "parser", parserKeys)
+	return Parser{
+		Workers:      p.positiveInt(m.val("workers"), "parser.workers", DefaultWorkers),
+		AckWait:      p.duration(m.val("ack_wait"), "parser.ack_wait", DefaultAckWait),
+		MaxLineBytes: p.positiveInt(m.val("max_line_bytes"), "parser.max_line_bytes", DefaultMaxLineBytes),
+	}
+}
+
+func (p *parser) sink(n *yaml.Node) Sink {
+	m, _ := p.mapping(n, "sink", sinkKeys)
+	return Sink{
+		Workers:   p.positiveInt(m.val("workers"), "sink.workers", DefaultWorkers),
+		AckWait:   p.duration(m.val("ack_wait"), "sink.ack_wait", DefaultAckWait),
+		BatchIdle: p.duration(m.val("batch_idle"), "sink.batch_idle", DefaultBatchIdle),
+	}
+}

@@ -1,0 +1,59 @@
+package config
+
+import (
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strconv"
+)
+
+// Destination returns the destination named name.
+func (p *Pipeline) Destination(name string) (*Destination, bool) {
+	for i := range p.Destinations {
+		if p.Destinations[i].Name == name {
+			return &p.Destinations[i], true
+		}
+	}
+	return nil, false
+}
+
+// DataDir returns the folder of the embedded bus's state (bus.data_dir,
+// absolute after Load).
+func (p *Pipeline) DataDir() string { return p.Bus.DataDir }
+
+// GoString implements fmt.GoStringer, so that %#v does not print the
+// secret either.
+func (s Secret) GoString() string { return strconv.Quote(redacted) }
+
+// plainBus is Bus without its methods, for formatting a redacted copy.
+type plainBus Bus
+
+// redacted returns b with credentials removed from its URL.
+func (b Bus) redacted() plainBus {
+	b.URL = RedactURL(b.URL)
+	return plainBus(b)
+}
+
+// String formats b with credentials in its URL (a NATS user, password or
+// token from ${VAR} or FILEDGE_NATS_URL) replaced by REDACTED.
+func (b Bus) String() string { return fmt.Sprintf("%+v", b.redacted()) }
+
+// GoString implements fmt.GoStringer with the URL redacted.
+func (b Bus) GoString() string {
+	r := b.redacted()
+	return fmt.Sprintf("config.Bus{URL:%q, DataDir:%q, SyncAlways:%t, BatchRetention:%d}", r.URL, r.DataDir, r.SyncAlways, int64(r.BatchRetention))
+}
+
+// MarshalJSON implements json.Marshaler with the URL redacted.
+func (b Bus) MarshalJSON() ([]byte, error) { return json.Marshal(b.redacted()) }
+
+// LogValue implements slog.LogValuer with the URL redacted.
+func (b Bus) LogValue() slog.Value {
+	r := b.redacted()
+	return slog.GroupValue(
+		slog.String("url", r.URL),
+		slog.String("data_dir", r.DataDir),
+		slog.Bool("sync_always", r.SyncAlways),
+		slog.Duration("batch_retention", r.BatchRetention),
+	)
+}

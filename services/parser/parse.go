@@ -1,0 +1,146 @@
+package parser
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"path"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/filedge/filedge/pkg/bus"
+	"github.com/filedge/filedge/pkg/config"
+	"github.com/filedge/filedge/pkg/decode"
+	"github.com/filedge/filedge/pkg/format"
+	"github.com/filedge/filedge/pkg/record"
+)
+
+// MaxProblems caps the problems a FileParsed lists; the rest are counted.
+const MaxProblems = 100
+
+// File is one file to parse.
+type File struct {
+	// Path names the file: its extension picks the format (unless the
+	// pipeline sets file_type) and it appears in every error.
+	Path string
+	// Open opens the file's bytes.
+	Open func(ctx context.Context) (io.ReadCloser, error)
+}
+
+// Emit receives each record batch of a file, in order, with its table. It
+// owns rec and must release it. A non-nil error stops the parse.
+type Emit func(ctx context.Context, table string, rec arrow.RecordBatch) error
+
+// Options tune Parse.
+type Options struct {
+	// MaxBatchBytes caps the raw size of one batch (see record.BuilderOptions).
+	MaxBatchBytes int
+	Alloc         memory.Allocator
+	Logger        *slog.Logger
+}
+
+// Parse reads f with the pipeline's format settings and hands its batches to
+// emit. It returns the parse summary: Status, Format, Tables (columns with
+// their final types, batch and row counts, widenings), SkippedRows and
+// Problems. A file that cannot be loaded (bad data under on_error: fail, an
+// unsupported format) returns a summary with Status failed and Error set, and
+// a nil error: the failure is the file's, not the worker's. A non-nil error
+// means a failure worth retrying (storage, bus), or ctx cancellation.
+func Parse(ctx context.Context, p *config.Pipeline, f File, emit Emit, opts Options) (*bus.FileParsed, error) {
+	sum := &bus.FileParsed{Path: f.Path, Status: bus.StatusOK, Tables: []bus.TableParsed{}}
+	err := parse(ctx, p, f, emit, opts, sum)
+	if err == nil {
+		return sum, nil
+	}
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	if !isFileFault(err) {
+		return nil, err
+	}
+	sum.Status = bus.StatusFailed
+	sum.Error = problemOf(err)
+	return sum, nil
+}
+
+func parse(ctx context.Context, p *config.Pipeline, f File, emit Emit, opts Options, sum *bus.FileParsed) error {
+	info, factory, err := formatFor(p, f.Path)
+	if err != nil {
+		return err
+	}
+	sum.Format = info.Code
+	reader, err := factory(format.Options{
+		Delimiter:    p.Format.Delimiter,
+		JSONDelivery: p.Format.JSONDelivery,
+		MaxLineBytes: p.Parser.MaxLineBytes,
+	})
+	if err != nil {
+		return &format.FileError{File: f.Path, Err: err}
+	}
+	rc, err := f.Open(ctx)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", f.Path, err)
+	}
+	defer rc.Close()
+	text, err := decode.Text(rc, p.Format.Encoding)
+	if err != nil {
+		return &format.FileError{File: f.Path, Err: err}
+	}
+	w := newWriter(ctx, p, f.Path, emit, opts, sum)
+	rerr := format.Guard(ctx, reader, &format.Input{Path: f.Path, R: text}, w)
+	if rerr == nil {
+		rerr = w.finish()
+	} else {
+		w.discard()
+	}
+	return rerr
+}
+
+// formatFor picks the format of the file at p: the pipeline's file_type, or
+// the file's extension.
+func formatFor(p *config.Pipeline, file string) (format.Info, format.Factory, error) {
+	if code := p.Format.FileType; code != "" {
+		info, f, ok := format.Lookup(code)
+		if !ok {
+			return info, nil, &format.FileError{File: file, Err: fmt.Errorf("%w: file_type %q (have %s)", format.ErrNotSupported, code, formatCodes())}
+		}
+		return info, f, nil
+	}
+	info, f, ok := format.ForPath(file)
+	if !ok {
+		return info, nil, &format.FileError{File: file, Err: fmt.Errorf("%w: no format reads %q files; set file_type (have %s)", format.ErrNotSupported, path.Ext(file), formatCodes())}
+	}
+	return info, f, nil
+}
+
+func formatCodes() string {
+	var codes []string
+	for _, i := range format.Formats() {
+		codes = append(codes, i.Code)
+	}
+	return strings.Join(codes, ", ")
+}
+
+// isFileFault reports whether err is the file's fault: retrying the same
+// bytes fails the same way.
+func isFileFault(err error) bool {
+	var rowLimit *tooLargeError
+	return format.IsPermanent(err) || errors.As(err, &rowLimit)
+}
+
+func problemOf(err error) *bus.Problem {
+	pr := &bus.Problem{Message: err.Error()}
+	var re *format.RowError
+	var fe *format.FileError
+	switch {
+	case errors.As(err, &re):
+		pr.Message, pr.Table, pr.Line, pr.Column = re.Err.Error(), re.Table, re.Line, re.Column
+	case errors.As(err, &fe):
+		pr.Message, pr.Line = fe.Err.Error(), fe.Line
+	}
+	return pr
+}

@@ -1,0 +1,166 @@
+package sink
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/filedge/filedge/pkg/bus"
+	"github.com/filedge/filedge/pkg/config"
+	"github.com/filedge/filedge/pkg/destination"
+)
+
+// Group returns the consumer group of a destination's sinks.
+func Group(destination string) string { return "sink-" + destination }
+
+// Config configures the sink stage of one destination.
+type Config struct {
+	Pipeline    *config.Pipeline
+	Destination *config.Destination
+	// DB is the opened destination.
+	DB     destination.Destination
+	Bus    bus.Bus
+	Logger *slog.Logger
+	// Alloc allocates decoded batches; default memory.DefaultAllocator.
+	Alloc memory.Allocator
+	// Now stamps FileCommitted; default time.Now.
+	Now func() time.Time
+}
+
+// Service is the sink stage of one destination.
+type Service struct {
+	cfg Config
+	log *slog.Logger
+}
+
+// New returns a sink stage.
+func New(cfg Config) (*Service, error) {
+	if cfg.Pipeline == nil || cfg.Destination == nil || cfg.DB == nil || cfg.Bus == nil {
+		return nil, errors.New("sink: Pipeline, Destination, DB and Bus are required")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Alloc == nil {
+		cfg.Alloc = memory.DefaultAllocator
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Service{cfg: cfg, log: cfg.Logger.With("stage", "sink", "pipeline", cfg.Pipeline.Name, "destination", cfg.Destination.Name)}, nil
+}
+
+// Run commits file versions until ctx is cancelled; it returns ctx.Err().
+func (s *Service) Run(ctx context.Context) error {
+	p := s.cfg.Pipeline
+	return s.cfg.Bus.Consume(ctx, bus.ConsumerConfig{
+		Topic:       bus.Files,
+		Pipeline:    p.Name,
+		Group:       Group(s.cfg.Destination.Name),
+		AckWait:     p.Sink.AckWait,
+		Concurrency: p.Sink.Workers,
+	}, s.Handle)
+}
+
+// Handle commits the file version of one FileDiscovered delivery and settles
+// it: Ack once the destination committed it (or already held it, or the file
+// failed for good) and FileCommitted is published; Nak with backoff when a
+// retry may succeed.
+func (s *Service) Handle(ctx context.Context, d bus.Delivery) error {
+	var fd bus.FileDiscovered
+	if err := bus.Decode(d.Message(), bus.TypeFileDiscovered, &fd); err != nil {
+		s.log.Error("dropping undecodable file event", "id", d.Message().ID, "err", err)
+		return d.Term(ctx)
+	}
+	log := s.log.With("file", fd.Path, "version", fd.Version)
+
+	stop := bus.KeepAlive(ctx, d, s.cfg.Pipeline.Sink.AckWait)
+	out, err := s.commit(ctx, &fd)
+	stop()
+	if err != nil {
+		if ctx.Err() != nil {
+			return d.Nak(context.WithoutCancel(ctx), 0)
+		}
+		delay := bus.Backoff(d.NumDelivered())
+		if errors.Is(err, errIdle) {
+			log.Info("waiting for the parser; will retry", "retry_in", delay)
+		} else {
+			log.Warn("commit failed; will retry", "err", err, "retry_in", delay)
+		}
+		return d.Nak(ctx, delay)
+	}
+	msg, err := bus.FileCommittedMessage(out)
+	if err == nil {
+		err = s.cfg.Bus.Publish(ctx, msg)
+	}
+	if err != nil {
+		// The commit is durable; a redelivery finds it in the ledger and
+		// publishes the outcome as a duplicate.
+		log.Warn("publishing the commit outcome failed; will retry", "err", err)
+		return d.Nak(ctx, bus.Backoff(d.NumDelivered()))
+	}
+	switch out.Status {
+	case bus.StatusCommitted:
+		log.Info("committed", "tables", out.Tables, "rows", out.Rows)
+	case bus.StatusFailed:
+		log.Warn("file not loaded", "reason", out.Error.String())
+	default:
+		log.Info(out.Status)
+	}
+	return d.Ack(ctx)
+}
+
+// commit runs one Commit and turns its result into the FileCommitted to
+// publish, or returns an error worth a retry.
+func (s *Service) commit(ctx context.Context, fd *bus.FileDiscovered) (*bus.FileCommitted, error) {
+	p, dst := s.cfg.Pipeline, s.cfg.Destination
+	out := &bus.FileCommitted{Pipeline: p.Name, Destination: dst.Name, Version: fd.Version, Path: fd.Path}
+	cur, err := s.cfg.Bus.Read(ctx, bus.Batches, p.Name, fd.Version)
+	if err != nil {
+		return nil, err
+	}
+	defer cur.Close()
+	f := &destination.File{
+		Pipeline:  p.Name,
+		Version:   fd.Version,
+		Path:      fd.Path,
+		Size:      fd.Size,
+		Modified:  fd.Modified,
+		WriteMode: destination.WriteMode(dst.WriteMode),
+		Merge:     destination.Merge(p.ModifiedFileMerge),
+	}
+	if p.Mode == config.MagicFolder {
+		f.Owner = fd.Path
+	}
+	f.Batches = newBatchReader(cur, f, p.Sink.BatchIdle, s.cfg.Alloc)
+	res, err := s.cfg.DB.Commit(ctx, f)
+	out.Committed = s.cfg.Now().UTC()
+	var nl *notLoaded
+	switch {
+	case errors.As(err, &nl):
+		out.Status, out.Error = nl.parsed.Status, nl.parsed.Error
+		if out.Error == nil {
+			out.Error = &bus.Problem{Message: nl.parsed.Status}
+		}
+		return out, nil
+	case destination.IsPermanent(err):
+		out.Status, out.Error = bus.StatusFailed, &bus.Problem{Message: err.Error()}
+		return out, nil
+	case err != nil:
+		return nil, err
+	}
+	out.Tables, out.Rows = res.Tables, res.Rows
+	switch res.Outcome {
+	case destination.Committed:
+		out.Status = bus.StatusCommitted
+		out.Committed = res.Committed.UTC()
+	case destination.Duplicate:
+		out.Status = bus.StatusDuplicate
+	case destination.Superseded:
+		out.Status = bus.StatusSuperseded
+	}
+	return out, nil
+}

@@ -1,0 +1,64 @@
+package watcher
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/filedge/filedge/pkg/bus"
+)
+
+// record is the value kept in the state bucket for one path: the last
+// version published.
+type record struct {
+	Path      string    `json:"path"`
+	Version   string    `json:"version"`
+	Size      int64     `json:"size"`
+	Modified  time.Time `json:"modified"`
+	Published time.Time `json:"published"`
+}
+
+// stateKey is the bucket key of a path: the first 32 hex digits of its
+// SHA-256 (paths may hold characters that keys may not).
+func stateKey(path string) string {
+	sum := sha256.Sum256([]byte(path))
+	return hex.EncodeToString(sum[:16])
+}
+
+// load returns the record of path, or a zero record when it has none.
+func (w *Watcher) load(ctx context.Context, path string) (record, error) {
+	b, err := w.kv.Get(ctx, stateKey(path))
+	if errors.Is(err, bus.ErrNotFound) {
+		return record{}, nil
+	}
+	if err != nil {
+		return record{}, fmt.Errorf("watcher: read the state of %s from %s: %w", path, w.bucket, err)
+	}
+	var rec record
+	if err := json.Unmarshal(b, &rec); err != nil {
+		// Publishing again is safe (the bus and the ledgers dedup), and
+		// rewrites the record.
+		w.log.Warn("unreadable state record; the file will be published again", "file", path, "error", err)
+		return record{}, nil
+	}
+	if rec.Path != path { // two paths sharing a key: as likely as a SHA-256 collision
+		return record{}, nil
+	}
+	return rec, nil
+}
+
+// save records rec as its path's last published version.
+func (w *Watcher) save(ctx context.Context, rec record) error {
+	b, err := json.Marshal(rec)
+	if err != nil {
+		return fmt.Errorf("watcher: encode the state of %s: %w", rec.Path, err)
+	}
+	if err := w.kv.Put(ctx, stateKey(rec.Path), b); err != nil {
+		return fmt.Errorf("watcher: record %s (version %s) in %s: %w", rec.Path, rec.Version, w.bucket, err)
+	}
+	return nil
+}
