@@ -139,6 +139,25 @@ func (b *fakeBus) waitFor(t *testing.T, path string, n int, timeout time.Duratio
 	}
 }
 
+// waitForSize waits until the last publish of path has the given size.
+func (b *fakeBus) waitForSize(t *testing.T, path string, size int64, timeout time.Duration) {
+	t.Helper()
+	deadline := time.After(timeout)
+	for {
+		b.mu.Lock()
+		changed := b.changed
+		b.mu.Unlock()
+		if fs := b.publishesOf(path); len(fs) > 0 && fs[len(fs)-1].Size == size {
+			return
+		}
+		select {
+		case <-changed:
+		case <-deadline:
+			t.Fatalf("%s was not published with size %d within %v; publishes: %+v", path, size, timeout, b.publishesOf(path))
+		}
+	}
+}
+
 // fakeKV is one in-memory bucket.
 type fakeKV struct {
 	bus *fakeBus

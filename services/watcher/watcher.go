@@ -204,6 +204,7 @@ func (w *Watcher) Scan(ctx context.Context) ([]bus.FileDiscovered, error) {
 			select {
 			case <-ctx.Done():
 				t.Stop()
+				return nil, ctx.Err()
 			case <-t.C:
 			}
 		}

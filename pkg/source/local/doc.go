@@ -1,0 +1,26 @@
+// Package local is the local folder source: it lists, stats and opens the
+// regular files under one root folder and, through fsnotify, reports files
+// as they are created or written.
+//
+// What the source holds:
+//
+//   - Regular files only. Symbolic links (to files or folders), devices,
+//     sockets and pipes are not files of the source: Walk leaves them out and
+//     Stat and Open report them as not existing. Walk does not descend into
+//     linked folders, so a link can never lead the source outside its root.
+//   - Every folder named ".filedge" is left out, at any depth: it is
+//     filedge's own state folder (the embedded bus's data), which users often
+//     keep beside their files. Other hidden files are ordinary files; the
+//     pipeline's pattern is the place to exclude them.
+//   - Paths are relative to the root and '/'-separated, exactly as Walk
+//     returns them. Stat and Open refuse any other form (absolute, "..",
+//     "./", empty) with ErrInvalidPath, and they resolve paths through an
+//     os.Root, so not even a symbolic link inside the folder can reach a
+//     file outside it.
+//
+// Walk keeps going past entries it cannot read (a folder without
+// permission, a file removed mid-walk is simply left out) and returns the
+// problems joined at the end, so one bad folder never hides the rest.
+//
+// Register makes the source available to source.Open as type "local".
+package local

@@ -1,0 +1,185 @@
+package local_test
+
+import (
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/filedge/filedge/pkg/source"
+	"github.com/filedge/filedge/pkg/source/local"
+	"github.com/filedge/filedge/pkg/source/sourcetest"
+)
+
+func TestConformance(t *testing.T) {
+	sourcetest.Run(t, func(t *testing.T, files map[string][]byte) source.Source {
+		dir := t.TempDir()
+		writeFiles(t, dir, files)
+		s, err := local.New(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	})
+}
+
+func TestOpenThroughRegistry(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string][]byte{"a.csv": []byte("x\n")})
+	s, err := source.Open(t.Context(), source.Config{Type: "local", Path: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "local:" + dir; s.ID() != want {
+		t.Fatalf("ID() = %q, want %q", s.ID(), want)
+	}
+	if _, ok := s.(source.Notifier); !ok {
+		t.Fatal("the local source is not a source.Notifier")
+	}
+}
+
+func TestNewRefusesMissingFolderAndFile(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string][]byte{"file.csv": []byte("x\n")})
+	for name, root := range map[string]string{
+		"empty":   "",
+		"missing": filepath.Join(dir, "missing"),
+		"file":    filepath.Join(dir, "file.csv"),
+	} {
+		t.Run(name, func(t *testing.T) {
+			if _, err := local.New(root); err == nil {
+				t.Fatalf("New(%q) succeeded, want an error", root)
+			}
+		})
+	}
+}
+
+func TestNewMakesRelativeRootAbsolute(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	if err := os.Mkdir("data", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	s, err := local.New("data")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "local:" + filepath.Join(dir, "data"); s.ID() != want {
+		t.Fatalf("ID() = %q, want %q", s.ID(), want)
+	}
+}
+
+func TestRootMayBeASymbolicLink(t *testing.T) {
+	real := t.TempDir()
+	writeFiles(t, real, map[string][]byte{"sub/a.csv": []byte("a\n")})
+	link := filepath.Join(t.TempDir(), "link")
+	mustSymlink(t, real, link)
+	s, err := local.New(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	if err := s.Walk(t.Context(), func(fi source.FileInfo) error {
+		got = append(got, fi.Path)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got, []string{"sub/a.csv"}) {
+		t.Fatalf("Walk through a linked root listed %q, want [sub/a.csv]", got)
+	}
+	if _, err := s.Stat(t.Context(), "sub/a.csv"); err != nil {
+		t.Fatal(err)
+	}
+	if want := "local:" + link; s.ID() != want {
+		t.Fatalf("ID() = %q, want the folder as configured, %q", s.ID(), want)
+	}
+}
+
+// The pipeline's own state folder, links and special files are not files of
+// the source: Walk leaves them out and Stat and Open say they do not exist.
+func TestDataDirAndSymlinksAreNotFiles(t *testing.T) {
+	dir := t.TempDir()
+	outside := t.TempDir()
+	writeFiles(t, dir, map[string][]byte{
+		"keep.csv":                 []byte("k\n"),
+		"sub/keep.csv":             []byte("k\n"),
+		".filedge/jetstream/x.blk": []byte("state"),
+		"sub/.filedge/y.csv":       []byte("state"),
+		"sub/not.filedge.csv":      []byte("n\n"),
+		".filedgeish/z.csv":        []byte("z\n"),
+	})
+	writeFiles(t, outside, map[string][]byte{"secret.csv": []byte("secret\n")})
+	mustSymlink(t, filepath.Join(dir, "keep.csv"), filepath.Join(dir, "link.csv"))
+	mustSymlink(t, filepath.Join(outside, "secret.csv"), filepath.Join(dir, "escape.csv"))
+	mustSymlink(t, outside, filepath.Join(dir, "linked folder"))
+	mustSymlink(t, filepath.Join(dir, "sub"), filepath.Join(dir, "inner link"))
+
+	s, err := local.New(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	if err := s.Walk(t.Context(), func(fi source.FileInfo) error {
+		got = append(got, fi.Path)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{".filedgeish/z.csv", "keep.csv", "sub/keep.csv", "sub/not.filedge.csv"}
+	if slices.Sort(got); !slices.Equal(got, want) {
+		t.Fatalf("Walk listed %q, want %q", got, want)
+	}
+	for _, p := range []string{".filedge/jetstream/x.blk", "sub/.filedge/y.csv", "link.csv", "escape.csv", "linked folder/secret.csv", "inner link/keep.csv", "inner link"} {
+		if _, err := s.Stat(t.Context(), p); !errors.Is(err, source.ErrNotExist) {
+			t.Errorf("Stat(%q) = %v, want ErrNotExist", p, err)
+		}
+		if rc, err := s.Open(t.Context(), p); err == nil {
+			rc.Close()
+			t.Errorf("Open(%q) succeeded, want an error", p)
+		}
+	}
+}
+
+func TestOpenRefusesPathsOutsideRoot(t *testing.T) {
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "root")
+	writeFiles(t, parent, map[string][]byte{"secret.csv": []byte("secret\n"), "root/in.csv": []byte("in\n")})
+	s, err := local.New(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"../secret.csv", filepath.Join(parent, "secret.csv"), "./in.csv", "x/../../secret.csv"} {
+		rc, err := s.Open(t.Context(), p)
+		if err == nil {
+			b, _ := io.ReadAll(rc)
+			rc.Close()
+			t.Fatalf("Open(%q) read %q, want an error", p, b)
+		}
+		if !errors.Is(err, local.ErrInvalidPath) {
+			t.Errorf("Open(%q) = %v, want ErrInvalidPath", p, err)
+		}
+	}
+}
+
+func writeFiles(t *testing.T, dir string, files map[string][]byte) {
+	t.Helper()
+	for p, b := range files {
+		full := filepath.Join(dir, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func mustSymlink(t *testing.T, target, link string) {
+	t.Helper()
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+}
