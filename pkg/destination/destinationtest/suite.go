@@ -1,0 +1,102 @@
+package destinationtest
+
+import (
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"testing"
+	"time"
+
+	"github.com/filedge/filedge/pkg/destination"
+	"github.com/filedge/filedge/pkg/record"
+)
+
+// Harness opens fresh, isolated destinations of one type.
+type Harness struct {
+	// Open returns a new destination over an empty database (or schema) and
+	// a *sql.DB onto the same data whose unqualified table names resolve to
+	// the destination's tables. Open registers their Close with t.Cleanup.
+	Open func(t *testing.T) (destination.Destination, *sql.DB)
+	// Reopen, optional, opens a second Destination onto the same database
+	// as the last Open of the same test (to prove concurrent sinks), and
+	// registers its Close with t.Cleanup.
+	Reopen func(t *testing.T) destination.Destination
+}
+
+// Run runs the conformance suite against h, one subtest per rule. The
+// subtests run one after another; each opens its own destination.
+//
+// Queries use only standard SQL with double-quoted identifiers and $n
+// parameters, and values read back are compared through Normalize, so the
+// suite holds for any database/sql driver.
+func Run(t *testing.T, h Harness) {
+	if h.Open == nil {
+		t.Fatal("destinationtest: Harness.Open is nil")
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) { tc.run(t, h) })
+	}
+}
+
+type testCase struct {
+	name string
+	run  func(t *testing.T, h Harness)
+}
+
+// cases is filled by the init functions of the files that hold the tests.
+var cases []testCase
+
+func register(name string, run func(t *testing.T, h Harness)) {
+	cases = append(cases, testCase{name, run})
+}
+
+// Pipeline is the pipeline name of every file the suite commits.
+const Pipeline = "conformance"
+
+// t0 is the modification time of the suite's oldest file version.
+var t0 = time.Date(2024, 5, 6, 7, 8, 9, 123456000, time.UTC)
+
+// SHA256 returns the hex SHA-256 digest of s: the suite's stand-in for the
+// digest of a file's bytes.
+func SHA256(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
+}
+
+// File returns a file version to commit: pipeline Pipeline, Append with
+// UpsertFile, SHA256 the digest of version (so different versions have
+// different contents), and the given tables as its Batches (a *MemBatches).
+func File(t testing.TB, version, path string, modified time.Time, tables ...TableBatches) *destination.File {
+	return &destination.File{
+		Pipeline:  Pipeline,
+		Version:   version,
+		Path:      path,
+		Size:      1024,
+		Modified:  modified,
+		SHA256:    SHA256(version),
+		WriteMode: destination.Append,
+		Merge:     destination.UpsertFile,
+		Batches:   Batches(t, tables...),
+	}
+}
+
+// Table is a table of one batch.
+func Table(name string, cols []record.Column, rows ...[]any) TableBatches {
+	return TableBatches{Table: name, Batches: []Batch{{Columns: cols, Rows: rows}}}
+}
+
+// Commit commits f on d and fails t unless the outcome is want.
+func Commit(t testing.TB, d destination.Destination, f *destination.File, want destination.Outcome) *destination.Result {
+	t.Helper()
+	res, err := d.Commit(t.Context(), f)
+	if err != nil {
+		t.Fatalf("commit %s version %s: %v", f.Path, f.Version, err)
+	}
+	if res == nil {
+		t.Fatalf("commit %s version %s: nil result", f.Path, f.Version)
+	}
+	if res.Outcome != want {
+		t.Fatalf("commit %s version %s: outcome %q, want %q", f.Path, f.Version, res.Outcome, want)
+	}
+	return res
+}

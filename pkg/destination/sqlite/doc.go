@@ -1,0 +1,26 @@
+// Package sqlite is the SQLite destination (type "sqlite"), built on the
+// pure-Go driver modernc.org/sqlite (no cgo).
+//
+// The database file runs in WAL mode with synchronous=FULL, so readers never
+// block the writer and a committed file version survives a crash. Writers,
+// in this process or others, take turns: each Commit is one BEGIN IMMEDIATE
+// transaction, waiting up to the busy timeout for the write lock.
+//
+// Columns are declared with type names that map back to filedge's types
+// without ambiguity (BOOLEAN, BIGINT, DOUBLE, DATE, TIMESTAMP, TEXT,
+// JSONTEXT) and values are stored as SQLite's storage classes: booleans as
+// 0/1, dates as 'YYYY-MM-DD' text, timestamps as sortable UTC text
+// ('2006-01-02T15:04:05.000000Z'), JSON as text. SQLite cannot change a
+// column's declared type in place, so widening a column rebuilds its table
+// inside the commit's transaction (the "generalized ALTER TABLE" procedure
+// of the SQLite documentation), converting the stored values and
+// recreating the table's indexes and triggers.
+//
+// Each batch is inserted with one statement whose rows a SQL function
+// (filedge_cell) reads straight from the Arrow batch, which is about three
+// times faster than multi-row INSERTs through the driver: BenchmarkCommit
+// commits 1,000,000 rows of 12 columns at about 215,000 rows per CPU
+// second.
+//
+// SQLite has no schemas: a Config.Schema is refused.
+package sqlite
