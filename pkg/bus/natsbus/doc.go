@@ -1,0 +1,36 @@
+// Package natsbus implements bus.Bus on NATS JetStream, against an external
+// server or cluster (Options.URL) or a server embedded in the process
+// (StartEmbedded, then Options.Server).
+//
+// # Layout on the server
+//
+// Connect creates (or updates) one stream per topic, shared by every
+// pipeline: FILEDGE_FILES, FILEDGE_BATCHES, FILEDGE_PARSED and
+// FILEDGE_COMMITTED, on the subjects filedge.<topic>.> . A message's subject
+// is filedge.<topic>.<pipeline>[.<scope>]: Batches and Committed messages
+// must have a scope (the version, the destination), Files and Parsed
+// messages must not; a consumer of a scoped topic may take one scope or,
+// with Scope "", all of them. Pipelines and scopes are subject tokens:
+// Publish, Consume and Read refuse (ErrInvalidAddress) one that is empty or
+// holds '.', '*', '>' or white space. The streams keep messages on disk
+// under limits retention (FILEDGE_BATCHES for Options.BatchRetention) and
+// deduplicate publishes by message id for two minutes; the dedup id is the
+// message's subject and ID together, so equal IDs on different pipelines or
+// scopes never collide.
+//
+// A consumer group is a durable pull consumer named
+// <group>_<pipeline>[_<scope>]; every process that consumes with the same
+// group shares it. A consumer without a group, and every Read cursor, is an
+// ordered consumer that lives in the server's memory until it is closed.
+//
+// Key-value buckets are JetStream key-value buckets (file storage, one
+// revision per key).
+//
+// # Settling deliveries
+//
+// Ack waits for the server to confirm the acknowledgement (a JetStream
+// "double ack"), so a message whose Ack returned nil is not redelivered;
+// Nak, Term and InProgress are sent without waiting. Settling does not give
+// up because the handler's context is cancelled: a handler that finishes
+// its work while the consumer shuts down can still acknowledge it.
+package natsbus

@@ -1,0 +1,61 @@
+package natsbus
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/filedge/filedge/pkg/bus"
+)
+
+// ErrTooLarge is returned (wrapped) by Publish and KeyValue.Put for a
+// message larger than the server accepts (see Bus.MaxPayload; headers
+// count). The caller can split the payload and publish the parts.
+var ErrTooLarge = errors.New("natsbus: message larger than the server's max payload")
+
+// ErrInvalidAddress is returned (wrapped) for a topic, pipeline, scope,
+// group, header or bucket that cannot be written on the bus: pipelines and
+// scopes become subject tokens, so they must be non-empty (a scope may be
+// "") and hold no '.', '*', '>' or white space.
+var ErrInvalidAddress = errors.New("natsbus: invalid address")
+
+// ErrAlreadySettled is returned (wrapped) when a delivery that was already
+// acknowledged, nak'ed or terminated is settled again.
+var ErrAlreadySettled = errors.New("natsbus: delivery already settled")
+
+// apiErrorCode returns the JetStream API error code carried by err, or 0.
+func apiErrorCode(err error) jetstream.ErrorCode {
+	var apiErr *jetstream.APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.ErrorCode
+	}
+	return 0
+}
+
+// isTooLarge tells whether err reports a message too large for the client's
+// or the stream's limit.
+func isTooLarge(err error) bool {
+	return errors.Is(err, nats.ErrMaxPayload) ||
+		apiErrorCode(err) == jetstream.JSErrCodeStreamMessageExceedsMaximum
+}
+
+// isClosed tells whether err reports a closed connection.
+func isClosed(err error) bool {
+	return errors.Is(err, nats.ErrConnectionClosed) ||
+		errors.Is(err, nats.ErrConnectionDraining) ||
+		errors.Is(err, jetstream.ErrConnectionClosed)
+}
+
+// classify wraps err with what it means for callers: ErrTooLarge or
+// bus.ErrClosed where they apply, err itself otherwise.
+func classify(err error) error {
+	switch {
+	case isTooLarge(err):
+		return fmt.Errorf("%w: %w", ErrTooLarge, err)
+	case isClosed(err):
+		return fmt.Errorf("%w: %w", bus.ErrClosed, err)
+	}
+	return err
+}

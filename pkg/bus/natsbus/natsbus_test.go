@@ -1,0 +1,118 @@
+package natsbus_test
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/filedge/filedge/pkg/bus"
+	"github.com/filedge/filedge/pkg/bus/bustest"
+	"github.com/filedge/filedge/pkg/bus/natsbus"
+)
+
+func testLogger(t testing.TB) *slog.Logger {
+	return slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelInfo}))
+}
+
+// embedded starts an embedded server on a temporary directory, shut down
+// when the test ends.
+func embedded(t testing.TB, opts natsbus.EmbeddedOptions) *server.Server {
+	t.Helper()
+	if opts.DataDir == "" {
+		opts.DataDir = t.TempDir()
+	}
+	s, err := natsbus.StartEmbedded(t.Context(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		s.Shutdown()
+		s.WaitForShutdown()
+	})
+	return s
+}
+
+func connect(t testing.TB, opts natsbus.Options) *natsbus.Bus {
+	t.Helper()
+	if opts.Logger == nil {
+		opts.Logger = testLogger(t)
+	}
+	b, err := natsbus.Connect(t.Context(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = b.Close() })
+	return b
+}
+
+func TestConformanceEmbedded(t *testing.T) {
+	bustest.Run(t, bustest.Harness{
+		New: func(t *testing.T) func(t *testing.T) bus.Bus {
+			s := embedded(t, natsbus.EmbeddedOptions{Port: -1})
+			return func(t *testing.T) bus.Bus { return connect(t, natsbus.Options{Server: s}) }
+		},
+	})
+}
+
+// TestConformanceExternal runs the suite against the server at
+// FILEDGE_NATS_URL, isolating each test by its pipelines and removing what
+// they leave.
+func TestConformanceExternal(t *testing.T) {
+	url := os.Getenv("FILEDGE_NATS_URL")
+	if url == "" {
+		t.Log("FILEDGE_NATS_URL is not set: the suite runs on the embedded server only")
+		return
+	}
+	bustest.Run(t, bustest.Harness{
+		New: func(t *testing.T) func(t *testing.T) bus.Bus {
+			return func(t *testing.T) bus.Bus { return connect(t, natsbus.Options{URL: url}) }
+		},
+		Release: func(t *testing.T, pipeline string) { release(t, url, pipeline) },
+	})
+}
+
+// release deletes the consumers, messages and bucket a test left under
+// pipeline on a shared server.
+func release(t *testing.T, url, pipeline string) {
+	nc, err := nats.Connect(url)
+	if err != nil {
+		t.Errorf("release %s: %v", pipeline, err)
+		return
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Errorf("release %s: %v", pipeline, err)
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, topic := range bus.Topics {
+		st, err := js.Stream(ctx, "FILEDGE_"+strings.ToUpper(string(topic)))
+		if err != nil {
+			continue
+		}
+		prefix := "filedge." + string(topic) + "." + pipeline
+		ours := func(s string) bool { return s == prefix || strings.HasPrefix(s, prefix+".") }
+		lister := st.ListConsumers(ctx)
+		for info := range lister.Info() {
+			if ours(info.Config.FilterSubject) || slices.ContainsFunc(info.Config.FilterSubjects, ours) {
+				_ = st.DeleteConsumer(ctx, info.Name)
+			}
+		}
+		_ = st.Purge(ctx, jetstream.WithPurgeSubject(prefix))
+		_ = st.Purge(ctx, jetstream.WithPurgeSubject(prefix+".>"))
+	}
+	if err := js.DeleteKeyValue(ctx, pipeline); err != nil && !errors.Is(err, jetstream.ErrBucketNotFound) && !errors.Is(err, jetstream.ErrStreamNotFound) {
+		t.Errorf("release %s: delete bucket: %v", pipeline, err)
+	}
+}
