@@ -186,20 +186,21 @@ func (t *tally) follow(ctx context.Context, b bus.Bus, stagesDone <-chan struct{
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	got := make(chan *bus.FileCommitted)
-	errc := make(chan error, 1)
-	go func() {
-		errc <- b.Consume(ctx, bus.ConsumerConfig{Topic: bus.Committed, Pipeline: t.pipeline}, func(ctx context.Context, d bus.Delivery) error {
-			var c bus.FileCommitted
-			if err := bus.Decode(d.Message(), bus.TypeFileCommitted, &c); err != nil {
+	errc := make(chan error, len(t.dests))
+	for _, dest := range t.dests {
+		go func() {
+			errc <- b.Consume(ctx, bus.ConsumerConfig{Topic: bus.Committed, Pipeline: t.pipeline, Scope: dest}, func(ctx context.Context, d bus.Delivery) error {
+				var c bus.FileCommitted
+				if err := bus.Decode(d.Message(), bus.TypeFileCommitted, &c); err == nil {
+					select {
+					case got <- &c:
+					case <-ctx.Done():
+					}
+				}
 				return d.Ack(ctx)
-			}
-			select {
-			case got <- &c:
-			case <-ctx.Done():
-			}
-			return d.Ack(ctx)
-		})
-	}()
+			})
+		}()
+	}
 	for !t.done() {
 		select {
 		case c := <-got:

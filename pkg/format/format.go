@@ -29,11 +29,15 @@ type Input struct {
 type Writer interface {
 	// Begin declares a table and its columns, in file order. Single-table
 	// formats use table "". Column names are as in the file; the writer
-	// makes them safe identifiers.
+	// makes them safe identifiers. A reader that meets new columns while it
+	// streams (JSON) calls Begin again for the same table with the earlier
+	// columns first, in the same order, and the new ones appended; rows
+	// written before have nulls in the new columns.
 	Begin(table string, cols []Column) error
 	// Row writes one row of the table last begun. cells holds one cell per
 	// declared column; the writer copies what it keeps, so the reader may
-	// reuse the slice and the cells' text after Row returns. line is the
+	// reuse the slice and the memory behind the cells' text after Row
+	// returns. line is the
 	// row's line (or record) number in the file, from 1.
 	Row(line int64, cells []record.Cell) error
 	// RowError reports a row the reader could not read. A non-nil return

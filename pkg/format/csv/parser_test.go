@@ -1,0 +1,224 @@
+package csv
+
+import (
+	"bufio"
+	"bytes"
+	stdcsv "encoding/csv"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/filedge/filedge/pkg/format/formattest"
+	"github.com/filedge/filedge/pkg/record"
+)
+
+// parsed is one record the parser returned: its start line, its fields
+// (nil for a null field), or its error.
+type parsed struct {
+	line   int64
+	fields []*string
+	err    error
+}
+
+// parseAll splits data with a parser reading through a buffer of bufSize
+// bytes, capping records at max bytes.
+func parseAll(data []byte, comma byte, bufSize, max int) []parsed {
+	p := newParser(bufio.NewReaderSize(bytes.NewReader(data), bufSize), comma, max)
+	var out []parsed
+	var cells []record.Cell
+	for {
+		line, err := p.read()
+		if errors.Is(err, io.EOF) {
+			return out
+		}
+		rec := parsed{line: line, err: err}
+		if err == nil {
+			cells = p.cells(cells[:0], p.fields())
+			for _, c := range cells {
+				if c.Kind == record.Null {
+					rec.fields = append(rec.fields, nil)
+				} else {
+					s := c.Text
+					rec.fields = append(rec.fields, &s)
+				}
+			}
+			// Copy the text out of the parser's buffer.
+			for i, f := range rec.fields {
+				if f != nil {
+					s := string([]byte(*f))
+					rec.fields[i] = &s
+				}
+			}
+		}
+		out = append(out, rec)
+		if errors.Is(err, errUnterminated) {
+			return out
+		}
+	}
+}
+
+// strs flattens fields, nulls as "".
+func strs(fields []*string) []string {
+	out := make([]string, len(fields))
+	for i, f := range fields {
+		if f != nil {
+			out[i] = *f
+		}
+	}
+	return out
+}
+
+// encodingCSV splits data with encoding/csv, or returns its first error.
+func encodingCSV(data []byte, comma byte) ([][]string, error) {
+	r := stdcsv.NewReader(bytes.NewReader(data))
+	r.Comma = rune(comma)
+	r.FieldsPerRecord = -1
+	var out [][]string
+	for {
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rec)
+	}
+}
+
+// checkMatchesEncodingCSV fails t unless the parser splits data as
+// encoding/csv does, blank lines (which encoding/csv skips) aside, and
+// fails exactly when encoding/csv does. Inputs with a carriage return are
+// not compared: encoding/csv folds CRLF inside quotes to LF, the parser
+// keeps it.
+func checkMatchesEncodingCSV(t *testing.T, data []byte, comma byte) {
+	if bytes.IndexByte(data, '\r') >= 0 {
+		return
+	}
+	want, wantErr := encodingCSV(data, comma)
+	for _, bufSize := range []int{16, bufferSize} {
+		var got [][]string
+		var gotErr error
+		for _, rec := range parseAll(data, comma, bufSize, 1<<30) {
+			if rec.err != nil {
+				gotErr = rec.err
+				break
+			}
+			if len(rec.fields) == 1 && rec.fields[0] == nil {
+				continue // a blank line
+			}
+			got = append(got, strs(rec.fields))
+		}
+		if (wantErr == nil) != (gotErr == nil) {
+			t.Fatalf("buffer %d: %q: encoding/csv error %v, parser error %v", bufSize, data, wantErr, gotErr)
+		}
+		if wantErr == nil && !slices.EqualFunc(want, got, slices.Equal) {
+			t.Fatalf("buffer %d: %q:\nencoding/csv %q\nparser       %q", bufSize, data, want, got)
+		}
+	}
+}
+
+// checkResync fails t unless capping records at max bytes turns the
+// records over the cap into errTooLong and leaves the others as they are,
+// at the same lines: stepping over a long record finds the next one.
+func checkResync(t *testing.T, data []byte, comma byte, max int) {
+	if _, err := encodingCSV(data, comma); err != nil || bytes.IndexByte(data, '\r') >= 0 {
+		return // resync is promised for well-formed records only
+	}
+	all := parseAll(data, comma, 16, 1<<30)
+	capped := parseAll(data, comma, 16, max)
+	if len(all) != len(capped) {
+		t.Fatalf("%q, cap %d: %d records, %d without the cap", data, max, len(capped), len(all))
+	}
+	for i := range all {
+		if all[i].line != capped[i].line {
+			t.Fatalf("%q, cap %d: record %d starts at line %d, at %d without the cap", data, max, i, capped[i].line, all[i].line)
+		}
+		if capped[i].err == nil && !slices.Equal(strs(capped[i].fields), strs(all[i].fields)) {
+			t.Fatalf("%q, cap %d: record %d is %q, %q without the cap", data, max, i, strs(capped[i].fields), strs(all[i].fields))
+		}
+		if capped[i].err != nil && capped[i].err != errTooLong {
+			t.Fatalf("%q, cap %d: record %d: %v", data, max, i, capped[i].err)
+		}
+	}
+}
+
+var parserSeeds = []string{
+	"a,b,c\n1,2,3\n",
+	"a,b\n\"x,y\",\"say \"\"hi\"\"\"\n",
+	"a\n\"multi\nline\nfield\"\n\n\nb\n",
+	"a,b\n1,x\"y\n",
+	"a,b\n\"open\n",
+	"a,b\n\"x\"y,1\n",
+	",,\n,\n",
+	"\"\"\n\"\"\"\"\n",
+	"no newline at end",
+	"a,\"b\nc\",d\ne,f\n\"g\"\n",
+}
+
+func FuzzParserMatchesEncodingCSV(f *testing.F) {
+	for _, s := range parserSeeds {
+		f.Add([]byte(s), byte(0), uint16(8))
+	}
+	for _, b := range formattest.Seeds(f, filepath.Join("testdata", "*")) {
+		f.Add(b, byte(0), uint16(20))
+	}
+	if dir := os.Getenv("FILEDGE_CORPUS"); dir != "" {
+		for _, b := range formattest.Seeds(f, filepath.Join(dir, "csv-spectrum", "csvs", "*.csv")) {
+			f.Add(b, byte(0), uint16(10))
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte, comma byte, max uint16) {
+		c := candidates[int(comma)%len(candidates)]
+		checkMatchesEncodingCSV(t, data, c)
+		checkResync(t, data, c, int(max))
+	})
+}
+
+func TestParserKeepsCRLFInsideQuotes(t *testing.T) {
+	got := parseAll([]byte("\"a\r\nb\",c\r\nd\r\n"), ',', 16, 100)
+	if len(got) != 2 || strs(got[0].fields)[0] != "a\r\nb" || strs(got[0].fields)[1] != "c" || strs(got[1].fields)[0] != "d" {
+		t.Fatalf("got %+v", got)
+	}
+}
+
+func TestParserRecordCapCountsEveryLine(t *testing.T) {
+	// Each line fits the cap, the record does not.
+	data := []byte("\"0123456789\n0123456789\n0123456789\"\nnext\n")
+	got := parseAll(data, ',', 16, 25)
+	if len(got) != 2 || !errors.Is(got[0].err, errTooLong) || got[1].line != 4 || strs(got[1].fields)[0] != "next" {
+		t.Fatalf("got %+v", got)
+	}
+}
+
+func TestSniff(t *testing.T) {
+	tests := []struct {
+		name string
+		data string
+		eof  bool
+		want byte
+	}{
+		{"comma", "a,b,c\n1,2,3\n", true, ','},
+		{"semicolon with decimal commas", "a;b;c\n1,5;2,5;3\n4,1;5;6\n", true, ';'},
+		{"tab", "a\tb\n1\t2\n", true, '\t'},
+		{"pipe", "a|b|c\n1|2|3\n", true, '|'},
+		{"unit separator", "a\x1fb\n1\x1f2\n", true, 0x1f},
+		{"delimiters inside quotes do not count", "a;b\n\"1,2,3\";x\n\"4,5,6\";y\n", true, ';'},
+		{"newlines inside quotes do not split records", "a|b\n\"x\ny,z\"|1\n", true, '|'},
+		{"one column falls back to comma", "name\nalice\nbob\n", true, ','},
+		{"empty falls back to comma", "", true, ','},
+		{"more consistent wins over more fields", "a,b;c;d\n1,2;3\n4,5;6\n7,8;9\n", true, ','},
+		{"last record cut short by the window is not counted", "a;b\n1;2\n3;4\n5,6,7,8,9,10", false, ';'},
+		{"blank lines are not counted", "a;b\n\n\n1;2\n", true, ';'},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := sniff([]byte(tt.data), tt.eof); got != tt.want {
+				t.Errorf("sniff(%q) = %q, want %q", tt.data, got, tt.want)
+			}
+		})
+	}
+}

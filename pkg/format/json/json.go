@@ -1,0 +1,219 @@
+package json
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/filedge/filedge/pkg/format"
+)
+
+func init() {
+	format.Register(format.Info{
+		Code:       "json",
+		Label:      "JSON",
+		Extensions: []string{".json", ".jsonl", ".ndjson"},
+	}, New)
+}
+
+const (
+	// bufferSize is the size of the reader's read buffer.
+	bufferSize = 64 << 10
+	// checkEvery is how many records the reader reads between two looks
+	// at its context.
+	checkEvery = 1024
+)
+
+// Reader reads JSON lines and JSON arrays of objects. Make one with New.
+type Reader struct {
+	packed bool
+	max    int
+}
+
+// New returns a Reader for opts. opts.JSONDelivery is "unpacked" (the
+// default: each top-level key a column) or "packed" (each record whole in
+// column _data); opts.MaxLineBytes caps one record (0 means
+// format.DefaultMaxLineBytes).
+func New(opts format.Options) (format.Reader, error) {
+	r := &Reader{max: opts.MaxLineBytes}
+	switch strings.ToLower(opts.JSONDelivery) {
+	case "", "unpacked":
+	case "packed":
+		r.packed = true
+	default:
+		return nil, fmt.Errorf("json: json_delivery %q: want unpacked or packed", opts.JSONDelivery)
+	}
+	switch {
+	case r.max < 0:
+		return nil, fmt.Errorf("json: max line bytes %d is negative", r.max)
+	case r.max == 0:
+		r.max = format.DefaultMaxLineBytes
+	}
+	return r, nil
+}
+
+// Read reads the records of in into table "" of w. A file whose first
+// byte that is not white space is '[' is one JSON array of records, read
+// one element at a time; any other file is JSON lines, one record a line
+// (blank lines skipped). Each record must be an object.
+//
+// Unpacked, each top-level key of a record is a column, in the order keys
+// are first seen; a string value is a record.Quoted cell, a number a
+// record.Number cell holding the number as written, true and false
+// record.Bool cells, null a null cell, and an object or array a
+// record.Document cell holding it as compact JSON. A later key in one
+// object wins over an earlier one of the same name. As the reader streams,
+// it cannot know every key before the first row: when a record brings new
+// keys, it calls w.Begin again for table "" with the columns so far, the
+// earlier ones first and in the same order; rows written before have no
+// cells for the new columns, which are null in them. Packed, table "" has
+// one column, _data, of type record.JSON, and each record is one
+// record.Document cell holding the record as compact JSON.
+//
+// A record that is not valid JSON, not an object, or longer than the cap
+// is a row error; in JSON lines reading goes on with the next line, in an
+// array with the next element when the element's end can be found, and a
+// broken array is a *format.FileError. An empty file, or an empty array,
+// declares table "" with no columns (unpacked) and writes no rows.
+//
+// Cells' text shares the reader's buffers: it is valid until Row returns.
+func (r *Reader) Read(ctx context.Context, in *format.Input, w format.Writer) error {
+	br := bufio.NewReaderSize(in.R, bufferSize)
+	if err := format.SkipBOM(br); err != nil {
+		return fmt.Errorf("%s: %w", in.Path, err)
+	}
+	s := &stream{path: in.Path, br: br, max: r.max, line: 1, t: newTable(w, r.packed)}
+	first, err := s.skipSpace()
+	switch {
+	case errors.Is(err, io.EOF):
+		return s.t.end()
+	case err != nil:
+		return s.readError(err)
+	case first == '[':
+		err = s.array(ctx)
+	default:
+		err = s.lines(ctx)
+	}
+	if err != nil {
+		return err
+	}
+	return s.t.end()
+}
+
+// stream reads the records of one file.
+type stream struct {
+	path string
+	br   *bufio.Reader
+	max  int
+	line int64 // line of the next byte of br
+	buf  []byte
+	t    *table
+}
+
+// skipSpace consumes white space and returns the next byte without
+// consuming it.
+func (s *stream) skipSpace() (byte, error) {
+	for {
+		c, err := s.br.ReadByte()
+		if err != nil {
+			return 0, err
+		}
+		if !isSpace(c) {
+			return c, s.br.UnreadByte()
+		}
+		if c == '\n' {
+			s.line++
+		}
+	}
+}
+
+// lines reads JSON lines.
+func (s *stream) lines(ctx context.Context) error {
+	for n := 0; ; n++ {
+		if n%checkEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		line := s.line
+		b, err := s.readLine()
+		switch {
+		case errors.Is(err, io.EOF):
+			return nil
+		case errors.Is(err, errTooLong):
+			if err := s.rowError(line, fmt.Errorf("record is longer than %d bytes (max line bytes)", s.max)); err != nil {
+				return err
+			}
+			continue
+		case err != nil:
+			return s.readError(err)
+		}
+		b = bytes.TrimSuffix(bytes.TrimSuffix(b, newline), carriageReturn)
+		if skipSpace(b, 0) == len(b) {
+			continue
+		}
+		if err := s.t.row(line, b); err != nil {
+			if !isRecordError(err) {
+				return err
+			}
+			if err := s.rowError(line, describeError(b, line, err)); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// errTooLong is a record longer than the cap, which the reader has
+// stepped over.
+var errTooLong = errors.New("record too long")
+
+// readLine reads the next line, with its line end. A line longer than the
+// cap is consumed and returns errTooLong.
+func (s *stream) readLine() ([]byte, error) {
+	chunk, err := s.br.ReadSlice('\n')
+	line := chunk
+	if errors.Is(err, bufio.ErrBufferFull) {
+		s.buf = append(s.buf[:0], chunk...)
+		for errors.Is(err, bufio.ErrBufferFull) {
+			chunk, err = s.br.ReadSlice('\n')
+			if len(s.buf) <= s.max+1 {
+				s.buf = append(s.buf, chunk...)
+			}
+		}
+		line = s.buf
+	}
+	if len(chunk) > 0 && chunk[len(chunk)-1] == '\n' {
+		s.line++
+	}
+	switch {
+	case errors.Is(err, io.EOF) && len(line) > 0:
+	case err != nil:
+		return nil, err
+	}
+	if n := len(bytes.TrimSuffix(line, newline)); n > s.max {
+		return nil, errTooLong
+	}
+	return line, nil
+}
+
+var newline, carriageReturn = []byte{'\n'}, []byte{'\r'}
+
+func (s *stream) rowError(line int64, err error) error {
+	if err := s.t.end(); err != nil {
+		return err
+	}
+	return s.t.w.RowError(&format.RowError{File: s.path, Line: line, Err: err})
+}
+
+func (s *stream) fileError(line int64, err error) error {
+	return &format.FileError{File: s.path, Line: line, Err: err}
+}
+
+// readError wraps a failure to read the file (not the file's fault).
+func (s *stream) readError(err error) error {
+	return fmt.Errorf("%s: line %d: %w", s.path, s.line, err)
+}
