@@ -1,0 +1,6 @@
+package all
+
+import (
+	_ "github.com/filedge/filedge/pkg/destination/postgres" // registers "postgres"
+	_ "github.com/filedge/filedge/pkg/destination/sqlite"   // registers "sqlite"
+)

@@ -1,0 +1,308 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/filedge/filedge/pkg/destination"
+	"github.com/filedge/filedge/pkg/record"
+)
+
+// sqlType is the PostgreSQL type filedge creates for a column of type t.
+func sqlType(t record.Type) string {
+	switch t.Stored() {
+	case record.Boolean:
+		return "boolean"
+	case record.Integer:
+		return "bigint"
+	case record.Float:
+		return "double precision"
+	case record.Date:
+		return "date"
+	case record.Timestamp:
+		return "timestamptz"
+	case record.JSON:
+		return "jsonb"
+	}
+	return "text"
+}
+
+// typeOfOID maps a column's PostgreSQL type back to the record.Type it holds,
+// so that filedge can compare it with a batch's type. Types filedge does not
+// create are mapped to the nearest logical type; any other type counts as
+// String (values are sent as text for pgx to convert).
+func typeOfOID(oid uint32) record.Type {
+	switch oid {
+	case pgtype.BoolOID:
+		return record.Boolean
+	case pgtype.Int2OID, pgtype.Int4OID, pgtype.Int8OID:
+		return record.Integer
+	case pgtype.Float4OID, pgtype.Float8OID, pgtype.NumericOID:
+		return record.Float
+	case pgtype.DateOID:
+		return record.Date
+	case pgtype.TimestamptzOID, pgtype.TimestampOID:
+		return record.Timestamp
+	case pgtype.JSONOID, pgtype.JSONBOID:
+		return record.JSON
+	}
+	return record.String
+}
+
+// table is what a commit knows about one of its tables.
+type table struct {
+	name   string
+	quoted string                 // schema-qualified, quoted
+	cols   map[string]record.Type // the table's columns as they are now
+	oids   map[string]uint32      // their PostgreSQL types
+	locked bool                   // the commit holds a lock that keeps its columns as they are
+	// fileIndex is whether an index leads with _file (see prepare).
+	fileIndex bool
+	// created is whether this commit created the table.
+	created bool
+}
+
+// readColumns reads the table's columns from the catalog. It reports false
+// if the table does not exist.
+func (c *commit) readColumns(ctx context.Context, t *table) (bool, error) {
+	rows, err := c.tx.Query(ctx, `SELECT a.attname, a.atttypid,
+			EXISTS (SELECT 1 FROM pg_catalog.pg_index i
+				JOIN pg_catalog.pg_attribute ia ON ia.attrelid = i.indrelid AND ia.attnum = i.indkey[0]
+				WHERE i.indrelid = r.oid AND ia.attname = $3)
+		FROM pg_catalog.pg_class r
+		JOIN pg_catalog.pg_namespace n ON n.oid = r.relnamespace
+		LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped
+		WHERE n.nspname = $1 AND r.relname = $2 AND r.relkind IN ('r', 'p')`, c.db.schema, t.name, record.FileColumn)
+	if err != nil {
+		return false, fmt.Errorf("table %q: read columns: %w", t.name, err)
+	}
+	defer rows.Close()
+	exists := false
+	t.fileIndex = false
+	t.cols = map[string]record.Type{}
+	t.oids = map[string]uint32{}
+	for rows.Next() {
+		exists = true
+		var (
+			name *string
+			oid  *uint32
+		)
+		if err := rows.Scan(&name, &oid, &t.fileIndex); err != nil {
+			return false, fmt.Errorf("table %q: read columns: %w", t.name, err)
+		}
+		if name != nil && oid != nil {
+			t.cols[*name] = typeOfOID(*oid)
+			t.oids[*name] = *oid
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return false, fmt.Errorf("table %q: read columns: %w", t.name, err)
+	}
+	return exists, nil
+}
+
+// change is the DDL a batch needs on an existing table.
+type change struct {
+	add    []record.Column // missing columns (data, then system)
+	widen  []record.Column // existing columns and the type they widen to
+	fromTo []record.Type   // for each of widen, the type it had
+}
+
+func (ch change) empty() bool { return len(ch.add) == 0 && len(ch.widen) == 0 }
+
+// dataFields returns the batch's data columns (every field but _line) and
+// checks their names.
+func dataFields(schema *arrow.Schema) ([]arrow.Field, error) {
+	fields := make([]arrow.Field, 0, schema.NumFields())
+	seen := make(map[string]bool, schema.NumFields())
+	for _, f := range schema.Fields() {
+		if f.Name == record.LineColumn {
+			continue
+		}
+		if record.IsSystem(f.Name) {
+			return nil, &destination.PermanentError{Err: fmt.Errorf("column %q: the name is reserved for a system column", f.Name)}
+		}
+		if err := checkIdentifier("column", f.Name); err != nil {
+			return nil, &destination.PermanentError{Err: err}
+		}
+		if seen[f.Name] {
+			return nil, &destination.PermanentError{Err: fmt.Errorf("column %q appears twice in one batch", f.Name)}
+		}
+		seen[f.Name] = true
+		fields = append(fields, f)
+	}
+	return fields, nil
+}
+
+// diff works out the DDL that lets table t take a batch with the given data
+// columns: columns to add, and columns to widen (record.Widen).
+func diff(t *table, fields []arrow.Field) change {
+	var ch change
+	for _, f := range fields {
+		in := record.TypeOf(f)
+		have, ok := t.cols[f.Name]
+		if !ok {
+			ch.add = append(ch.add, record.Column{Name: f.Name, Type: in.Stored()})
+			continue
+		}
+		if w := record.Widen(have, in); w != have {
+			ch.widen = append(ch.widen, record.Column{Name: f.Name, Type: w})
+			ch.fromTo = append(ch.fromTo, have)
+		}
+	}
+	for _, s := range record.SystemColumns {
+		if _, ok := t.cols[s.Name]; !ok {
+			ch.add = append(ch.add, s)
+		}
+	}
+	return ch
+}
+
+// prepare makes table t ready to take a batch with the given data columns:
+// it creates the table if it is missing, adds missing columns and widens
+// narrower ones (appending the widenings to c.widened), creates the index
+// on _file if needIndex and the table has none, and
+// makes sure that no other transaction can change the columns until the
+// commit ends.
+func (c *commit) prepare(ctx context.Context, t *table, fields []arrow.Field, needIndex bool) error {
+	exists := true
+	if !t.locked || t.cols == nil {
+		var err error
+		if exists, err = c.readColumns(ctx, t); err != nil {
+			return err
+		}
+	}
+	for {
+		if !exists || !diff(t, fields).empty() || (needIndex && !t.fileIndex) {
+			return c.alter(ctx, t, fields, needIndex)
+		}
+		if t.locked {
+			return nil
+		}
+		// Keep ALTER TABLE (ACCESS EXCLUSIVE) out until the commit ends,
+		// then read the columns again: one may have changed in between.
+		if _, err := c.tx.Exec(ctx, `LOCK TABLE `+t.quoted+` IN ROW EXCLUSIVE MODE`); err != nil {
+			return fmt.Errorf("table %q: lock: %w", t.name, err)
+		}
+		t.locked = true
+		var err error
+		if exists, err = c.readColumns(ctx, t); err != nil {
+			return err
+		}
+	}
+}
+
+// alter creates or alters table t under the table's DDL advisory lock,
+// reading its columns again once it holds the lock.
+func (c *commit) alter(ctx context.Context, t *table, fields []arrow.Field, needIndex bool) error {
+	if _, err := c.tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('filedge.table/' || $1::text || '.' || $2::text, 0))`,
+		c.db.schema, t.name); err != nil {
+		return fmt.Errorf("table %q: lock for DDL: %w", t.name, err)
+	}
+	exists, err := c.readColumns(ctx, t)
+	if err != nil {
+		return err
+	}
+	if !exists {
+		var b strings.Builder
+		b.WriteString("CREATE TABLE IF NOT EXISTS ")
+		b.WriteString(t.quoted)
+		b.WriteString(" (")
+		for i, f := range fields {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(quote(f.Name) + " " + sqlType(record.TypeOf(f)))
+		}
+		for i, s := range record.SystemColumns {
+			if i > 0 || len(fields) > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(quote(s.Name) + " " + sqlType(s.Type))
+		}
+		b.WriteString(")")
+		if _, err := c.tx.Exec(ctx, b.String()); err != nil {
+			return fmt.Errorf("table %q: create: %w", t.name, err)
+		}
+		// No index yet: a new table has no rows to replace, and a bulk
+		// load is much faster without an index to maintain. The next
+		// commit that replaces rows builds it (one sort).
+		t.created = true
+	} else {
+		if ch := diff(t, fields); !ch.empty() {
+			var parts []string
+			for _, a := range ch.add {
+				parts = append(parts, "ADD COLUMN IF NOT EXISTS "+quote(a.Name)+" "+sqlType(a.Type))
+			}
+			for i, w := range ch.widen {
+				parts = append(parts, "ALTER COLUMN "+quote(w.Name)+" TYPE "+sqlType(w.Type)+
+					" USING "+castExpr(quote(w.Name), ch.fromTo[i], t.oids[w.Name], w.Type))
+			}
+			if _, err := c.tx.Exec(ctx, "ALTER TABLE "+t.quoted+" "+strings.Join(parts, ", ")); err != nil {
+				return fmt.Errorf("table %q: alter: %w", t.name, err)
+			}
+			for i, w := range ch.widen {
+				c.widened = append(c.widened, fmt.Sprintf("%s.%s: %s → %s", t.name, w.Name, ch.fromTo[i], w.Type))
+			}
+		}
+		if needIndex && !t.fileIndex {
+			// Unnamed: PostgreSQL picks a name that collides with nothing.
+			if _, err := c.tx.Exec(ctx, `CREATE INDEX ON `+t.quoted+` (`+quote(record.FileColumn)+`)`); err != nil {
+				return fmt.Errorf("table %q: create index on %s: %w", t.name, record.FileColumn, err)
+			}
+		}
+	}
+	if _, err := c.readColumns(ctx, t); err != nil {
+		return err
+	}
+	if ch := diff(t, fields); !ch.empty() { // cannot happen unless DDL outside filedge interferes
+		return fmt.Errorf("table %q: columns still do not fit the batch after DDL", t.name)
+	}
+	// The DDL holds ACCESS EXCLUSIVE or SHARE (or the table is new and
+	// unseen) until the commit ends, and an existing table with nothing to
+	// change is locked now: nobody else can change the columns.
+	if !t.created && !t.locked {
+		if _, err := c.tx.Exec(ctx, `LOCK TABLE `+t.quoted+` IN ROW EXCLUSIVE MODE`); err != nil {
+			return fmt.Errorf("table %q: lock: %w", t.name, err)
+		}
+	}
+	t.locked = true
+	return nil
+}
+
+// castExpr converts column expression col of type from (PostgreSQL type
+// oid) to type to, the way the sink converts batch values (see cell.go), so
+// old and new rows read alike.
+func castExpr(col string, from record.Type, oid uint32, to record.Type) string {
+	switch to {
+	case record.Timestamp:
+		if from == record.Date { // midnight UTC, whatever the session's time zone
+			return "(" + col + "::timestamp AT TIME ZONE 'UTC')"
+		}
+		if oid == pgtype.TimestampOID {
+			return "(" + col + " AT TIME ZONE 'UTC')"
+		}
+	case record.String:
+		switch from {
+		case record.Date:
+			return "to_char(" + col + ", 'YYYY-MM-DD')"
+		case record.Timestamp:
+			// RFC 3339 in UTC with the fraction's trailing zeros dropped,
+			// like time.RFC3339Nano.
+			at := col
+			if oid != pgtype.TimestampOID {
+				at = "(" + col + " AT TIME ZONE 'UTC')"
+			}
+			return "(regexp_replace(to_char(" + at + `, 'YYYY-MM-DD"T"HH24:MI:SS.US'), '\.?0+$', '') || 'Z')`
+		}
+	}
+	return col + "::" + sqlType(to)
+}
+
+// quote quotes an identifier.
+func quote(name string) string { return pgx.Identifier{name}.Sanitize() }
