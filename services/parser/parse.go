@@ -16,7 +16,6 @@ import (
 	"github.com/filedge/filedge/pkg/config"
 	"github.com/filedge/filedge/pkg/decode"
 	"github.com/filedge/filedge/pkg/format"
-	"github.com/filedge/filedge/pkg/record"
 )
 
 // MaxProblems caps the problems a FileParsed lists; the rest are counted.
