@@ -78,11 +78,13 @@ func previewPipeline(g *globals, cmd *cobra.Command, f *previewFlags) (*config.P
 		}
 	}
 	set(&p.Format.FileType, f.fileType)
-	delim, err := config.Delimiter(f.delimiter)
-	if err != nil {
-		return nil, fmt.Errorf("--delimiter: %w", err)
+	if f.delimiter != "" {
+		delim, err := config.Delimiter(f.delimiter)
+		if err != nil {
+			return nil, fmt.Errorf("--delimiter: %w", err)
+		}
+		p.Format.Delimiter = delim
 	}
-	set(&p.Format.Delimiter, delim)
 	set(&p.Format.Encoding, f.encoding)
 	set(&p.Format.JSONDelivery, f.delivery)
 	set((*string)(&p.OnError), f.onError)

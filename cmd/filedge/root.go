@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime/pprof"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -20,6 +21,7 @@ type globals struct {
 	config    string
 	logLevel  string
 	logFormat string
+	profile   string
 }
 
 func newRoot() *cobra.Command {
@@ -33,6 +35,28 @@ func newRoot() *cobra.Command {
 	root.PersistentFlags().StringVarP(&g.config, "config", "c", "pipeline.yaml", "pipeline file")
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "text", "log format: text or json")
+	root.PersistentFlags().StringVar(&g.profile, "cpuprofile", "", "write a CPU profile to this file")
+	_ = root.PersistentFlags().MarkHidden("cpuprofile")
+	var stopProfile func()
+	root.PersistentPreRunE = func(*cobra.Command, []string) error {
+		if g.profile == "" {
+			return nil
+		}
+		f, err := os.Create(g.profile)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		stopProfile = func() { pprof.StopCPUProfile(); f.Close() }
+		return nil
+	}
+	root.PersistentPostRun = func(*cobra.Command, []string) {
+		if stopProfile != nil {
+			stopProfile()
+		}
+	}
 	root.AddCommand(newRunCmd(g), newWatcherCmd(g), newParserCmd(g), newSinkCmd(g), newPreviewCmd(g), newValidateCmd(g))
 	return root
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/spf13/cobra"
@@ -198,8 +197,5 @@ func newSinkCmd(g *globals) *cobra.Command {
 	_ = cmd.MarkFlagRequired("destination")
 	return cmd
 }
-
-// waitTimeout bounds shutdown of in-flight work.
-const waitTimeout = 30 * time.Second
 
 var _ bus.Bus = (*natsbus.Bus)(nil)

@@ -108,7 +108,7 @@ func run(rows int, pgURL, bin string, keep bool) error {
 		dir := filepath.Join(work, fmt.Sprintf("run%d", len(results)))
 		os.MkdirAll(dir, 0o755)
 		cfg := filepath.Join(dir, "pipeline.yaml")
-		os.WriteFile(cfg, []byte(fmt.Sprintf("name: bench\nsource: {path: %s}\ntable: orders\nconnector: %s\n", in, dest.connector)), 0o644)
+		os.WriteFile(cfg, []byte(fmt.Sprintf("name: bench\nsource: {path: %s}\ntable: orders\nwatcher: {settle: 100ms}\nconnector: %s\n", in, dest.connector)), 0o644)
 		r, err := timed(ctx, dest.name, rows, size, bin, "run", "--once", "-c", cfg, "--log-level", "warn")
 		if err != nil {
 			return err
