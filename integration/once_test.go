@@ -195,3 +195,30 @@ func TestRunOnceSkipModeLoadsGoodRowsAndCountsTheBadOnes(t *testing.T) {
 		t.Fatalf("mixed.csv: %d/%d rows, want the 2 good ones", pg, lite)
 	}
 }
+
+func TestRunOnceMagicFolderMakesOneTablePerFileAndTheFirstExtensionOwnsAName(t *testing.T) {
+	o := newOncePipeline(t, "upsert_file", "")
+	cfg, err := os.ReadFile(o.config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, o.config, []byte(strings.Replace(string(cfg), "table: sales\n", "mode: magic_folder\n", 1)))
+	o.write(t, "Clients 2026.csv", "id,name\n1,a\n2,b\n")
+	o.write(t, "products.jsonl", `{"sku": "A-1", "price": 9.5}`+"\n")
+	o.mustRun(t)
+	if n := queryInt(t, o.pg, `SELECT count(*) FROM clients_2026`); n != 2 {
+		t.Fatalf("clients_2026 holds %d rows, want 2", n)
+	}
+	if n := queryInt(t, o.openLite(t), `SELECT count(*) FROM products`); n != 1 {
+		t.Fatalf("products holds %d rows, want 1", n)
+	}
+	// products.csv names the same table as products.jsonl, which owns it.
+	o.write(t, "products.csv", "sku,price\nB-2,3\n")
+	out, code := runOnce(t, o.config)
+	if code != 1 || !regexp.MustCompile(`products\.csv\s+pg\s+failed.*products\.jsonl`).MatchString(out) {
+		t.Fatalf("products.csv must fail, naming the owner products.jsonl; exit %d:\n%s", code, out)
+	}
+	if n := queryInt(t, o.pg, `SELECT count(*) FROM products`); n != 1 {
+		t.Fatalf("products holds %d rows after the rejected file, want 1", n)
+	}
+}
