@@ -76,6 +76,10 @@ func TestMinimalPipelineGetsEveryDefault(t *testing.T) {
 		OnError:           config.Fail,
 		ModifiedFileMerge: "upsert_file",
 		Format:            config.Format{JSONDelivery: "unpacked"},
+		Limits: config.Limits{
+			MaxDecompressedBytes: 64 << 30, MaxRatio: 1000, MaxMembers: 100000,
+			MaxLineBytes: 16 << 20, MaxFieldBytes: 16 << 20, MaxSpoolBytes: 512 << 20,
+		},
 		Destinations: []config.Destination{{
 			Name: "sqlite", Type: "sqlite", URL: config.Secret("sqlite://" + filepath.Join(dir, "out.db")), WriteMode: "append",
 		}},
@@ -91,6 +95,9 @@ func TestMinimalPipelineGetsEveryDefault(t *testing.T) {
 	}
 	if p.Source.Pattern != nil {
 		t.Errorf("pattern = %v, want nil (every file)", p.Source.Pattern)
+	}
+	if p.Layers.ArchivePattern != nil || p.Layers.PGP != nil || p.Layers.Compression != "" {
+		t.Errorf("layers = %+v, want none (every member, no PGP, compression inferred)", p.Layers)
 	}
 	if p.DataDir() != filepath.Join(dir, ".filedge") {
 		t.Errorf("DataDir() = %q", p.DataDir())
@@ -111,6 +118,28 @@ file_type: CSV
 delimiter: '\t'
 encoding: UTF-8
 json_delivery: packed
+quote_char: "'"
+escape_char: '\\'
+null_sequence: \N
+skip_header_lines: 2
+skip_footer_lines: 1
+headerless: true
+line_separator: '\r\n'
+xml_record_path: catalog/book
+compression: zstd
+archive_pattern: '\.csv$'
+pgp:
+  private_key: ${PGP_KEY}
+  passphrase: ${PGP_PASS}
+  trusted_signers:
+    - ${PGP_SIGNER}
+limits:
+  max_decompressed_bytes: 1GiB
+  max_ratio: 50
+  max_members: 10
+  max_line_bytes: 1_048_576
+  max_field_bytes: 64KiB
+  max_spool_bytes: 100MB
 columns:
   - {source: id, dest: order_id, type: int, required: yes}
 destinations:
@@ -131,7 +160,7 @@ watcher: {settle: 500ms, rescan: 1m}
 parser: {workers: 8, ack_wait: 45s, max_line_bytes: 1_048_576}
 sink: {workers: 3, ack_wait: 1m, batch_idle: 5m}
 `
-	p, dir := mustParse(t, doc, nil)
+	p, dir := mustParse(t, doc, pgpVars)
 	checks := []struct {
 		name      string
 		got, want any
@@ -148,6 +177,25 @@ sink: {workers: 3, ack_wait: 1m, batch_idle: 5m}
 		{"delimiter", p.Format.Delimiter, "\t"},
 		{"encoding", p.Format.Encoding, "utf-8"},
 		{"json_delivery", p.Format.JSONDelivery, "packed"},
+		{"quote_char", p.Format.QuoteChar, "'"},
+		{"escape_char", p.Format.EscapeChar, `\`},
+		{"null_sequence", p.Format.NullSequence, `\N`},
+		{"skip_header_lines", p.Format.SkipHeaderLines, 2},
+		{"skip_footer_lines", p.Format.SkipFooterLines, 1},
+		{"headerless", p.Format.Headerless, true},
+		{"line_separator", p.Format.LineSeparator, "\r\n"},
+		{"xml_record_path", p.Format.XMLRecordPath, "catalog/book"},
+		{"compression", p.Layers.Compression, "zstd"},
+		{"archive_pattern", p.Layers.ArchivePattern.String(), `\.csv$`},
+		{"pgp.private_key", p.Layers.PGP.PrivateKey.Reveal(), pgpVars["PGP_KEY"]},
+		{"pgp.passphrase", p.Layers.PGP.Passphrase.Reveal(), pgpVars["PGP_PASS"]},
+		{"pgp.trusted_signers", fmt.Sprint(len(p.Layers.PGP.TrustedSigners), p.Layers.PGP.TrustedSigners[0].Reveal() == pgpVars["PGP_SIGNER"]), "1 true"},
+		{"limits.max_decompressed_bytes", p.Limits.MaxDecompressedBytes, int64(1 << 30)},
+		{"limits.max_ratio", p.Limits.MaxRatio, int64(50)},
+		{"limits.max_members", p.Limits.MaxMembers, 10},
+		{"limits.max_line_bytes", p.Limits.MaxLineBytes, 1 << 20},
+		{"limits.max_field_bytes", p.Limits.MaxFieldBytes, 64 << 10},
+		{"limits.max_spool_bytes", p.Limits.MaxSpoolBytes, int64(100_000_000)},
 		{"columns", fmt.Sprint(p.Columns), fmt.Sprint([]config.Column{{Source: "id", Dest: "order_id", Type: record.Integer, Required: true}})},
 		{"destinations[0].name", p.Destinations[0].Name, "lake"},
 		{"destinations[0].url", p.Destinations[0].URL.Reveal(), "sqlite://" + filepath.Join(dir, "lake.db")},
@@ -441,8 +489,8 @@ func TestInvalidPipelinesReportEveryProblemWithItsLine(t *testing.T) {
 			[]string{"pipeline.yaml:5: parser.workers: must be at least 1, not 0"}},
 		{"parser ack_wait zero", base + "parser:\n  ack_wait: 0s\n", nil,
 			[]string{"pipeline.yaml:5: parser.ack_wait: must be positive"}},
-		{"parser max_line_bytes not a number", base + "parser:\n  max_line_bytes: 16MiB\n", nil,
-			[]string{`pipeline.yaml:5: parser.max_line_bytes: "16MiB" is not a whole number`}},
+		{"parser max_line_bytes not a size", base + "parser:\n  max_line_bytes: 16 parsecs\n", nil,
+			[]string{`pipeline.yaml:5: parser.max_line_bytes: "16 parsecs": unknown unit "parsecs"`}},
 		{"sink workers negative", base + "sink:\n  workers: -2\n", nil,
 			[]string{"pipeline.yaml:5: sink.workers: must be at least 1, not -2"}},
 		{"sink ack_wait zero", base + "sink:\n  ack_wait: 0s\n", nil,

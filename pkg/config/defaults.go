@@ -9,6 +9,7 @@ func Defaults() *Pipeline {
 		OnError:           Fail,
 		ModifiedFileMerge: "upsert_file",
 		Format:            Format{JSONDelivery: "unpacked"},
+		Limits:            DefaultLimits(),
 		Bus:               Bus{DataDir: DefaultDataDir, SyncAlways: true, BatchRetention: DefaultBatchRetention},
 		Watcher:           Watcher{Settle: DefaultSettle, Rescan: DefaultRescan},
 		Parser:            Parser{Workers: DefaultWorkers, AckWait: DefaultAckWait, MaxLineBytes: DefaultMaxLineBytes},
@@ -16,6 +17,19 @@ func Defaults() *Pipeline {
 	}
 }
 
+// DefaultLimits returns the limits: block's defaults.
+func DefaultLimits() Limits {
+	return Limits{
+		MaxDecompressedBytes: DefaultMaxDecompressedBytes,
+		MaxRatio:             DefaultMaxRatio,
+		MaxMembers:           DefaultMaxMembers,
+		MaxLineBytes:         DefaultMaxLineBytes,
+		MaxFieldBytes:        DefaultMaxFieldBytes,
+		MaxSpoolBytes:        DefaultMaxSpoolBytes,
+	}
+}
+
 // Delimiter decodes a delimiter as written in pipeline.yaml or on a command
-// line: \t is a tab, \s a space, \\ a backslash.
+// line: one character or several (||); \t is a tab, \s a space, \\ a
+// backslash.
 func Delimiter(s string) (string, error) { return decodeDelimiter(s) }

@@ -9,16 +9,39 @@ func TestDefaultsMatchWhatParseAppliesToAMinimalFile(t *testing.T) {
 	}
 	d := Defaults()
 	if d.Mode != p.Mode || d.OnError != p.OnError || d.ModifiedFileMerge != p.ModifiedFileMerge ||
-		d.Format.JSONDelivery != p.Format.JSONDelivery || d.Watcher != p.Watcher || d.Parser != p.Parser ||
-		d.Sink != p.Sink || d.Bus.SyncAlways != p.Bus.SyncAlways || d.Bus.BatchRetention != p.Bus.BatchRetention {
+		d.Format != p.Format || d.Watcher != p.Watcher || d.Parser != p.Parser ||
+		d.Sink != p.Sink || d.Bus.SyncAlways != p.Bus.SyncAlways || d.Bus.BatchRetention != p.Bus.BatchRetention ||
+		d.Limits != p.Limits || d.Layers != p.Layers {
 		t.Fatalf("Defaults() = %+v\nParse applied %+v", d, p)
 	}
 }
 
+func TestDefaultLimitsAreTheDocumentedValues(t *testing.T) {
+	want := Limits{
+		MaxDecompressedBytes: 64 << 30,
+		MaxRatio:             1000,
+		MaxMembers:           100_000,
+		MaxLineBytes:         16 << 20,
+		MaxFieldBytes:        16 << 20,
+		MaxSpoolBytes:        512 << 20,
+	}
+	if got := DefaultLimits(); got != want {
+		t.Errorf("DefaultLimits() = %+v, want %+v", got, want)
+	}
+	if d := Defaults(); d.Limits != want || d.Parser.MaxLineBytes != want.MaxLineBytes {
+		t.Errorf("Defaults() limits %+v, parser.max_line_bytes %d", d.Limits, d.Parser.MaxLineBytes)
+	}
+}
+
 func TestDelimiterDecodesEscapes(t *testing.T) {
-	for in, want := range map[string]string{`\t`: "\t", `\s`: " ", ";": ";", "||": "||"} {
+	for in, want := range map[string]string{`\t`: "\t", `\s`: " ", ";": ";", "||": "||", `\t\t`: "\t\t", "~|~": "~|~"} {
 		if got, err := Delimiter(in); err != nil || got != want {
 			t.Errorf("Delimiter(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", `\n`, "a\nb", `\q`} {
+		if got, err := Delimiter(in); err == nil {
+			t.Errorf("Delimiter(%q) = %q, want an error", in, got)
 		}
 	}
 }

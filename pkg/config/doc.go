@@ -11,7 +11,16 @@
 // the environment, either through ${VAR} expansion inside a URL
 // (postgresql://loader:${PGPASSWORD}@db/sales) or through DATABASE_URL.
 // Connection URLs are held as Secret, whose printed, logged and JSON forms
-// are REDACTED, and no error message ever quotes an expanded URL.
+// are REDACTED, and no error message ever quotes an expanded URL. The keys
+// of the pgp: block (private key, passphrase, trusted signers) must each be
+// exactly one ${VAR} reference; they are held as Secret too, and no message
+// quotes them.
+//
+// Besides the pipeline's own settings, the package holds the format keys
+// (Format), the layers under the format (Layers: compression, archives,
+// PGP) and the limits that keep a worker alive (Limits, with sizes such as
+// 64GiB read by ParseSize). Pipeline.Set applies one of these settings from
+// a command line with the checks of the file.
 //
 // docs/configuration.md is the reference for users.
 package config

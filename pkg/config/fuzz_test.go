@@ -17,6 +17,8 @@ func FuzzParse(f *testing.F) {
 		"a: &x [*x]\n",
 		"<<: {name: p}\n",
 		"name: p\nsource: {path: ./in}\ncolumns: [{source: a, type: int}, {source: a}]\nbus: {url: 'nats://${T}@h'}\n",
+		"name: p\nsource: ./in\nconnector: {type: sqlite, url: x.db}\nfile_type: tsv\ndelimiter: '||'\nquote_char: '\\'\nnull_sequence: NULL\nline_separator: '\\r\\n'\nxml_record_path: /a//b\ncompression: gz\narchive_pattern: '.*\\.json$'\n",
+		"name: p\nsource: ./in\nconnector: {type: sqlite, url: x.db}\npgp:\n  private_key: ${P}\n  passphrase: pw\n  trusted_signers: ['${T}', x]\nlimits: {max_line_bytes: 1.5MiB, max_ratio: 0, max_spool_bytes: 16M}\nparser: {max_line_bytes: 2KiB}\n",
 		"---\n---\n",
 		"",
 	} {

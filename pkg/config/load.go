@@ -26,6 +26,11 @@ var SourceTypes = []string{"local"}
 // safe to change while Load runs.
 var DestinationTypes = []string{"sqlite", "postgres"}
 
+// FileTypes lists the format codes file_type (or format) may name. Callers
+// that add formats append to it before calling Load; it is not safe to
+// change while Load runs.
+var FileTypes = []string{"csv", "json", "avro", "parquet", "excel", "xml", "log"}
+
 // destinationAliases are type names users write for a known type.
 var destinationAliases = map[string]string{"postgresql": "postgres", "sqlite3": "sqlite"}
 
@@ -39,6 +44,12 @@ const (
 	DefaultAckWait        = 30 * time.Second
 	DefaultMaxLineBytes   = 16 << 20
 	DefaultBatchIdle      = 2 * time.Minute
+
+	DefaultMaxDecompressedBytes = 64 << 30
+	DefaultMaxRatio             = 1000
+	DefaultMaxMembers           = 100_000
+	DefaultMaxFieldBytes        = 16 << 20
+	DefaultMaxSpoolBytes        = 512 << 20
 )
 
 // Environment variables Load reads besides those the file references.
@@ -59,7 +70,10 @@ var (
 	topKeys = []string{
 		"name", "source", "file_pattern", "mode", "table", "dest_table",
 		"on_error", "modified_file_merge", "file_type", "format",
-		"delimiter", "encoding", "json_delivery", "columns",
+		"delimiter", "encoding", "json_delivery", "quote_char", "escape_char",
+		"null_sequence", "skip_header_lines", "skip_footer_lines", "headerless",
+		"line_separator", "xml_record_path", "compression", "archive_pattern",
+		"pgp", "limits", "columns",
 		"connector", "destinations", "bus", "watcher", "parser", "sink",
 	}
 	sourceKeys      = []string{"type", "path", "pattern"}
@@ -69,6 +83,11 @@ var (
 	watcherKeys     = []string{"settle", "rescan"}
 	parserKeys      = []string{"workers", "ack_wait", "max_line_bytes"}
 	sinkKeys        = []string{"workers", "ack_wait", "batch_idle"}
+	pgpKeys         = []string{"private_key", "passphrase", "trusted_signers"}
+	limitsKeys      = []string{
+		"max_decompressed_bytes", "max_ratio", "max_members",
+		"max_line_bytes", "max_field_bytes", "max_spool_bytes",
+	}
 
 	blocks = []struct {
 		name string
@@ -76,6 +95,7 @@ var (
 	}{
 		{"source", sourceKeys}, {"connector", destinationKeys}, {"bus", busKeys},
 		{"watcher", watcherKeys}, {"parser", parserKeys}, {"sink", sinkKeys},
+		{"pgp", pgpKeys}, {"limits", limitsKeys},
 	}
 )
 
@@ -182,12 +202,17 @@ func (p *parser) pipeline(root *yaml.Node) *Pipeline {
 	pl.ModifiedFileMerge = p.enum(m.val("modified_file_merge"), "modified_file_merge", "upsert_file", "upsert_file", "append_file")
 
 	pl.Format = p.format(m)
+	pl.Layers = p.layers(m)
 	pl.Columns = p.columns(m.val("columns"))
 	pl.Destinations = p.destinations(m, root)
 
 	pl.Bus = p.bus(m.val("bus"))
 	pl.Watcher = p.watcher(m.val("watcher"))
-	pl.Parser = p.parserBlock(m.val("parser"))
+	pm, _ := p.mapping(m.val("parser"), "parser", parserKeys)
+	pl.Parser = p.parserBlock(pm)
+	lm, _ := p.mapping(m.val("limits"), "limits", limitsKeys)
+	pl.Limits = p.limits(lm)
+	p.maxLineBytes(pm["max_line_bytes"], lm["max_line_bytes"], pl)
 	pl.Sink = p.sink(m.val("sink"))
 	return pl
 }
@@ -230,7 +255,7 @@ func (p *parser) source(m fields, root *yaml.Node) (src Source, hasPattern bool)
 	if n := sm.val("pattern"); present(n) {
 		hasPattern = true
 		if v, ok := p.str(n, "source.pattern"); ok {
-			src.Pattern = p.compile(n, "source.pattern", v)
+			src.Pattern = p.compile(n, "source.pattern", v, "file")
 		}
 	}
 	return src, hasPattern
@@ -267,10 +292,11 @@ func (p *parser) sourcePath(n *yaml.Node, key, typ string) string {
 	return path
 }
 
-// compile compiles a source.pattern regular expression.
-func (p *parser) compile(n *yaml.Node, key, v string) *Regexp {
+// compile compiles a regular expression (source.pattern, archive_pattern);
+// every names what an absent pattern takes.
+func (p *parser) compile(n *yaml.Node, key, v, every string) *Regexp {
 	if v == "" {
-		p.add(n, key, nil, "empty pattern: omit the key to take every file")
+		p.add(n, key, nil, "empty pattern: omit the key to take every %s", every)
 		return nil
 	}
 	re, err := regexp.Compile(v)
@@ -341,70 +367,6 @@ func (p *parser) table(m fields, pl *Pipeline) string {
 		p.add(at, atKey, nil, "%s: use letters, digits, _ and - (names are made lower snake case in the destination)", quote(at, t))
 	}
 	return t
-}
-
-// format reads the top-level format keys.
-func (p *parser) format(m fields) Format {
-	var f Format
-	var first string
-	for _, k := range []string{"file_type", "format"} {
-		v, ok := p.str(m.val(k), k)
-		if !ok {
-			continue
-		}
-		v = strings.TrimPrefix(strings.ToLower(strings.TrimSpace(v)), ".")
-		if first != "" && v != f.FileType {
-			p.add(m[k].key, k, nil, "file_type and format differ: give one")
-			continue
-		}
-		f.FileType, first = v, k
-	}
-	if n := m.val("delimiter"); present(n) {
-		if v, ok := p.str(n, "delimiter"); ok {
-			d, err := decodeDelimiter(v)
-			if err != nil {
-				p.add(n, "delimiter", err, "%v", err)
-			}
-			f.Delimiter = d
-		}
-	}
-	if v, ok := p.str(m.val("encoding"), "encoding"); ok {
-		f.Encoding = strings.ToLower(strings.TrimSpace(v))
-	}
-	f.JSONDelivery = p.enum(m.val("json_delivery"), "json_delivery", "unpacked", "unpacked", "packed")
-	return f
-}
-
-// decodeDelimiter decodes the escapes a delimiter may be written with: \t
-// (tab), \s (space) and \\ (backslash). A lone trailing backslash is itself.
-func decodeDelimiter(s string) (string, error) {
-	if s == "" {
-		return "", errors.New("empty delimiter")
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c != '\\' || i+1 == len(s) {
-			b.WriteByte(c)
-			continue
-		}
-		i++
-		switch s[i] {
-		case 't':
-			b.WriteByte('\t')
-		case 's':
-			b.WriteByte(' ')
-		case '\\':
-			b.WriteByte('\\')
-		default:
-			return "", fmt.Errorf(`unknown escape \%c in delimiter (known: \t tab, \s space, \\ backslash)`, s[i])
-		}
-	}
-	d := b.String()
-	if strings.ContainsAny(d, "\r\n") {
-		return "", errors.New("a delimiter cannot contain a line break")
-	}
-	return d, nil
 }
 
 // columns reads the columns: list.
@@ -662,12 +624,12 @@ func (p *parser) watcher(n *yaml.Node) Watcher {
 	}
 }
 
-func (p *parser) parserBlock(n *yaml.Node) Parser {
-	m, _ := p.mapping(n, "parser", parserKeys)
+// parserBlock reads the parser: block's keys m.
+func (p *parser) parserBlock(m fields) Parser {
 	return Parser{
 		Workers:      p.positiveInt(m.val("workers"), "parser.workers", DefaultWorkers),
 		AckWait:      p.duration(m.val("ack_wait"), "parser.ack_wait", DefaultAckWait),
-		MaxLineBytes: p.positiveInt(m.val("max_line_bytes"), "parser.max_line_bytes", DefaultMaxLineBytes),
+		MaxLineBytes: p.intSize(m.val("max_line_bytes"), "parser.max_line_bytes", DefaultMaxLineBytes),
 	}
 }
 

@@ -19,7 +19,11 @@ type parser struct {
 	file   string
 	dir    string
 	lookup func(string) (string, bool)
-	errs   Errors
+	// literal takes values as written, without ${VAR} expansion (values
+	// from a command line, which the shell has expanded). Secrets, which
+	// must be ${VAR} references, are expanded all the same.
+	literal bool
+	errs    Errors
 }
 
 // add records a problem at node n (nil: no place in the file).
@@ -138,6 +142,16 @@ func (p *parser) mapping(n *yaml.Node, path string, known []string) (fields, boo
 // suggestion, or, for a credential, the rule about credentials.
 func (p *parser) unknownKey(f field, path, name string, known []string) {
 	key := join(path, name)
+	if path == "pgp" {
+		msg := "unknown key"
+		if s := suggest(name, known); s != "" {
+			msg += "; did you mean " + s + "?"
+		} else {
+			msg += "; the pgp: block has " + strings.Join(known, ", ") + ", each a ${VAR} reference"
+		}
+		p.add(f.key, key, ErrUnknownKey, "%s", msg)
+		return
+	}
 	if isCredentialName(name) {
 		v := resolve(f.val)
 		if v != nil && v.Kind == yaml.ScalarNode && pureRef.MatchString(v.Value) {
@@ -200,6 +214,9 @@ func (p *parser) str(n *yaml.Node, key string) (string, bool) {
 	if n.Kind != yaml.ScalarNode {
 		p.add(n, key, nil, "want a single value, not %s", kindName(n))
 		return "", false
+	}
+	if p.literal {
+		return n.Value, true
 	}
 	v, err := expand(n.Value, p.lookup)
 	if err != nil {
@@ -310,8 +327,13 @@ func (p *parser) syntax(data []byte, err error) {
 			e.Line = line
 		}
 		e.Msg = "invalid YAML: " + problem
-		if e.Line > 0 && strings.Contains(problem, "'}'") && strings.Contains(lineOf(data, e.Line), "${") {
-			e.Msg += " (inside { } put a value that holds ${VAR} in quotes: '${VAR}')"
+		if e.Line > 0 && strings.Contains(lineOf(data, e.Line), "${") {
+			switch {
+			case strings.Contains(problem, "'}'"):
+				e.Msg += " (inside { } put a value that holds ${VAR} in quotes: '${VAR}')"
+			case strings.Contains(problem, "']'"):
+				e.Msg += " (inside [ ] put a value that holds ${VAR} in quotes: '${VAR}')"
+			}
 		}
 	case errors.As(err, &te):
 		e.Msg = "invalid YAML: " + strings.Join(te.Errors, "; ")

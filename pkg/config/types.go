@@ -25,6 +25,11 @@ type Pipeline struct {
 	ModifiedFileMerge string `json:"modified_file_merge"`
 
 	Format Format `json:"format"`
+	// Layers are the settings of the layers under the format: compression,
+	// archives, PGP (top-level keys of the pipeline).
+	Layers Layers `json:"layers"`
+	// Limits cap what one file may expand to (the limits: block).
+	Limits Limits `json:"limits"`
 	// Columns declares columns (the Python Filedge's columns: list).
 	Columns []Column `json:"columns,omitempty"`
 
@@ -72,6 +77,73 @@ type Format struct {
 	Delimiter    string `json:"delimiter,omitempty"`
 	Encoding     string `json:"encoding,omitempty"`
 	JSONDelivery string `json:"json_delivery,omitempty"`
+
+	// QuoteChar is the one character that quotes fields of delimited
+	// text; "" means the reader's default ('"').
+	QuoteChar string `json:"quote_char,omitempty"`
+	// EscapeChar, when set (typically a backslash), is the one character
+	// that escapes the quote character inside quoted fields.
+	EscapeChar string `json:"escape_char,omitempty"`
+	// NullSequence is a field value read as null (such as `\N`); "" means
+	// none.
+	NullSequence string `json:"null_sequence,omitempty"`
+	// SkipHeaderLines and SkipFooterLines are lines dropped at the start
+	// (before the header) and at the end of a file; 0 or more.
+	SkipHeaderLines int `json:"skip_header_lines,omitempty"`
+	SkipFooterLines int `json:"skip_footer_lines,omitempty"`
+	// Headerless files have no header row: columns are column_0 ...
+	Headerless bool `json:"headerless,omitempty"`
+	// LineSeparator ends records instead of LF or CRLF, escapes decoded;
+	// "" means LF or CRLF.
+	LineSeparator string `json:"line_separator,omitempty"`
+	// XMLRecordPath, when set, is the element path (a/b/c, no leading or
+	// empty segment) whose every element is one record.
+	XMLRecordPath string `json:"xml_record_path,omitempty"`
+}
+
+// Layers holds the settings of the layers under the format (top-level
+// keys of the pipeline): compression, archives and PGP.
+type Layers struct {
+	// Compression forces a codec: gzip, bzip2, zstd, xz, or none (read
+	// files as stored); "" infers it from the extension or magic bytes.
+	Compression string `json:"compression,omitempty"`
+	// ArchivePattern selects archive members by their path inside the
+	// archive ('/'-separated); nil reads every member.
+	ArchivePattern *Regexp `json:"archive_pattern,omitempty"`
+	// PGP decrypts OpenPGP files; nil when the pipeline has no pgp: block.
+	PGP *PGP `json:"pgp,omitempty"`
+}
+
+// PGP is the pgp: block. Each key comes from the environment (the file
+// holds only ${VAR} references); the values are ASCII-armored.
+type PGP struct {
+	// PrivateKey decrypts the files; always set.
+	PrivateKey Secret `json:"private_key"`
+	// Passphrase unlocks PrivateKey; "" when it has none.
+	Passphrase Secret `json:"passphrase,omitempty"`
+	// TrustedSigners are public keys (each may hold several). When any is
+	// set, a file must carry a valid signature by one of them.
+	TrustedSigners []Secret `json:"trusted_signers,omitempty"`
+}
+
+// Limits is the limits: block: caps that keep a worker alive whatever the
+// file. Every field is positive after Load.
+type Limits struct {
+	// MaxDecompressedBytes caps the bytes one file expands to, all its
+	// archive members together (default 64 GiB).
+	MaxDecompressedBytes int64 `json:"max_decompressed_bytes"`
+	// MaxRatio caps decompressed bytes per stored byte (default 1000).
+	MaxRatio int64 `json:"max_ratio"`
+	// MaxMembers caps the members of one archive (default 100000).
+	MaxMembers int `json:"max_members"`
+	// MaxLineBytes caps one line or record (default 16 MiB); the same
+	// value as Parser.MaxLineBytes, of which it is a synonym.
+	MaxLineBytes int `json:"max_line_bytes"`
+	// MaxFieldBytes caps one field (default 16 MiB).
+	MaxFieldBytes int `json:"max_field_bytes"`
+	// MaxSpoolBytes caps how much of a streamed file a format that needs
+	// random access (Parquet, Excel) may hold in memory (default 512 MiB).
+	MaxSpoolBytes int64 `json:"max_spool_bytes"`
 }
 
 // Column is one entry of columns:.
@@ -118,7 +190,7 @@ type Watcher struct {
 type Parser struct {
 	Workers      int           `json:"workers"`        // concurrent files per process, default 2
 	AckWait      time.Duration `json:"ack_wait"`       // default 30s
-	MaxLineBytes int           `json:"max_line_bytes"` // default 16 MiB
+	MaxLineBytes int           `json:"max_line_bytes"` // default 16 MiB; the same as Limits.MaxLineBytes
 }
 
 // Sink is the sink: block.

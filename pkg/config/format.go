@@ -1,0 +1,309 @@
+package config
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"gopkg.in/yaml.v3"
+)
+
+// fileTypeAlias is a file_type users write for a format of FileTypes, with
+// the delimiter it implies when the pipeline gives none.
+type fileTypeAlias struct {
+	code, delimiter string
+}
+
+// fileTypeAliases are the extensions and other names users write as a
+// file_type for a format of FileTypes.
+var fileTypeAliases = map[string]fileTypeAlias{
+	"tsv":    {"csv", "\t"},
+	"psv":    {"csv", "|"},
+	"txt":    {"csv", ""},
+	"jsonl":  {"json", ""},
+	"ndjson": {"json", ""},
+	"xlsx":   {"excel", ""},
+	"xlsm":   {"excel", ""},
+	"xls":    {"excel", ""},
+}
+
+// xmlName is the syntax of one element name in xml_record_path (an XML
+// name, with an optional namespace prefix).
+var xmlName = regexp.MustCompile(`^[\p{L}_][\p{L}\p{N}._-]*(?::[\p{L}_][\p{L}\p{N}._-]*)?$`)
+
+// format reads the top-level format keys.
+func (p *parser) format(m fields) Format {
+	f := Format{JSONDelivery: "unpacked"}
+	var first, implied string
+	for _, k := range []string{"file_type", "format"} {
+		code, delim, ok := p.fileType(m.val(k), k)
+		if !ok {
+			continue
+		}
+		if first != "" && code != f.FileType {
+			p.add(m[k].key, k, nil, "file_type and format differ: give one")
+			continue
+		}
+		f.FileType, first = code, k
+		implied = cmp.Or(implied, delim)
+	}
+	if v, ok := p.separator(m.val("delimiter"), "delimiter"); ok {
+		f.Delimiter = v
+	}
+	if f.Delimiter == "" {
+		f.Delimiter = implied
+	}
+	if v, ok := p.str(m.val("encoding"), "encoding"); ok {
+		f.Encoding = strings.ToLower(strings.TrimSpace(v))
+	}
+	f.JSONDelivery = p.enum(m.val("json_delivery"), "json_delivery", "unpacked", "unpacked", "packed")
+	f.QuoteChar, _ = p.char(m.val("quote_char"), "quote_char")
+	f.EscapeChar, _ = p.char(m.val("escape_char"), "escape_char")
+	f.NullSequence, _ = p.nullSequence(m.val("null_sequence"), "null_sequence")
+	f.SkipHeaderLines = p.nonNegativeInt(m.val("skip_header_lines"), "skip_header_lines", 0)
+	f.SkipFooterLines = p.nonNegativeInt(m.val("skip_footer_lines"), "skip_footer_lines", 0)
+	f.Headerless = p.boolean(m.val("headerless"), "headerless", false)
+	f.LineSeparator, _ = p.lineSeparator(m.val("line_separator"), "line_separator")
+	f.XMLRecordPath, _ = p.xmlRecordPath(m.val("xml_record_path"), "xml_record_path")
+	p.formatClashes(m, f)
+	return f
+}
+
+// formatClashes reports format keys given in the file whose values cannot
+// work together: a quote or escape character, or a line separator, that is
+// part of the delimiter.
+func (p *parser) formatClashes(m fields, f Format) {
+	if f.Delimiter == "" || !present(m.val("delimiter")) {
+		return
+	}
+	for _, c := range []struct{ key, v string }{{"quote_char", f.QuoteChar}, {"escape_char", f.EscapeChar}} {
+		if c.v != "" && strings.Contains(f.Delimiter, c.v) {
+			p.add(m.val(c.key), c.key, nil, "%s is part of the delimiter %s: a field could not be told from a separator", strconv.Quote(c.v), strconv.Quote(f.Delimiter))
+		}
+	}
+	if s := f.LineSeparator; s != "" && (strings.Contains(f.Delimiter, s) || strings.Contains(s, f.Delimiter)) {
+		p.add(m.val("line_separator"), "line_separator", nil, "%s overlaps the delimiter %s: a record could not be told from a field", strconv.Quote(s), strconv.Quote(f.Delimiter))
+	}
+}
+
+// fileType reads file_type (or format) as a code of FileTypes; delim is the
+// delimiter an alias implies (tsv: a tab). ok is false when n is absent or
+// wrong (reported).
+func (p *parser) fileType(n *yaml.Node, key string) (code, delim string, ok bool) {
+	v, ok := p.str(n, key)
+	if !ok {
+		return "", "", false
+	}
+	lv := strings.TrimPrefix(strings.ToLower(strings.TrimSpace(v)), ".")
+	if slices.Contains(FileTypes, lv) {
+		return lv, "", true
+	}
+	if a, ok := fileTypeAliases[lv]; ok && slices.Contains(FileTypes, a.code) {
+		return a.code, a.delimiter, true
+	}
+	msg := fmt.Sprintf("%s is not a known file type (known: %s)", quote(n, v), strings.Join(FileTypes, ", "))
+	candidates := slices.Clone(FileTypes)
+	for a := range fileTypeAliases {
+		candidates = append(candidates, a)
+	}
+	slices.Sort(candidates[len(FileTypes):])
+	if s := suggest(lv, candidates); s != "" {
+		msg += "; did you mean " + s + "?"
+	}
+	p.add(n, key, nil, "%s", msg)
+	return "", "", false
+}
+
+// separator reads a delimiter: escapes decoded, not empty, no line break.
+func (p *parser) separator(n *yaml.Node, key string) (string, bool) {
+	v, ok := p.str(n, key)
+	if !ok {
+		return "", false
+	}
+	d, err := decodeDelimiter(v)
+	if err != nil {
+		p.add(n, key, err, "%v", err)
+		return "", false
+	}
+	return d, true
+}
+
+// char reads a quote_char or escape_char: one character, escapes decoded.
+func (p *parser) char(n *yaml.Node, key string) (string, bool) {
+	v, ok := p.str(n, key)
+	if !ok {
+		return "", false
+	}
+	c, err := decodeChar(v)
+	if err != nil {
+		p.add(n, key, err, "%s: %v", quote(n, v), err)
+		return "", false
+	}
+	return c, true
+}
+
+// nullSequence reads null_sequence as written, without escapes: `\N` is a
+// backslash and an N. A YAML null written out (null_sequence: NULL) is the
+// text NULL, not an absent key.
+func (p *parser) nullSequence(n *yaml.Node, key string) (string, bool) {
+	if r := resolve(n); r != nil && r.Kind == yaml.ScalarNode && r.Tag == "!!null" && r.Value != "" && r.Style == 0 {
+		return r.Value, true
+	}
+	v, ok := p.str(n, key)
+	if !ok {
+		return "", false
+	}
+	if v == "" {
+		p.add(n, key, nil, "must not be empty: omit the key when no value stands for null")
+		return "", false
+	}
+	return v, true
+}
+
+// lineSeparator reads line_separator: escapes decoded, not empty.
+func (p *parser) lineSeparator(n *yaml.Node, key string) (string, bool) {
+	v, ok := p.str(n, key)
+	if !ok {
+		return "", false
+	}
+	s, err := decodeLineSeparator(v)
+	if err != nil {
+		p.add(n, key, err, "%v", err)
+		return "", false
+	}
+	return s, true
+}
+
+// xmlRecordPath reads xml_record_path.
+func (p *parser) xmlRecordPath(n *yaml.Node, key string) (string, bool) {
+	v, ok := p.str(n, key)
+	if !ok {
+		return "", false
+	}
+	path, err := parseXMLRecordPath(v)
+	if err != nil {
+		p.add(n, key, err, "%s: %v", quote(n, v), err)
+		return "", false
+	}
+	return path, true
+}
+
+// nonNegativeInt returns the value of n as an integer of at least 0, or
+// def.
+func (p *parser) nonNegativeInt(n *yaml.Node, key string, def int) int {
+	v, ok := p.str(n, key)
+	if !ok {
+		return def
+	}
+	i, err := strconv.ParseInt(strings.ReplaceAll(strings.TrimSpace(v), "_", ""), 10, 0)
+	if err != nil {
+		p.add(n, key, err, "%s is not a whole number", quote(n, v))
+		return def
+	}
+	if i < 0 {
+		p.add(n, key, nil, "must be 0 or more, not %d", i)
+		return def
+	}
+	return int(i)
+}
+
+// unescape decodes the escapes a separator or character may be written
+// with: \t tab, \s space, \n line feed, \r carriage return, \\ backslash. A
+// lone trailing backslash is itself, so that `\` is a backslash.
+func unescape(s string) (string, error) {
+	if !strings.Contains(s, `\`) {
+		return s, nil
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c != '\\' || i+1 == len(s) {
+			b.WriteByte(c)
+			continue
+		}
+		i++
+		switch s[i] {
+		case 't':
+			b.WriteByte('\t')
+		case 's':
+			b.WriteByte(' ')
+		case 'n':
+			b.WriteByte('\n')
+		case 'r':
+			b.WriteByte('\r')
+		case '\\':
+			b.WriteByte('\\')
+		default:
+			r, _ := utf8.DecodeRuneInString(s[i:])
+			return "", fmt.Errorf(`unknown escape \%c (known: \t tab, \s space, \n line feed, \r carriage return, \\ backslash)`, r)
+		}
+	}
+	return b.String(), nil
+}
+
+// decodeDelimiter decodes a delimiter: one character or several (||),
+// escapes decoded (\t tab, \s space, \\ backslash), no line break.
+func decodeDelimiter(s string) (string, error) {
+	if s == "" {
+		return "", errors.New("empty delimiter")
+	}
+	d, err := unescape(s)
+	if err != nil {
+		return "", err
+	}
+	if strings.ContainsAny(d, "\r\n") {
+		return "", errors.New("a delimiter cannot contain a line break")
+	}
+	return d, nil
+}
+
+// decodeChar decodes a quote or escape character: exactly one character
+// once escapes are decoded, not a line break.
+func decodeChar(s string) (string, error) {
+	if s == "" {
+		return "", errors.New("empty: give one character, or omit the key for the default")
+	}
+	c, err := unescape(s)
+	if err != nil {
+		return "", err
+	}
+	switch {
+	case utf8.RuneCountInString(c) != 1:
+		return "", errors.New(`not one character (write \t for a tab, \s for a space, \\ or \ for a backslash)`)
+	case c == "\r" || c == "\n":
+		return "", errors.New("a line break cannot quote or escape")
+	}
+	return c, nil
+}
+
+// decodeLineSeparator decodes a line separator: escapes decoded (\n, \r,
+// \t, \s, \\), not empty.
+func decodeLineSeparator(s string) (string, error) {
+	if s == "" {
+		return "", errors.New("empty line separator: omit the key for LF or CRLF")
+	}
+	return unescape(s)
+}
+
+// parseXMLRecordPath checks an element path (catalog/book): element names
+// separated by '/', a leading '/' allowed and dropped.
+func parseXMLRecordPath(s string) (string, error) {
+	path := strings.TrimPrefix(strings.TrimSpace(s), "/")
+	if path == "" {
+		return "", errors.New("empty path: write element names separated by /, e.g. catalog/book")
+	}
+	for seg := range strings.SplitSeq(path, "/") {
+		switch {
+		case seg == "":
+			return "", errors.New("empty segment: write element names separated by single /, e.g. catalog/book")
+		case !xmlName.MatchString(seg):
+			return "", fmt.Errorf("%q is not an element name (no wildcards, attributes, predicates or ..)", seg)
+		}
+	}
+	return path, nil
+}
