@@ -1,0 +1,239 @@
+package parquet
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/extensions"
+	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/metadata"
+	"github.com/apache/arrow-go/v18/parquet/schema"
+
+	"github.com/filedge/filedge/pkg/record"
+)
+
+// kind is how a column's values become cells.
+type kind uint8
+
+const (
+	kindNull kind = iota
+	kindBool
+	kindInt8
+	kindInt16
+	kindInt32
+	kindInt64
+	kindUint8
+	kindUint16
+	kindUint32
+	kindUint64     // declared Integer: a value beyond int64 fails its row
+	kindUint64Text // declared String: exact digits
+	kindFloat16
+	kindFloat32
+	kindFloat64
+	kindDecimal128 // Float (precision up to 15) or String (exact text)
+	kindDecimal256
+	kindDate32
+	kindDate64
+	kindTimestamp
+	kindTime32
+	kindTime64
+	kindString
+	kindLargeString
+	kindBinary      // BINARY or LARGE_BINARY: text when valid UTF-8 (asText), else base64
+	kindFixedBinary // base64
+	kindUUID
+	kindJSONBinary // BYTE_ARRAY annotated JSON
+	kindNested     // lists, structs, maps, variants: a JSON document
+	kindInt96      // read by an int96Column beside pqarrow
+)
+
+// maxFloatPrecision is the largest decimal precision that loads as Float:
+// every decimal of up to 15 significant digits survives a round trip
+// through float64. Wider decimals load as String, keeping every digit.
+const maxFloatPrecision = 15
+
+// column is one top-level field of the file as the reader writes it.
+type column struct {
+	name   string
+	typ    record.Type
+	kind   kind
+	leaf   int // the field's first leaf column in the Parquet schema
+	leaves []int
+	src    int // index of the field in pqarrow's record batches
+	unit   arrow.TimeUnit
+	scale  int32
+	asText bool
+	// structs is set for a field that holds structs, whose leaves pqarrow
+	// decodes in goroutines of its own (see predecode).
+	structs bool
+	// outOfRange is set once the column reported values it loads as null
+	// because pkg/record cannot hold them.
+	outOfRange bool
+
+	// The current batch.
+	arr   arrow.Array
+	i32   []int32
+	i64   []int64
+	f64   []float64
+	int96 *int96Column
+}
+
+// planColumns maps the file's top-level fields to columns, returning the
+// issues of fields left out. It declares each column's type from the
+// schema, so nothing is inferred.
+func planColumns(pf *file.Reader, fields []fieldInfo) ([]*column, []string) {
+	var cols []*column
+	var issues []string
+	for _, fi := range fields {
+		c, issue := planColumn(pf, fi)
+		if issue != "" {
+			issues = append(issues, issue)
+			continue
+		}
+		cols = append(cols, c)
+	}
+	return cols, issues
+}
+
+// fieldInfo is a top-level field of the file: its Arrow form, its schema
+// node and its leaf columns.
+type fieldInfo struct {
+	field  arrow.Field
+	node   schema.Node
+	leaves []int
+}
+
+func unsupported(name, what string) string {
+	return fmt.Sprintf("Column %q has an unsupported type %q", name, what)
+}
+
+func planColumn(pf *file.Reader, fi fieldInfo) (*column, string) {
+	f := fi.field
+	c := &column{name: f.Name, leaves: fi.leaves, leaf: -1, structs: hasStruct(f.Type)}
+	if len(fi.leaves) > 0 {
+		c.leaf = fi.leaves[0]
+	}
+	leaf, _ := fi.node.(*schema.PrimitiveNode)
+	if leaf != nil && leaf.PhysicalType() == parquet.Types.Int96 {
+		c.typ, c.kind = record.Timestamp, kindInt96
+		return c, ""
+	}
+	switch t := f.Type.(type) {
+	case *arrow.NullType:
+		c.typ, c.kind = record.Unknown, kindNull
+	case *arrow.BooleanType:
+		c.typ, c.kind = record.Boolean, kindBool
+	case *arrow.Int8Type:
+		c.typ, c.kind = record.Integer, kindInt8
+	case *arrow.Int16Type:
+		c.typ, c.kind = record.Integer, kindInt16
+	case *arrow.Int32Type:
+		c.typ, c.kind = record.Integer, kindInt32
+	case *arrow.Int64Type:
+		c.typ, c.kind = record.Integer, kindInt64
+	case *arrow.Uint8Type:
+		c.typ, c.kind = record.Integer, kindUint8
+	case *arrow.Uint16Type:
+		c.typ, c.kind = record.Integer, kindUint16
+	case *arrow.Uint32Type:
+		c.typ, c.kind = record.Integer, kindUint32
+	case *arrow.Uint64Type:
+		if c.leaf >= 0 && uint64FitsInt64(pf, c.leaf) {
+			c.typ, c.kind = record.Integer, kindUint64
+		} else {
+			c.typ, c.kind = record.String, kindUint64Text
+		}
+	case *arrow.Float16Type:
+		c.typ, c.kind = record.Float, kindFloat16
+	case *arrow.Float32Type:
+		c.typ, c.kind = record.Float, kindFloat32
+	case *arrow.Float64Type:
+		c.typ, c.kind = record.Float, kindFloat64
+	case *arrow.Decimal128Type:
+		c.typ, c.kind, c.scale = decimalType(t.Precision), kindDecimal128, t.Scale
+	case *arrow.Decimal256Type:
+		c.typ, c.kind, c.scale = decimalType(t.Precision), kindDecimal256, t.Scale
+	case *arrow.Date32Type:
+		c.typ, c.kind = record.Date, kindDate32
+	case *arrow.Date64Type:
+		c.typ, c.kind = record.Date, kindDate64
+	case *arrow.TimestampType:
+		c.typ, c.kind, c.unit = record.Timestamp, kindTimestamp, t.Unit
+	case *arrow.Time32Type:
+		c.typ, c.kind, c.unit = record.String, kindTime32, t.Unit
+	case *arrow.Time64Type:
+		c.typ, c.kind, c.unit = record.String, kindTime64, t.Unit
+	case *arrow.StringType:
+		c.typ, c.kind = record.String, kindString
+	case *arrow.LargeStringType:
+		c.typ, c.kind = record.String, kindLargeString
+	case *arrow.BinaryType, *arrow.LargeBinaryType:
+		c.typ, c.kind = record.String, kindBinary
+		var logical schema.LogicalType = schema.NoLogicalType{}
+		if leaf != nil {
+			logical = leaf.LogicalType()
+		}
+		switch logical.(type) {
+		case schema.JSONLogicalType:
+			c.typ, c.kind = record.JSON, kindJSONBinary
+		case schema.BSONLogicalType:
+			// binary documents: base64
+		default:
+			c.asText = true
+		}
+	case *arrow.FixedSizeBinaryType:
+		c.typ, c.kind = record.String, kindFixedBinary
+	case *extensions.UUIDType:
+		c.typ, c.kind = record.String, kindUUID
+	case *arrow.ListType, *arrow.LargeListType, *arrow.FixedSizeListType, *arrow.StructType, *arrow.MapType, *extensions.VariantType:
+		c.typ, c.kind = record.JSON, kindNested
+	default:
+		return nil, unsupported(f.Name, f.Type.String())
+	}
+	return c, ""
+}
+
+func decimalType(precision int32) record.Type {
+	if precision <= maxFloatPrecision {
+		return record.Float
+	}
+	return record.String
+}
+
+// uint64FitsInt64 reports whether the statistics of every row group of
+// unsigned 64-bit leaf column col prove its values fit an int64; without
+// statistics the column loads as String.
+func uint64FitsInt64(pf *file.Reader, col int) (fits bool) {
+	defer func() {
+		if recover() != nil { // corrupt statistics: load as String
+			fits = false
+		}
+	}()
+	for rg := 0; rg < pf.NumRowGroups(); rg++ {
+		rgm := pf.MetaData().RowGroup(rg)
+		if rgm.NumRows() == 0 {
+			continue
+		}
+		cc, err := rgm.ColumnChunk(col)
+		if err != nil {
+			return false
+		}
+		st, err := cc.Statistics()
+		if err != nil || st == nil {
+			return false
+		}
+		s, ok := st.(*metadata.Int64Statistics)
+		if !ok {
+			return false
+		}
+		if s.NullCount() == rgm.NumRows() {
+			continue
+		}
+		if !s.HasMinMax() || uint64(s.Max()) > math.MaxInt64 {
+			return false
+		}
+	}
+	return true
+}
