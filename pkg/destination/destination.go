@@ -58,6 +58,27 @@ type File struct {
 // table's. A batch's schema holds the data columns and record.LineColumn; the
 // types of one table's batches may widen from batch to batch (never narrow),
 // and a later batch may add columns.
+//
+// Archive members. A file that is an archive (zip, tar) holds several files
+// for the user, each named "<archive path>!/<member path>" (for example
+// "in/batch.zip!/2026/a.csv"), yet the whole archive version is one File and
+// one commit: File.Path, the ledger row and the path lock are the archive's.
+// A batch of a member carries a column named record.FileColumn (Arrow
+// string, the member's name, the same non-NULL value on every row of the
+// batch) right after record.LineColumn. When a batch has that column, its
+// value is the rows' record.FileColumn instead of File.Path, and the
+// destination does not treat it as a data column (it adds no column for it:
+// it is the system column). The value must be File.Path itself or start
+// with File.Path + "!/"; a destination refuses any other value, a NULL or a
+// batch whose rows disagree with a *PermanentError, so that every row a
+// commit writes is found again by the next version of the same path.
+// Accordingly, Append replaces the rows whose record.FileColumn is File.Path
+// or starts with File.Path + "!/" (a new version of an archive replaces the
+// rows of all its old members, including members it no longer has), with
+// the same content hash under AppendFile; the match is exact and case
+// sensitive (no other path that merely shares the prefix, such as
+// "in/batch.zip.bak" or "in/batch.zipx!/a.csv", and no wildcard in the path
+// matches). Batches without the column (plain files) keep File.Path.
 type Batches interface {
 	// Next returns the next batch, which the caller releases, or io.EOF
 	// after the last one. A table with no rows yields one empty batch, so

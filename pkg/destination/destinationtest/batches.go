@@ -38,11 +38,20 @@ type TableBatches struct {
 //
 // The record.LineColumn is added to every batch, numbering rows from
 // FirstLine (or from the line after the table's previous batch when
-// FirstLine is 0).
+// FirstLine is 0). When File is set, a record.FileColumn holding File on
+// every row follows it, as the parser sends the batches of an archive
+// member (see destination.Batches and Member).
 type Batch struct {
 	Columns   []record.Column
 	Rows      [][]any
 	FirstLine int64
+	File      string
+}
+
+// Member returns the name of the member of the archive at archive whose
+// path inside the archive is member: "in/batch.zip!/2026/a.csv".
+func Member(archive, member string) string {
+	return archive + "!/" + member
 }
 
 // Cols is shorthand for a column list: Cols("id", record.Integer, "name",
@@ -176,6 +185,9 @@ func buildBatch(mem memory.Allocator, spec Batch, first int64) (arrow.RecordBatc
 		fields = append(fields, record.Field(c.Name, c.Type))
 	}
 	fields = append(fields, record.Field(record.LineColumn, record.Integer))
+	if spec.File != "" {
+		fields = append(fields, record.Field(record.FileColumn, record.String))
+	}
 	schema := arrow.NewSchema(fields, nil)
 	rb := array.NewRecordBuilder(mem, schema)
 	defer rb.Release()
@@ -189,6 +201,9 @@ func buildBatch(mem memory.Allocator, spec Batch, first int64) (arrow.RecordBatc
 			}
 		}
 		rb.Field(len(spec.Columns)).(*array.Int64Builder).Append(first + int64(r))
+		if spec.File != "" {
+			rb.Field(len(spec.Columns) + 1).(*array.StringBuilder).Append(spec.File)
+		}
 	}
 	return rb.NewRecordBatch(), nil
 }

@@ -40,8 +40,9 @@ func (r *replayBatches) Next(context.Context) (string, arrow.RecordBatch, error)
 
 // benchBatches builds rows rows of 12 mixed columns (2 each of integer,
 // float, date, timestamp, boolean, string, ~10% NULL) in batches of
-// batchRows.
-func benchBatches(rows, batchRows int) []arrow.RecordBatch {
+// batchRows. If archive is set, each batch carries a _file column naming a
+// member of that archive, ten batches per member.
+func benchBatches(rows, batchRows int, archive string) []arrow.RecordBatch {
 	var cols []record.Column
 	for _, t := range []record.Type{record.Integer, record.Float, record.Date, record.Timestamp, record.Boolean, record.String} {
 		for k := range 2 {
@@ -53,6 +54,9 @@ func benchBatches(rows, batchRows int) []arrow.RecordBatch {
 		fields = append(fields, record.Field(c.Name, c.Type))
 	}
 	fields = append(fields, record.Field(record.LineColumn, record.Integer))
+	if archive != "" {
+		fields = append(fields, record.Field(record.FileColumn, record.String))
+	}
 	schema := arrow.NewSchema(fields, nil)
 	base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 	var out []arrow.RecordBatch
@@ -81,6 +85,9 @@ func benchBatches(rows, batchRows int) []arrow.RecordBatch {
 				}
 			}
 			rb.Field(len(cols)).(*array.Int64Builder).Append(int64(r + 2))
+			if archive != "" {
+				rb.Field(len(cols) + 1).(*array.StringBuilder).Append(fmt.Sprintf("%s!/member%d.csv", archive, start/batchRows/10))
+			}
 		}
 		out = append(out, rb.NewRecordBatch())
 		rb.Release()
@@ -91,8 +98,19 @@ func benchBatches(rows, batchRows int) []arrow.RecordBatch {
 // BenchmarkCommit commits 1M rows of 12 mixed columns from Arrow batches of
 // 10,000 rows into a logged table and reports rows/s.
 func BenchmarkCommit(b *testing.B) {
+	benchCommit(b, "bench.csv", benchBatches(1_000_000, 10_000, ""))
+}
+
+// BenchmarkCommitArchiveMembers is BenchmarkCommit with the rows in ten
+// members of an archive (batches with a _file column).
+func BenchmarkCommitArchiveMembers(b *testing.B) {
+	benchCommit(b, "bench.zip", benchBatches(1_000_000, 10_000, "bench.zip"))
+}
+
+// benchCommit commits recs, as a file at path, into a new table per
+// iteration (Truncate) and reports rows/s and CPU per million rows.
+func benchCommit(b *testing.B, path string, recs []arrow.RecordBatch) {
 	const rows = 1_000_000
-	recs := benchBatches(rows, 10_000)
 	defer func() {
 		for _, r := range recs {
 			r.Release()
@@ -123,7 +141,7 @@ func BenchmarkCommit(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		f := &destination.File{
-			Pipeline: "bench", Version: fmt.Sprintf("v%d", i), Path: "bench.csv",
+			Pipeline: "bench", Version: fmt.Sprintf("v%d", i), Path: path,
 			Modified: time.Now(), SHA256: "x", WriteMode: destination.Truncate, Merge: destination.UpsertFile,
 			Batches: &replayBatches{table: fmt.Sprintf("bench_%d", i), recs: recs},
 		}

@@ -39,7 +39,9 @@ type commit struct {
 	widened []string
 	rows    int64
 
-	// The values of the system columns that are constant for the version.
+	// The values of the system columns that are constant for the version:
+	// file is File.Path, the _file of batches that name no archive member
+	// (see bindFile).
 	file, hash       textSlot
 	modified, synced timestampSlot
 }
@@ -216,25 +218,35 @@ func (c *commit) claim(ctx context.Context, t *table) error {
 }
 
 // applyWriteMode removes the rows the file replaces: all of them
-// (Truncate), the path's (Append, UpsertFile), or the path's with the same
-// content hash (Append, AppendFile). DELETE rather than TRUNCATE keeps
-// concurrent readers' snapshots consistent.
+// (Truncate), the path's and its archive members' (Append, UpsertFile), or
+// those with the same content hash (Append, AppendFile). DELETE rather than
+// TRUNCATE keeps concurrent readers' snapshots consistent.
 func (c *commit) applyWriteMode(ctx context.Context, t *table) error {
 	var err error
 	switch {
 	case c.f.WriteMode == destination.Truncate:
 		_, err = c.tx.Exec(ctx, `DELETE FROM `+t.quoted)
 	case c.f.Merge == destination.AppendFile:
-		_, err = c.tx.Exec(ctx, `DELETE FROM `+t.quoted+` WHERE `+quote(record.FileColumn)+` = $1 AND `+
-			quote(record.HashColumn)+` = $2`, c.file.v, c.hash.v)
+		_, err = c.tx.Exec(ctx, `DELETE FROM `+t.quoted+` WHERE `+fileMatch+` AND `+quote(record.HashColumn)+` = $3`,
+			c.file.v, memberPattern(c.file.v), c.hash.v)
 	default:
-		_, err = c.tx.Exec(ctx, `DELETE FROM `+t.quoted+` WHERE `+quote(record.FileColumn)+` = $1`, c.file.v)
+		_, err = c.tx.Exec(ctx, `DELETE FROM `+t.quoted+` WHERE `+fileMatch, c.file.v, memberPattern(c.file.v))
 	}
 	if err != nil {
 		return fmt.Errorf("table %q: remove replaced rows: %w", t.name, err)
 	}
 	return nil
 }
+
+// fileMatch is the condition on _file of the rows an Append of a path
+// replaces, given $1 the path and $2 memberPattern of it: the path's own
+// rows and its archive members' ("path!/…"). Both arms can use the
+// text_pattern_ops index on _file (see fileIndexExists): the equality as
+// it is, and the LIKE as the range of its fixed prefix, since the pattern is
+// a parameter that the server plans with its value (QueryExecModeExec sends
+// the statement unnamed, and an unnamed statement gets a custom plan).
+// E'\\' is one backslash whatever standard_conforming_strings says.
+var fileMatch = `(` + quote(record.FileColumn) + ` = $1 OR ` + quote(record.FileColumn) + ` LIKE $2 ESCAPE E'\\')`
 
 // releasePending releases a batch read and not copied.
 func (c *commit) releasePending() {

@@ -47,11 +47,14 @@ type copyStream struct {
 	row   int               // current row of rec
 	n     int               // rows in rec
 
-	// pre and post are the constant system fields before and after _line,
-	// encoded once.
-	pre, post []byte
-	rows      int64 // rows encoded
-	err       error // an error of the stream (Batches, a conversion)
+	// file is the _file field of the batch's rows, encoded once per value
+	// (fileRaw, as the batch or File.Path gave it); post holds the constant
+	// system fields after _line, encoded once.
+	file    []byte
+	fileRaw string
+	post    []byte
+	rows    int64 // rows encoded
+	err     error // an error of the stream (Batches, a conversion)
 
 	mu      sync.Mutex
 	ended   bool   // release was called: Read must not touch the batches
@@ -125,16 +128,15 @@ func (c *commit) newCopy(ctx context.Context, t *table, fields []arrow.Field) (*
 		s.index[f.Name] = len(s.columns)
 		s.columns = append(s.columns, f.Name)
 	}
-	afterLine := false
+	// Each row ends with _file (a constant of its batch: see bind), _line
+	// and the constants of the version, whatever the order of
+	// record.SystemColumns.
+	s.columns = append(s.columns, record.FileColumn, record.LineColumn)
 	for _, sc := range record.SystemColumns {
-		s.columns = append(s.columns, sc.Name)
 		var v binarySlot
 		switch sc.Name {
-		case record.LineColumn:
-			afterLine = true
+		case record.FileColumn, record.LineColumn:
 			continue
-		case record.FileColumn:
-			v = c.file
 		case record.ModifiedColumn:
 			v = c.modified
 		case record.SyncedColumn:
@@ -148,11 +150,8 @@ func (c *commit) newCopy(ctx context.Context, t *table, fields []arrow.Field) (*
 		if err != nil {
 			return nil, err
 		}
-		if afterLine {
-			s.post = append(s.post, enc...)
-		} else {
-			s.pre = append(s.pre, enc...)
-		}
+		s.columns = append(s.columns, sc.Name)
+		s.post = append(s.post, enc...)
 	}
 	return s, nil
 }
@@ -222,7 +221,7 @@ func (s *copyStream) fill() {
 		for _, c := range s.cells {
 			buf = c.appendTo(buf, s.row)
 		}
-		buf = append(buf, s.pre...)
+		buf = append(buf, s.file...)
 		buf = s.lines.appendTo(buf, s.row)
 		buf = append(buf, s.post...)
 		if s.err != nil { // a pgxCell could not encode a value
@@ -282,7 +281,7 @@ func (s *copyStream) advance() bool {
 func (s *copyStream) fits(schema *arrow.Schema) bool {
 	n := 0
 	for _, f := range schema.Fields() {
-		if f.Name == record.LineColumn {
+		if f.Name == record.LineColumn || f.Name == record.FileColumn {
 			continue
 		}
 		n++
@@ -299,9 +298,15 @@ func (s *copyStream) fits(schema *arrow.Schema) bool {
 
 // bind makes rec the batch being copied.
 func (s *copyStream) bind(rec arrow.RecordBatch) error {
+	if err := s.bindFile(rec); err != nil {
+		return err
+	}
 	s.cells = make([]cell, s.ndata)
 	s.lines = nullCell{}
 	for i, f := range rec.Schema().Fields() {
+		if f.Name == record.FileColumn {
+			continue // bindFile's
+		}
 		name, to := f.Name, s.t.cols[f.Name]
 		if name == record.LineColumn {
 			f, to = record.Field(record.LineColumn, record.Integer), record.Integer
@@ -320,6 +325,26 @@ func (s *copyStream) bind(rec arrow.RecordBatch) error {
 		}
 	}
 	s.rec, s.row, s.n = rec, -1, int(rec.NumRows())
+	return nil
+}
+
+// bindFile sets the _file field of rec's rows: the archive member its
+// record.FileColumn names, or else the file's path (see batchFile). It
+// encodes the value only when it differs from the previous batch's, so a
+// run of one file's batches pays for it once.
+func (s *copyStream) bindFile(rec arrow.RecordBatch) error {
+	raw, err := batchFile(rec, s.c.f.Path)
+	if err != nil {
+		return &destination.PermanentError{Err: fmt.Errorf("table %q: %w", s.t.name, err)}
+	}
+	if s.file != nil && raw == s.fileRaw {
+		return nil
+	}
+	enc, err := s.c.encodeConst(s.t, record.FileColumn, textSlot{cleanText(raw)})
+	if err != nil {
+		return err
+	}
+	s.file, s.fileRaw = enc, raw
 	return nil
 }
 

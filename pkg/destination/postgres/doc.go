@@ -21,10 +21,27 @@
 // COPY. New creates the schema, the ledger and _filedge_tables under a
 // session advisory lock, so concurrent calls do not race on the catalog.
 //
+// Archive members: a batch whose record.FileColumn names a member of the
+// file ("<archive path>!/<member path>", see destination.Batches) gives its
+// rows that _file; the value goes into the COPY as a constant of the batch,
+// encoded once per run of one member's batches, so member rows cost what
+// plain rows cost and batches of several members still share one COPY.
+//
 // Tables are created without indexes, so that a first bulk load is not
 // slowed by index upkeep; the first Append commit into a table that already
 // holds rows builds an index on _file, which its DELETE of the path's
-// earlier rows then uses.
+// earlier rows then uses. That DELETE matches _file = path OR _file LIKE
+// path || '!/%' (path with % _ \ escaped, ESCAPE '\'), the rows of the
+// path and of all its archive members; the index is a b-tree with
+// text_pattern_ops, which answers both arms (the LIKE as the byte range of
+// its prefix) under any database collation, where the default operator
+// class serves LIKE only under the C collation. Measured on 1,000,000 rows
+// of 5,500 files (PostgreSQL 15, C.UTF-8): the DELETE of an archive's
+// 1,000 member rows takes 0.5 ms through a BitmapOr of two scans of that
+// index, and 260-340 ms as the sequential scan the planner must use with no
+// index or a default-class one; the index builds in 1.3 s (2.2 s for the
+// default class). A table that has only an index of another class on _file
+// gets the text_pattern_ops one besides.
 //
 // Column types: Integer is bigint, Float double precision, Boolean boolean,
 // Date date, Timestamp timestamptz, String text and JSON jsonb. Every

@@ -61,7 +61,8 @@ type table struct {
 	cols   map[string]record.Type // the table's columns as they are now
 	oids   map[string]uint32      // their PostgreSQL types
 	locked bool                   // the commit holds a lock that keeps its columns as they are
-	// fileIndex is whether an index leads with _file (see prepare).
+	// fileIndex is whether an index that serves the replace of a path's
+	// rows leads with _file (see fileIndexExists).
 	fileIndex bool
 	// created is whether this commit created the table.
 	created bool
@@ -70,10 +71,7 @@ type table struct {
 // readColumns reads the table's columns from the catalog. It reports false
 // if the table does not exist.
 func (c *commit) readColumns(ctx context.Context, t *table) (bool, error) {
-	rows, err := c.tx.Query(ctx, `SELECT a.attname, a.atttypid,
-			EXISTS (SELECT 1 FROM pg_catalog.pg_index i
-				JOIN pg_catalog.pg_attribute ia ON ia.attrelid = i.indrelid AND ia.attnum = i.indkey[0]
-				WHERE i.indrelid = r.oid AND ia.attname = $3)
+	rows, err := c.tx.Query(ctx, `SELECT a.attname, a.atttypid, `+fileIndexExists+`
 		FROM pg_catalog.pg_class r
 		JOIN pg_catalog.pg_namespace n ON n.oid = r.relnamespace
 		LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped
@@ -106,6 +104,24 @@ func (c *commit) readColumns(ctx context.Context, t *table) (bool, error) {
 	return exists, nil
 }
 
+// fileIndexExists is the catalog condition, on table r, that an index
+// serves the DELETE of applyWriteMode (see fileMatch): a valid, complete
+// b-tree whose first key is the column named $3 (_file), of an operator
+// class that answers both the equality and the LIKE prefix. The pattern
+// classes (text_pattern_ops and its varchar and bpchar kin) compare bytes
+// and so serve LIKE 'prefix%' under any collation. The default class serves
+// it only where the column's collation is C, and a C-collated index on a
+// column of another collation serves no equality: a table whose index on
+// _file is of the default class (as filedge made them before archives)
+// gets the pattern index besides, so that the OR of the two arms is not a
+// sequential scan.
+const fileIndexExists = `EXISTS (SELECT 1 FROM pg_catalog.pg_index i
+		JOIN pg_catalog.pg_attribute ia ON ia.attrelid = i.indrelid AND ia.attnum = i.indkey[0]
+		JOIN pg_catalog.pg_opclass oc ON oc.oid = i.indclass[0]
+		JOIN pg_catalog.pg_am am ON am.oid = oc.opcmethod
+		WHERE i.indrelid = r.oid AND ia.attname = $3 AND i.indisvalid AND i.indpred IS NULL AND am.amname = 'btree'
+			AND oc.opcname IN ('text_pattern_ops', 'varchar_pattern_ops', 'bpchar_pattern_ops'))`
+
 // change is the DDL a batch needs on an existing table.
 type change struct {
 	add    []record.Column // missing columns (data, then system)
@@ -115,13 +131,14 @@ type change struct {
 
 func (ch change) empty() bool { return len(ch.add) == 0 && len(ch.widen) == 0 }
 
-// dataFields returns the batch's data columns (every field but _line) and
-// checks their names.
+// dataFields returns the batch's data columns (every field but _line and
+// an archive member's _file, which are system columns) and checks their
+// names.
 func dataFields(schema *arrow.Schema) ([]arrow.Field, error) {
 	fields := make([]arrow.Field, 0, schema.NumFields())
 	seen := make(map[string]bool, schema.NumFields())
 	for _, f := range schema.Fields() {
-		if f.Name == record.LineColumn {
+		if f.Name == record.LineColumn || f.Name == record.FileColumn {
 			continue
 		}
 		if record.IsSystem(f.Name) {
@@ -252,7 +269,8 @@ func (c *commit) alter(ctx context.Context, t *table, fields []arrow.Field, need
 		}
 		if needIndex && !t.fileIndex {
 			// Unnamed: PostgreSQL picks a name that collides with nothing.
-			if _, err := c.tx.Exec(ctx, `CREATE INDEX ON `+t.quoted+` (`+quote(record.FileColumn)+`)`); err != nil {
+			// text_pattern_ops: see fileIndexExists.
+			if _, err := c.tx.Exec(ctx, `CREATE INDEX ON `+t.quoted+` (`+quote(record.FileColumn)+` text_pattern_ops)`); err != nil {
 				return fmt.Errorf("table %q: create index on %s: %w", t.name, record.FileColumn, err)
 			}
 		}

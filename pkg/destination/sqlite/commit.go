@@ -195,6 +195,9 @@ func (w *writer) write(ctx context.Context, name string, batch arrow.RecordBatch
 		switch {
 		case fld.Name == record.LineColumn:
 			lineCol = i
+		case fld.Name == record.FileColumn:
+			// An archive member's name: the rows' _file (see batchFile),
+			// not a data column.
 		case record.IsSystem(fld.Name):
 			return &destination.PermanentError{Err: fmt.Errorf("table %q: batch column %q is a system column", name, fld.Name)}
 		default:
@@ -202,9 +205,13 @@ func (w *writer) write(ctx context.Context, name string, batch arrow.RecordBatch
 		}
 	}
 
+	file, err := batchFile(batch, w.f.Path)
+	if err != nil {
+		return &destination.PermanentError{Err: fmt.Errorf("table %q: %w", name, err)}
+	}
+
 	t, seen := w.tables[name]
 	if !seen {
-		var err error
 		if t, err = w.open(ctx, name, want); err != nil {
 			return err
 		}
@@ -220,7 +227,7 @@ func (w *writer) write(ctx context.Context, name string, batch arrow.RecordBatch
 	if batch.NumRows() == 0 {
 		return nil
 	}
-	return w.insert(ctx, t, batch, lineCol)
+	return w.insert(ctx, t, batch, lineCol, file)
 }
 
 // open prepares a table for the file's first batch of it: claims it (magic
@@ -255,11 +262,11 @@ func (w *writer) open(ctx context.Context, name string, want []column) (*table, 
 	switch {
 	case w.mode == destination.Truncate:
 	case w.merge == destination.AppendFile:
-		q += ` WHERE "_file" = ? AND "_source_file_hash" IS ?`
-		args = []any{w.f.Path, nullString(w.f.SHA256)}
+		q += ` WHERE ` + fileMatch + ` AND "_source_file_hash" IS ?`
+		args = append(fileMatchArgs(w.f.Path), nullString(w.f.SHA256))
 	default:
-		q += ` WHERE "_file" = ?`
-		args = []any{w.f.Path}
+		q += ` WHERE ` + fileMatch
+		args = fileMatchArgs(w.f.Path)
 	}
 	if _, err := w.tx.ExecContext(ctx, q, args...); err != nil {
 		return nil, fmt.Errorf("table %q: delete earlier rows: %w", name, err)

@@ -74,8 +74,10 @@ func init() {
 }
 
 // insert writes the rows of batch into t, whose columns already hold every
-// batch column at a type at least as wide, with one statement.
-func (w *writer) insert(ctx context.Context, t *table, batch arrow.RecordBatch, lineCol int) error {
+// batch column at a type at least as wide, with one statement. file is the
+// rows' _file (see batchFile): a constant of the statement, like the other
+// system columns but _line.
+func (w *writer) insert(ctx context.Context, t *table, batch arrow.RecordBatch, lineCol int, file string) error {
 	schema := batch.Schema()
 	var (
 		names  []string // target columns, quoted
@@ -88,7 +90,7 @@ func (w *writer) insert(ctx context.Context, t *table, batch arrow.RecordBatch, 
 		}
 	)
 	for i, fld := range schema.Fields() {
-		if i == lineCol {
+		if i == lineCol || fld.Name == record.FileColumn {
 			continue
 		}
 		ci, ok := t.find(fld.Name)
@@ -121,7 +123,7 @@ func (w *writer) insert(ctx context.Context, t *table, batch arrow.RecordBatch, 
 			exprs = append(exprs, cell(get))
 			continue
 		case record.FileColumn:
-			v = storeValue(w.f.Path, record.String, to)
+			v = storeValue(file, record.String, to)
 		case record.ModifiedColumn:
 			v = storeValue(w.f.Modified.UTC().Truncate(time.Microsecond), record.Timestamp, to)
 		case record.SyncedColumn:
