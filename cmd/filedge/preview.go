@@ -20,14 +20,22 @@ import (
 )
 
 type previewFlags struct {
-	json      bool
-	rows      int
-	fileType  string
-	delimiter string
-	encoding  string
-	delivery  string
-	onError   string
-	mode      string
+	json bool
+	rows int
+	mode string
+	// settings holds the pipeline keys given as flags (--skip-header-lines
+	// sets skip_header_lines), applied in order with config.Pipeline.Set.
+	settings []setting
+}
+
+type setting struct{ key, value string }
+
+// keyFlag is the flag of a pipeline key: dots and underscores become
+// dashes (limits.max_ratio → --max-ratio, pgp.private_key → --pgp-private-key).
+func keyFlag(key string) string {
+	key = strings.TrimPrefix(key, "limits.")
+	key = strings.TrimPrefix(key, "parser.")
+	return strings.NewReplacer(".", "-", "_", "-").Replace(key)
 }
 
 func newPreviewCmd(g *globals) *cobra.Command {
@@ -36,8 +44,11 @@ func newPreviewCmd(g *globals) *cobra.Command {
 		Use:   "preview FILE",
 		Short: "Show the tables, columns, inferred types and first rows a file yields",
 		Long: `Preview reads FILE as a pipeline would, with no bus and no database, and
-prints each table it yields with its columns, their inferred types and the
-first rows. With -c it uses that pipeline's settings; flags override them.`,
+prints each table it yields with its columns, their inferred types, the
+first rows, and every problem. With -c it uses that pipeline's settings;
+every setting of a pipeline is also a flag here (--delimiter, --file-type,
+--skip-header-lines, --compression, --archive-pattern, --max-ratio ...),
+and flags override the file.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			p, err := previewPipeline(g, cmd, f)
@@ -50,17 +61,24 @@ first rows. With -c it uses that pipeline's settings; flags override them.`,
 	fl := cmd.Flags()
 	fl.BoolVar(&f.json, "json", false, "print JSON instead of tables")
 	fl.IntVar(&f.rows, "rows", 10, "rows to show per table")
-	fl.StringVar(&f.fileType, "file-type", "", "force a format (csv, json); default: by extension")
-	fl.StringVar(&f.delimiter, "delimiter", "", `field delimiter (",", ";", "|", "\t"); default: inferred`)
-	fl.StringVar(&f.encoding, "encoding", "", "text encoding (utf-8, utf-16, latin-1, windows-1252); default: by byte-order mark, else UTF-8")
-	fl.StringVar(&f.delivery, "json-delivery", "", "JSON: unpacked (columns) or packed (one _data column)")
-	fl.StringVar(&f.onError, "on-error", "", "fail or skip bad rows")
 	fl.StringVar(&f.mode, "mode", "", "merge or magic_folder (table naming)")
+	seen := map[string]bool{}
+	for _, key := range config.SettableKeys() {
+		name := keyFlag(key)
+		if seen[name] {
+			continue // parser.max_line_bytes and limits.max_line_bytes are one setting
+		}
+		seen[name] = true
+		fl.Func(name, "the pipeline key "+key+" (see docs/configuration.md)", func(v string) error {
+			f.settings = append(f.settings, setting{key, v})
+			return nil
+		})
+	}
 	return cmd
 }
 
-// previewPipeline is the pipeline file's settings when -c names one that
-// exists, else the defaults, with the flags applied.
+// previewPipeline is the pipeline file's settings when -c names one, else
+// the defaults, with the flags applied.
 func previewPipeline(g *globals, cmd *cobra.Command, f *previewFlags) (*config.Pipeline, error) {
 	var p *config.Pipeline
 	if cmd.Flags().Changed("config") {
@@ -72,23 +90,18 @@ func previewPipeline(g *globals, cmd *cobra.Command, f *previewFlags) (*config.P
 		p = config.Defaults()
 		p.Name, p.Table = "preview", "preview"
 	}
-	set := func(dst *string, v string) {
-		if v != "" {
-			*dst = v
+	for _, s := range f.settings {
+		if err := p.Set(s.key, s.value); err != nil {
+			return nil, fmt.Errorf("--%s: %w", keyFlag(s.key), err)
 		}
 	}
-	set(&p.Format.FileType, f.fileType)
-	if f.delimiter != "" {
-		delim, err := config.Delimiter(f.delimiter)
-		if err != nil {
-			return nil, fmt.Errorf("--delimiter: %w", err)
-		}
-		p.Format.Delimiter = delim
+	switch f.mode {
+	case "":
+	case string(config.Merge), string(config.MagicFolder):
+		p.Mode = config.Mode(f.mode)
+	default:
+		return nil, fmt.Errorf("--mode: want merge or magic_folder, got %q", f.mode)
 	}
-	set(&p.Format.Encoding, f.encoding)
-	set(&p.Format.JSONDelivery, f.delivery)
-	set((*string)(&p.OnError), f.onError)
-	set((*string)(&p.Mode), f.mode)
 	return p, nil
 }
 

@@ -151,3 +151,6 @@ func (pl *Pipeline) set(key, value string, lookup func(string) (string, bool)) e
 	}
 	return nil
 }
+
+// SettableKeys lists the keys Set accepts, in a stable order.
+func SettableKeys() []string { return append([]string(nil), settable...) }

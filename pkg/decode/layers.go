@@ -47,6 +47,12 @@ type Limits struct {
 	MaxRatio int64
 	// MaxMembers caps the members of one archive; 0 means DefaultMaxMembers.
 	MaxMembers int
+	// MaxSpoolBytes caps the memory one layer may hold for a file: a zip
+	// archive read from a stream (inside gzip or PGP, or nested in another
+	// archive) is held whole to get random access, and a zstd window or an
+	// xz dictionary is as large as the file's header asks; 0 means
+	// DefaultMaxSpoolBytes.
+	MaxSpoolBytes int64
 }
 
 // Defaults of Limits.
@@ -54,6 +60,8 @@ const (
 	DefaultMaxBytes   = 64 << 30
 	DefaultMaxRatio   = 1000
 	DefaultMaxMembers = 100_000
+	// DefaultMaxSpoolBytes matches format.DefaultMaxSpoolBytes.
+	DefaultMaxSpoolBytes = 512 << 20
 )
 
 // Leaf is one file inside the layers: the file itself, or one member of an
@@ -68,7 +76,8 @@ type Leaf struct {
 	// R streams the leaf's bytes; it is valid until fn returns.
 	R io.Reader
 	// ReaderAt and Size give random access when the leaf is stored whole
-	// (a file read as stored, or a stored zip member of such a file).
+	// (a file read as stored, or a stored zip member of a zip read in
+	// place or held in memory); nil and 0 otherwise.
 	ReaderAt io.ReaderAt
 	Size     int64
 }

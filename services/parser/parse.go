@@ -67,36 +67,87 @@ func Parse(ctx context.Context, p *config.Pipeline, f File, emit Emit, opts Opti
 }
 
 func parse(ctx context.Context, p *config.Pipeline, f File, emit Emit, opts Options, sum *bus.FileParsed) error {
-	info, factory, err := formatFor(p, f.Path)
+	w := newWriter(ctx, p, emit, opts, sum)
+	err := decode.Walk(ctx, f.Path, f.Open, decodeOptions(p, w), func(ctx context.Context, leaf *decode.Leaf) error {
+		member := leaf.Path != f.Path
+		info, factory, err := formatFor(p, leaf.Name)
+		if err != nil {
+			if member {
+				w.startLeaf(leaf.Path, leaf.Name, true)
+				w.Issue("skipped: not a supported file")
+				return nil
+			}
+			return err
+		}
+		if sum.Format == "" {
+			sum.Format = info.Code
+		}
+		reader, err := factory(formatOptions(p))
+		if err != nil {
+			return &format.FileError{File: leaf.Path, Err: err}
+		}
+		in := &format.Input{Path: leaf.Path, R: leaf.R}
+		if info.Binary {
+			in.ReaderAt, in.Size = leaf.ReaderAt, leaf.Size
+		} else if in.R, err = decode.Text(leaf.R, p.Format.Encoding); err != nil {
+			return &format.FileError{File: leaf.Path, Err: err}
+		}
+		w.startLeaf(leaf.Path, leaf.Name, member)
+		if err := format.Guard(ctx, reader, in, w); err != nil {
+			return err
+		}
+		return w.endLeaf()
+	})
 	if err != nil {
 		return err
 	}
-	sum.Format = info.Code
-	reader, err := factory(format.Options{
-		Delimiter:    p.Format.Delimiter,
-		JSONDelivery: p.Format.JSONDelivery,
-		MaxLineBytes: p.Parser.MaxLineBytes,
-	})
-	if err != nil {
-		return &format.FileError{File: f.Path, Err: err}
+	return w.finish()
+}
+
+// formatOptions maps the pipeline's format settings onto format.Options.
+func formatOptions(p *config.Pipeline) format.Options {
+	return format.Options{
+		Delimiter:       p.Format.Delimiter,
+		QuoteChar:       p.Format.QuoteChar,
+		EscapeChar:      p.Format.EscapeChar,
+		NullSequence:    p.Format.NullSequence,
+		SkipHeaderLines: p.Format.SkipHeaderLines,
+		SkipFooterLines: p.Format.SkipFooterLines,
+		Headerless:      p.Format.Headerless,
+		LineSeparator:   p.Format.LineSeparator,
+		JSONDelivery:    p.Format.JSONDelivery,
+		XMLRecordPath:   p.Format.XMLRecordPath,
+		MaxLineBytes:    p.Limits.MaxLineBytes,
+		MaxFieldBytes:   p.Limits.MaxFieldBytes,
+		MaxSpoolBytes:   p.Limits.MaxSpoolBytes,
 	}
-	rc, err := f.Open(ctx)
-	if err != nil {
-		return fmt.Errorf("open %s: %w", f.Path, err)
+}
+
+// decodeOptions maps the pipeline's layer settings onto decode.Options;
+// skipped archive members are reported as issues of the file.
+func decodeOptions(p *config.Pipeline, w *writer) decode.Options {
+	o := decode.Options{
+		Compression: p.Layers.Compression,
+		Limits: decode.Limits{
+			MaxBytes:      p.Limits.MaxDecompressedBytes,
+			MaxRatio:      p.Limits.MaxRatio,
+			MaxMembers:    p.Limits.MaxMembers,
+			MaxSpoolBytes: p.Limits.MaxSpoolBytes,
+		},
+		Skipped: func(path, reason string) {
+			w.problem(bus.Problem{Message: fmt.Sprintf("%s: skipped: %s", path, reason)})
+		},
 	}
-	defer rc.Close()
-	text, err := decode.Text(rc, p.Format.Encoding)
-	if err != nil {
-		return &format.FileError{File: f.Path, Err: err}
+	if p.Layers.ArchivePattern != nil {
+		o.ArchivePattern = p.Layers.ArchivePattern.Regexp
 	}
-	w := newWriter(ctx, p, f.Path, emit, opts, sum)
-	rerr := format.Guard(ctx, reader, &format.Input{Path: f.Path, R: text}, w)
-	if rerr == nil {
-		rerr = w.finish()
-	} else {
-		w.discard()
+	if k := p.Layers.PGP; k != nil {
+		o.PGP = &decode.PGP{PrivateKey: k.PrivateKey.Reveal(), Passphrase: k.Passphrase.Reveal()}
+		for _, s := range k.TrustedSigners {
+			o.PGP.TrustedSigners = append(o.PGP.TrustedSigners, s.Reveal())
+		}
 	}
-	return rerr
+	return o
 }
 
 // formatFor picks the format of the file at p: the pipeline's file_type, or
@@ -128,7 +179,7 @@ func formatCodes() string {
 // bytes fails the same way.
 func isFileFault(err error) bool {
 	var rowLimit *tooLargeError
-	return format.IsPermanent(err) || errors.As(err, &rowLimit)
+	return format.IsPermanent(err) || decode.IsPermanent(err) || errors.As(err, &rowLimit)
 }
 
 func problemOf(err error) *bus.Problem {

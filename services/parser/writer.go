@@ -7,42 +7,81 @@ import (
 	"path"
 	"strings"
 
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
 	"github.com/filedge/filedge/pkg/bus"
 	"github.com/filedge/filedge/pkg/config"
 	"github.com/filedge/filedge/pkg/format"
 	"github.com/filedge/filedge/pkg/record"
 )
 
-// writer is the format.Writer of one parse: it maps the file's columns to
-// the pipeline's tables and columns, buffers rows in a record.Builder per
-// table, applies on_error, and emits each batch when it is full.
+// writer is the format.Writer of one file version: it maps each leaf's
+// columns (a leaf is the file, or one member of an archive) onto the
+// pipeline's tables and columns by name, buffers rows in a record.Builder
+// per table, applies on_error, and emits each batch when it is full.
+//
+// A batch never spans two leaves. Batches of an archive member carry a
+// record.FileColumn naming the member, so that its rows' _file says where
+// they came from.
 type writer struct {
 	ctx  context.Context
 	p    *config.Pipeline
-	file string
 	emit Emit
 	opts Options
 	sum  *bus.FileParsed
 
-	cur    *table // the table being written; nil before the first Begin
-	byName map[string]*table
+	tables map[string]*table
+	order  []*table
+
+	// The leaf being read.
+	leaf     string // its path, for _file and messages
+	leafName string // its name without compression suffix, for table names
+	member   bool   // an archive member: batches carry _file
+	cur      *table // the table the leaf writes to; nil before its first Begin
+	sheet    string // the leaf's table (sheet) last begun
+	idx      []int  // leaf column i → table column idx[i]
+	identity bool   // idx is 0, 1, 2 ...
+	scratch  []record.Cell
+	done     map[string]string // tables finished by an earlier leaf → that leaf
 }
 
 type table struct {
 	name    string
-	source  []string // column names as the file declared them
+	cols    []record.Column // every column so far, in table order
 	b       *record.Builder
 	summary *bus.TableParsed
 }
 
-func newWriter(ctx context.Context, p *config.Pipeline, file string, emit Emit, opts Options, sum *bus.FileParsed) *writer {
-	return &writer{ctx: ctx, p: p, file: file, emit: emit, opts: opts, sum: sum, byName: map[string]*table{}}
+func newWriter(ctx context.Context, p *config.Pipeline, emit Emit, opts Options, sum *bus.FileParsed) *writer {
+	return &writer{ctx: ctx, p: p, emit: emit, opts: opts, sum: sum, tables: map[string]*table{}, done: map[string]string{}}
 }
 
-// tableName returns the destination table of the file's table (sheet) t.
+// startLeaf begins reading one leaf.
+func (w *writer) startLeaf(leafPath, leafName string, member bool) {
+	w.leaf, w.leafName, w.member = leafPath, leafName, member
+	w.cur, w.idx = nil, nil
+}
+
+// endLeaf flushes the leaf's buffered rows, so that no batch spans leaves.
+func (w *writer) endLeaf() error {
+	t := w.cur
+	w.cur = nil
+	if t == nil {
+		return nil
+	}
+	w.done[t.name] = w.leaf
+	if t.b.Len() > 0 || t.summary.Batches == 0 {
+		return w.flush(t)
+	}
+	return nil
+}
+
+// tableName returns the destination table of the leaf's table (sheet).
 func (w *writer) tableName(sheet string) string {
 	if w.p.Mode == config.MagicFolder {
-		base := path.Base(w.file)
+		base := path.Base(w.leafName)
 		if i := strings.IndexByte(base, '.'); i > 0 {
 			base = base[:i]
 		}
@@ -54,49 +93,96 @@ func (w *writer) tableName(sheet string) string {
 	return record.TableName(w.p.Table)
 }
 
+func (w *writer) fileError(err error) error { return &format.FileError{File: w.leaf, Err: err} }
+
 func (w *writer) Begin(sheet string, cols []format.Column) error {
 	name := w.tableName(sheet)
-	t := w.byName[name]
-	if t != nil && t != w.cur {
-		return &format.FileError{File: w.file, Err: fmt.Errorf("table %q begun again after another table", name)}
-	}
-	if t == nil {
-		if err := w.closeCurrent(); err != nil {
+	if w.cur != nil && w.cur.name != name {
+		if err := w.endTable(); err != nil {
 			return err
 		}
-		t = &table{name: name, summary: &bus.TableParsed{Name: name}}
-		w.byName[name] = t
-		w.cur = t
 	}
-	if len(cols) < len(t.source) {
-		return &format.FileError{File: w.file, Err: fmt.Errorf("table %q: columns redeclared with fewer columns", name)}
-	}
-	for i, s := range t.source {
-		if cols[i].Name != s {
-			return &format.FileError{File: w.file, Err: fmt.Errorf("table %q: column %d redeclared as %q, was %q", name, i, cols[i].Name, s)}
+	if w.cur == nil {
+		if other, ok := w.done[name]; ok && w.p.Mode == config.MagicFolder {
+			return w.fileError(fmt.Errorf("table %q is already loaded from %s", name, other))
 		}
+		t := w.tables[name]
+		if t == nil {
+			t = &table{name: name, summary: &bus.TableParsed{Name: name}}
+			w.tables[name] = t
+			w.order = append(w.order, t)
+		}
+		w.cur, w.idx = t, w.idx[:0]
+	} else if sheet != w.sheet {
+		w.idx = w.idx[:0] // another sheet into the same table: map its columns afresh
 	}
-	declared, err := w.columns(cols)
-	if err != nil {
-		return err
+	w.sheet = sheet
+	if len(cols) < len(w.idx) {
+		return w.fileError(fmt.Errorf("table %q: columns redeclared with fewer columns", name))
+	}
+	return w.mapColumns(w.cur, cols)
+}
+
+// endTable flushes the current table's rows when a leaf moves on to another
+// table (the next sheet).
+func (w *writer) endTable() error {
+	t := w.cur
+	w.cur, w.idx = nil, nil
+	w.done[t.name] = w.leaf
+	if t.b.Len() > 0 || t.summary.Batches == 0 {
+		return w.flush(t)
+	}
+	return nil
+}
+
+// mapColumns maps the leaf's columns (those not yet mapped) onto the table's
+// by safe name, adding the ones the table lacks.
+func (w *writer) mapColumns(t *table, cols []format.Column) error {
+	declared := w.columns(cols)
+	var added []record.Column
+	var required []bool
+	for i := len(w.idx); i < len(declared); i++ {
+		c := declared[i]
+		j := -1
+		for k, tc := range t.cols {
+			if tc.Name == c.Name {
+				j = k
+				break
+			}
+		}
+		if j < 0 {
+			j = len(t.cols)
+			t.cols = append(t.cols, c)
+			added = append(added, c)
+			required = append(required, w.isRequired(c.Source))
+		}
+		w.idx = append(w.idx, j)
 	}
 	if t.b == nil {
-		opts := record.BuilderOptions{Columns: declared, MaxBatchBytes: w.opts.MaxBatchBytes, Alloc: w.opts.Alloc}
-		opts.Required = w.required(cols)
+		opts := record.BuilderOptions{Columns: added, MaxBatchBytes: w.opts.MaxBatchBytes, Alloc: w.opts.Alloc}
+		for _, r := range required {
+			if r {
+				opts.Required = required
+				break
+			}
+		}
 		t.b = record.NewBuilder(opts)
-	} else if len(declared) > len(t.source) {
-		t.b.AddColumns(declared[len(t.source):])
+	} else if len(added) > 0 {
+		t.b.AddColumns(added)
 	}
-	t.source = t.source[:0]
-	for _, c := range cols {
-		t.source = append(t.source, c.Name)
+	w.identity = len(w.idx) == len(t.cols)
+	for i, j := range w.idx {
+		if i != j {
+			w.identity = false
+			break
+		}
 	}
 	return nil
 }
 
 // columns maps the file's columns through the pipeline's columns: list (by
 // source name, exactly or ignoring case) and makes every name safe.
-func (w *writer) columns(cols []format.Column) ([]record.Column, error) {
+func (w *writer) columns(cols []format.Column) []record.Column {
 	raw := make([]string, len(cols))
 	out := make([]record.Column, len(cols))
 	for i, c := range cols {
@@ -114,7 +200,7 @@ func (w *writer) columns(cols []format.Column) ([]record.Column, error) {
 	for i, n := range record.Names(raw) {
 		out[i].Name = n
 	}
-	return out, nil
+	return out
 }
 
 func (w *writer) declared(source string) *config.Column {
@@ -131,31 +217,36 @@ func (w *writer) declared(source string) *config.Column {
 	return nil
 }
 
-func (w *writer) required(cols []format.Column) []bool {
-	req := make([]bool, len(cols))
-	any := false
-	for i, c := range cols {
-		if m := w.declared(c.Name); m != nil && m.Required {
-			req[i], any = true, true
-		}
-	}
-	if !any {
-		return nil
-	}
-	return req
+func (w *writer) isRequired(source string) bool {
+	m := w.declared(source)
+	return m != nil && m.Required
 }
 
 func (w *writer) Row(line int64, cells []record.Cell) error {
 	t := w.cur
 	if t == nil {
-		return &format.FileError{File: w.file, Line: line, Err: errors.New("row before any column was declared")}
+		return &format.FileError{File: w.leaf, Line: line, Err: errors.New("row before any column was declared")}
+	}
+	if len(cells) > len(w.idx) {
+		return w.RowError(&format.RowError{File: w.leaf, Table: t.name, Line: line, Err: fmt.Errorf("row has %d cells, %d columns are declared", len(cells), len(w.idx))})
+	}
+	if !w.identity {
+		if cap(w.scratch) < len(t.cols) {
+			w.scratch = make([]record.Cell, len(t.cols))
+		}
+		w.scratch = w.scratch[:len(t.cols)]
+		clear(w.scratch)
+		for i, c := range cells {
+			w.scratch[w.idx[i]] = c
+		}
+		cells = w.scratch
 	}
 	if err := t.b.Append(line, cells); err != nil {
 		var ve *record.ValueError
 		if !errors.As(err, &ve) {
 			return err
 		}
-		return w.RowError(&format.RowError{File: w.file, Table: t.name, Line: line, Column: ve.Column, Err: ve.Err})
+		return w.RowError(&format.RowError{File: w.leaf, Table: t.name, Line: line, Column: ve.Column, Err: ve.Err})
 	}
 	if t.b.Full() {
 		return w.flush(t)
@@ -165,20 +256,27 @@ func (w *writer) Row(line int64, cells []record.Cell) error {
 
 func (w *writer) RowError(err *format.RowError) error {
 	if err.File == "" {
-		err.File = w.file
+		err.File = w.leaf
 	}
 	if w.p.OnError != config.Skip {
 		return err
 	}
 	w.sum.SkippedRows++
-	w.problem(bus.Problem{Message: err.Err.Error(), Table: err.Table, Line: err.Line, Column: err.Column})
+	msg := err.Err.Error()
+	if w.member {
+		msg = err.File + ": " + msg
+	}
+	w.problem(bus.Problem{Message: msg, Table: err.Table, Line: err.Line, Column: err.Column})
 	return nil
 }
 
 func (w *writer) Issue(msg string) {
+	if w.member {
+		msg = w.leaf + ": " + msg
+	}
 	w.problem(bus.Problem{Message: msg})
 	if w.opts.Logger != nil {
-		w.opts.Logger.Warn("column issue", "file", w.file, "issue", msg)
+		w.opts.Logger.Warn("column issue", "file", w.leaf, "issue", msg)
 	}
 }
 
@@ -188,44 +286,62 @@ func (w *writer) problem(p bus.Problem) {
 	}
 }
 
-// flush emits t's buffered rows as one batch.
+// flush emits t's buffered rows as one batch, with the leaf's _file column
+// when the leaf is an archive member.
 func (w *writer) flush(t *table) error {
 	rows := t.b.Len()
 	rec, err := t.b.Flush()
 	if err != nil {
 		return err
 	}
+	if w.member {
+		rec = withFile(rec, w.leaf, w.opts.Alloc)
+	}
 	t.summary.Rows += int64(rows)
 	t.summary.Batches++
 	return w.emit(w.ctx, t.name, rec)
 }
 
-// closeCurrent flushes the current table's last rows (or, for a table with
-// none, one empty batch, so that the table is created and its write mode
-// applied) and records its summary.
-func (w *writer) closeCurrent() error {
-	t := w.cur
-	if t == nil {
-		return nil
+// withFile returns rec with a record.FileColumn holding file on every row,
+// right after record.LineColumn. It releases rec.
+func withFile(rec arrow.RecordBatch, file string, mem memory.Allocator) arrow.RecordBatch {
+	defer rec.Release()
+	if mem == nil {
+		mem = memory.DefaultAllocator
 	}
-	w.cur = nil
-	if t.b.Len() > 0 || t.summary.Batches == 0 {
-		if err := w.flush(t); err != nil {
+	b := array.NewStringBuilder(mem)
+	defer b.Release()
+	n := int(rec.NumRows())
+	b.Reserve(n)
+	b.ReserveData(n * len(file))
+	for i := 0; i < n; i++ {
+		b.Append(file)
+	}
+	files := b.NewArray()
+	defer files.Release()
+	fields := rec.Schema().Fields()
+	cols := rec.Columns()
+	outFields := append([]arrow.Field{fields[0], record.Field(record.FileColumn, record.String)}, fields[1:]...)
+	outCols := append([]arrow.Array{cols[0], files}, cols[1:]...)
+	return array.NewRecordBatch(arrow.NewSchema(outFields, nil), outCols, rec.NumRows())
+}
+
+// finish records every table's summary once the file is read.
+func (w *writer) finish() error {
+	if w.cur != nil {
+		if err := w.endLeaf(); err != nil {
 			return err
 		}
 	}
-	t.summary.Columns = t.b.Columns()
-	for _, wd := range t.b.Widenings() {
-		t.summary.Widened = append(t.summary.Widened, bus.Widening{Column: wd.Column, From: wd.From, To: wd.To, Line: wd.Line})
+	for _, t := range w.order {
+		if t.b == nil {
+			continue
+		}
+		t.summary.Columns = t.b.Columns()
+		for _, wd := range t.b.Widenings() {
+			t.summary.Widened = append(t.summary.Widened, bus.Widening{Column: wd.Column, From: wd.From, To: wd.To, Line: wd.Line})
+		}
+		w.sum.Tables = append(w.sum.Tables, *t.summary)
 	}
-	w.sum.Tables = append(w.sum.Tables, *t.summary)
 	return nil
 }
-
-// finish closes the last table once the reader is done.
-func (w *writer) finish() error {
-	return w.closeCurrent()
-}
-
-// discard drops buffered rows after a failed read.
-func (w *writer) discard() { w.cur = nil }
