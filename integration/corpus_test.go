@@ -1,0 +1,162 @@
+package integration
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/filedge/filedge/pkg/record"
+)
+
+// corpusDir is the public test corpus (FILEDGE_CORPUS), which tests copy
+// from at run time and never into the repository.
+func corpusDir(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("FILEDGE_CORPUS")
+	if dir == "" {
+		t.Skip("FILEDGE_CORPUS is not set")
+	}
+	return dir
+}
+
+// pgType is the PostgreSQL type a destination column of type typ has.
+var pgType = map[record.Type]string{
+	record.Boolean: "boolean", record.Integer: "bigint", record.Float: "double precision",
+	record.Date: "date", record.Timestamp: "timestamp with time zone", record.String: "text",
+	record.JSON: "jsonb", record.Unknown: "text",
+}
+
+type previewed struct {
+	Status string `json:"status"`
+	Tables []struct {
+		Name    string          `json:"name"`
+		Columns []record.Column `json:"columns"`
+		Rows    int64           `json:"rows"`
+	} `json:"tables"`
+}
+
+// TestTheWholeCorpusLoadsIntoPostgreSQLWithTheParsersTypesAndCounts copies
+// every corpus file (Avro, Parquet, CSV, Excel) into a folder under a name of
+// its own, loads the folder with `filedge run --once` in magic folder mode
+// (a table per file and sheet) into PostgreSQL, and checks, for every file
+// the parser reads, that each table has the rows and column types `filedge
+// preview` reports, and for some files the counts their publishers document.
+func TestTheWholeCorpusLoadsIntoPostgreSQLWithTheParsersTypesAndCounts(t *testing.T) {
+	corpus := corpusDir(t)
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in")
+	dbURL, db := newDatabase(t)
+	var files []string
+	for _, sub := range []string{"avro", "parquet", "csv-spectrum/csvs", "excel"} {
+		entries, err := os.ReadDir(filepath.Join(corpus, sub))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			name := e.Name()
+			ext := filepath.Ext(name)
+			if e.IsDir() || !strings.Contains(".avro .parquet .csv .xls .xlsx", ext) {
+				continue
+			}
+			// A unique stem per file: magic folder mode names tables after it.
+			stem := strings.NewReplacer(".", "_", "-", "_").Replace(strings.TrimSuffix(name, ext))
+			dst := fmt.Sprintf("%s_%s%s", strings.Split(sub, "/")[0], stem, ext)
+			data, err := os.ReadFile(filepath.Join(corpus, sub, name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			writeFile(t, filepath.Join(in, dst), data)
+			files = append(files, dst)
+		}
+	}
+	if len(files) < 50 {
+		t.Fatalf("only %d corpus files found under %s", len(files), corpus)
+	}
+	config := filepath.Join(dir, "pipeline.yaml")
+	writeFile(t, config, []byte(fmt.Sprintf(`name: corpus
+source: {path: ./in}
+mode: magic_folder
+on_error: skip
+watcher: {settle: 50ms}
+connector: {type: postgres, url: "%s"}
+`, dbURL)))
+	out, _ := runOnce(t, config)
+
+	outcome := map[string]string{}
+	line := regexp.MustCompile(`(?m)^(\S+)\s+postgres\s+(committed|failed|superseded|duplicate)\b`)
+	for _, m := range line.FindAllStringSubmatch(out, -1) {
+		outcome[m[1]] = m[2]
+	}
+	committed := 0
+	for _, f := range files {
+		p := previewFile(t, filepath.Join(in, f))
+		switch {
+		case outcome[f] == "":
+			t.Errorf("%s: no outcome in the summary", f)
+			continue
+		case p.Status != "ok":
+			if outcome[f] != "failed" {
+				t.Errorf("%s: preview fails it (%s) but the load says %s", f, p.Status, outcome[f])
+			}
+			continue
+		case outcome[f] != "committed":
+			t.Errorf("%s: preview reads it but the load says %s", f, outcome[f])
+			continue
+		}
+		committed++
+		for _, tb := range p.Tables {
+			if n := queryInt(t, db, fmt.Sprintf(`SELECT count(*) FROM %q`, tb.Name)); n != tb.Rows {
+				t.Errorf("%s: table %s holds %d rows, preview says %d", f, tb.Name, n, tb.Rows)
+			}
+			for _, c := range tb.Columns {
+				var got string
+				err := db.QueryRow(`SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
+					WHERE a.attrelid = $1::regclass AND a.attname = $2 AND NOT a.attisdropped`, fmt.Sprintf("%q", tb.Name), c.Name).Scan(&got)
+				if err != nil {
+					t.Errorf("%s: table %s column %s: %v", f, tb.Name, c.Name, err)
+				} else if want := pgType[c.Type]; got != want {
+					t.Errorf("%s: table %s column %s is %s, want %s (%v)", f, tb.Name, c.Name, got, want, c.Type)
+				}
+			}
+		}
+	}
+	t.Logf("%d corpus files, %d committed", len(files), committed)
+	// Counts their publishers document.
+	for table, want := range map[string]int64{"avro_weather": 5, "avro_weather_snappy": 5, "avro_weather_zstd": 5, "parquet_alltypes_plain": 8, "parquet_int96_from_spark": 6} {
+		if n := queryInt(t, db, fmt.Sprintf(`SELECT count(*) FROM %q`, table)); n != want {
+			t.Errorf("table %s holds %d rows, want %d", table, n, want)
+		}
+	}
+	// Every csv-spectrum file's rows equal its expected JSON's records.
+	exp, _ := filepath.Glob(filepath.Join(corpus, "csv-spectrum", "json", "*.json"))
+	for _, e := range exp {
+		var rows []map[string]any
+		data, _ := os.ReadFile(e)
+		if json.Unmarshal(data, &rows) != nil {
+			continue
+		}
+		table := record.TableName("csv-spectrum_" + strings.NewReplacer(".", "_", "-", "_").Replace(strings.TrimSuffix(filepath.Base(e), ".json")))
+		if n := queryInt(t, db, fmt.Sprintf(`SELECT count(*) FROM %q`, table)); n != int64(len(rows)) {
+			t.Errorf("table %s holds %d rows, its expected JSON has %d", table, n, len(rows))
+		}
+	}
+}
+
+func previewFile(t *testing.T, path string) previewed {
+	t.Helper()
+	cmd := exec.Command(binary, "preview", path, "--json", "--rows", "0", "--mode", "magic_folder", "--on-error", "skip")
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	_ = cmd.Run() // exit 1 for a failed file; the JSON says so
+	var p previewed
+	if err := json.Unmarshal(out.Bytes(), &p); err != nil {
+		t.Fatalf("preview %s: %v\n%s", path, err, out.String())
+	}
+	return p
+}
