@@ -86,8 +86,11 @@ func (p *parser) formatClashes(m fields, f Format) {
 			p.add(m.val(c.key), c.key, nil, "%s is part of the delimiter %s: a field could not be told from a separator", strconv.Quote(c.v), strconv.Quote(f.Delimiter))
 		}
 	}
-	if s := f.LineSeparator; s != "" && (strings.Contains(f.Delimiter, s) || strings.Contains(s, f.Delimiter)) {
-		p.add(m.val("line_separator"), "line_separator", nil, "%s overlaps the delimiter %s: a record could not be told from a field", strconv.Quote(s), strconv.Quote(f.Delimiter))
+	// A separator may contain the delimiter ("|\n" with "|": the reader
+	// matches the separator first); a delimiter containing the separator
+	// could never be told from a record's end.
+	if s := f.LineSeparator; s != "" && strings.Contains(f.Delimiter, s) {
+		p.add(m.val("line_separator"), "line_separator", nil, "%s is part of the delimiter %s: a field could not be told from a record's end", strconv.Quote(s), strconv.Quote(f.Delimiter))
 	}
 }
 

@@ -162,7 +162,7 @@ func TestInvalidFormatKeysAreReportedWithTheirLine(t *testing.T) {
 		{"delimiter with an unknown escape", `delimiter: '|\q'`, []string{`pipeline.yaml:4: delimiter: unknown escape \q`}},
 		{"quote_char inside the delimiter", "delimiter: '\"|'\nquote_char: '\"'", []string{`pipeline.yaml:5: quote_char: "\"" is part of the delimiter "\"|"`}},
 		{"escape_char is the delimiter", "escape_char: '|'\ndelimiter: '|'", []string{`pipeline.yaml:4: escape_char: "|" is part of the delimiter "|"`}},
-		{"line_separator is the delimiter", "delimiter: ';'\nline_separator: ';'", []string{`pipeline.yaml:5: line_separator: ";" overlaps the delimiter ";"`}},
+		{"line_separator is the delimiter", "delimiter: ';'\nline_separator: ';'", []string{`pipeline.yaml:5: line_separator: ";" is part of the delimiter ";"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -590,5 +590,15 @@ func TestSetRefusesWhatTheFileRefusesAndChangesNothing(t *testing.T) {
 				t.Errorf("a refused Set changed the pipeline:\n%s\n%s", before, after)
 			}
 		})
+	}
+}
+
+func TestALineSeparatorMayContainTheDelimiter(t *testing.T) {
+	p, err := config.ParseWithEnv([]byte("name: x\nsource: {path: .}\nconnector: {type: sqlite, url: sqlite:///x.db}\ndelimiter: '|'\nline_separator: '|\\n'\n"), "p.yaml", t.TempDir(), func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Format.LineSeparator != "|\n" || p.Format.Delimiter != "|" {
+		t.Fatalf("delimiter %q, line separator %q", p.Format.Delimiter, p.Format.LineSeparator)
 	}
 }

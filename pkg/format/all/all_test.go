@@ -8,14 +8,19 @@ import (
 )
 
 func TestAllRegistersEveryFormat(t *testing.T) {
-	for _, code := range []string{"csv", "json"} {
+	for _, code := range []string{"avro", "csv", "json", "log", "parquet", "xml"} {
 		if _, _, ok := format.Lookup(code); !ok {
 			t.Errorf("format %q is not registered", code)
 		}
 	}
-	for _, p := range []string{"a.csv", "a.tsv", "a.txt", "a.psv", "a.json", "a.jsonl", "a.ndjson"} {
+	for _, p := range []string{"a.csv", "a.tsv", "a.txt", "a.psv", "a.json", "a.jsonl", "a.ndjson", "a.avro", "a.parquet", "a.parq", "a.xml", "a.log"} {
 		if _, _, ok := format.ForPath(p); !ok {
 			t.Errorf("no format reads %s", p)
+		}
+	}
+	for _, code := range []string{"csv", "json", "parquet"} {
+		if _, ok := format.LookupWriter(code); !ok {
+			t.Errorf("format %q has no writer", code)
 		}
 	}
 }

@@ -73,3 +73,33 @@ func BenchmarkEncodingCSV(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkCSVReadOptions reads benchData rewritten for settings that take
+// the parser's general path, for comparison with BenchmarkCSVRead.
+func BenchmarkCSVReadOptions(b *testing.B) {
+	cases := []struct {
+		name string
+		opts format.Options
+		data []byte
+	}{
+		{"delimiter_||", format.Options{Delimiter: "||"}, bytes.ReplaceAll(benchData, []byte(","), []byte("||"))},
+		{"escape_and_null", format.Options{Delimiter: ",", EscapeChar: `\`, NullSequence: `\N`}, bytes.ReplaceAll(benchData, []byte(",true,"), []byte(`,\N,`))},
+		{"line_separator_~", format.Options{Delimiter: ",", LineSeparator: "~"}, bytes.ReplaceAll(benchData, []byte("\n"), []byte("~"))},
+	}
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			_, factory, _ := format.Lookup("csv")
+			r, err := factory(c.opts)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.SetBytes(int64(len(c.data)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := r.Read(b.Context(), &format.Input{Path: "bench.csv", R: bytes.NewReader(c.data)}, &discard{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/filedge/filedge/pkg/format"
 	"github.com/filedge/filedge/pkg/record"
@@ -32,61 +32,72 @@ const checkEvery = 1024
 
 // Reader reads delimited text. Make one with New.
 type Reader struct {
-	comma byte // 0: infer it
-	max   int
+	d          dialect
+	max        int // cap on one record
+	maxField   int // cap on one field
+	skipHead   int
+	skipFoot   int
+	headerless bool
 }
 
-// New returns a Reader for opts. opts.Delimiter is one single-byte
-// character, "\t" or "tab" for a tab, or "" to infer it (a ".tsv" file is
-// then tab-separated and a ".psv" file pipe-separated). opts.MaxLineBytes
-// caps one record (0 means format.DefaultMaxLineBytes).
+// New returns a Reader for opts. It reads these settings, and rejects
+// values that cannot work:
+//
+//   - Delimiter: one character or several ("||"), taken as written (a
+//     pipeline's "\t" and "\s" are decoded by pkg/config), or "" to infer
+//     it (a ".tsv" file is then tab-separated and a ".psv" file
+//     pipe-separated);
+//   - QuoteChar (default '"') and EscapeChar (none by default), one ASCII
+//     character each;
+//   - NullSequence, a field value read as null;
+//   - SkipHeaderLines and SkipFooterLines (at most 10000);
+//   - Headerless;
+//   - LineSeparator, the end of a line ("" or "\n" for LF or CRLF);
+//   - MaxLineBytes and MaxFieldBytes (0 means the format package's
+//     defaults).
 func New(opts format.Options) (format.Reader, error) {
-	comma, err := parseDelimiter(opts.Delimiter)
+	d, err := newDialect(opts)
 	if err != nil {
 		return nil, err
 	}
-	if opts.MaxLineBytes < 0 {
-		return nil, fmt.Errorf("csv: max line bytes %d is negative", opts.MaxLineBytes)
+	r := &Reader{d: d, max: opts.MaxLineBytes, maxField: opts.MaxFieldBytes,
+		skipHead: opts.SkipHeaderLines, skipFoot: opts.SkipFooterLines, headerless: opts.Headerless}
+	switch {
+	case r.max < 0:
+		return nil, fmt.Errorf("csv: max line bytes %d is negative", r.max)
+	case r.maxField < 0:
+		return nil, fmt.Errorf("csv: max field bytes %d is negative", r.maxField)
+	case r.skipHead < 0:
+		return nil, fmt.Errorf("csv: skip_header_lines %d is negative", r.skipHead)
+	case r.skipFoot < 0:
+		return nil, fmt.Errorf("csv: skip_footer_lines %d is negative", r.skipFoot)
+	case r.skipFoot > maxFooterLines:
+		return nil, fmt.Errorf("csv: skip_footer_lines %d is more than %d", r.skipFoot, maxFooterLines)
 	}
-	max := opts.MaxLineBytes
-	if max == 0 {
-		max = format.DefaultMaxLineBytes
+	if r.max == 0 {
+		r.max = format.DefaultMaxLineBytes
 	}
-	return &Reader{comma: comma, max: max}, nil
-}
-
-// parseDelimiter reads the delimiter setting; 0 means infer it.
-func parseDelimiter(s string) (byte, error) {
-	switch strings.ToLower(s) {
-	case "":
-		return 0, nil
-	case `\t`, "tab":
-		return '\t', nil
+	if r.maxField == 0 {
+		r.maxField = format.DefaultMaxFieldBytes
 	}
-	if utf8.RuneCountInString(s) > 1 {
-		return 0, fmt.Errorf("csv: delimiter %q: multi-character delimiters are not supported (yet); use one character", s)
-	}
-	if len(s) > 1 {
-		return 0, fmt.Errorf("csv: delimiter %q: only single-byte (ASCII) delimiters are supported", s)
-	}
-	switch c := s[0]; c {
-	case '"', '\r', '\n':
-		return 0, fmt.Errorf("csv: delimiter %q cannot be a quote or a line end", s)
-	default:
-		return c, nil
-	}
+	return r, nil
 }
 
 // Read reads the file's header and rows into table "" of w.
 //
-// The first row that is not blank is the header; blank rows before it are
-// skipped. A file with no such row (empty, or only a byte order mark and
-// white space) declares table "" with no columns and writes no rows. After
-// the header, a blank line is a row of nulls, a short row is padded with
-// nulls, and a row with more fields than the header is a row error, unless
-// its extra fields are all empty and unquoted (a trailing delimiter), which
-// are dropped. An empty field is null unless it was quoted ("" is an empty
-// string).
+// The first SkipHeaderLines lines are skipped as they are (quotes mean
+// nothing in them). Then the first row that is not blank is the header;
+// blank rows before it are skipped. A file with no such row (empty, or only
+// a byte order mark and white space) declares table "" with no columns and
+// writes no rows. A headerless file has columns column_0 ... column_n, as
+// many as its first row that is not blank has fields, and that row is the
+// first row. After the header, a blank line is a row of nulls, a short row
+// is padded with nulls, and a row with more fields than the header is a
+// row error, unless its extra fields are all empty and unquoted (a
+// trailing delimiter), which are dropped. An empty field is null unless it
+// was quoted ("" is an empty string), and so is an unquoted field equal to
+// the null sequence. The last SkipFooterLines records are dropped, rows
+// and row errors alike. A field longer than MaxFieldBytes is a row error.
 //
 // Cells' text shares the reader's buffers: it is valid until Row returns.
 func (r *Reader) Read(ctx context.Context, in *format.Input, w format.Writer) error {
@@ -94,32 +105,47 @@ func (r *Reader) Read(ctx context.Context, in *format.Input, w format.Writer) er
 	if err := format.SkipBOM(br); err != nil {
 		return fmt.Errorf("%s: %w", in.Path, err)
 	}
-	comma, err := r.delimiter(in.Path, br)
-	if err != nil {
-		return fmt.Errorf("%s: %w", in.Path, err)
+	p := newParser(br, r.d, r.max)
+	if err := p.skipLines(r.skipHead); err != nil {
+		return fmt.Errorf("%s: line %d: %w", in.Path, p.line+1, err)
 	}
-	t := table{path: in.Path, p: newParser(br, comma, r.max), w: w}
+	if p.d.comma == nil {
+		comma, err := r.delimiter(in.Path, br)
+		if err != nil {
+			return fmt.Errorf("%s: %w", in.Path, err)
+		}
+		p.d.setComma([]byte{comma})
+	}
+	t := table{path: in.Path, p: p, w: w, headerless: r.headerless}
+	if r.maxField < r.max {
+		t.maxField = r.maxField
+	}
+	if r.skipFoot > 0 {
+		t.ring = &footer{slots: make([]held, r.skipFoot)}
+	}
 	return t.read(ctx)
 }
 
 // delimiter returns the delimiter of the file at name read by br: the one
-// set, the one its extension implies, or the one its first records use.
+// its extension implies, or the one its first records use; never one that
+// clashes with the quote or escape character or the line separator.
 func (r *Reader) delimiter(name string, br *bufio.Reader) (byte, error) {
-	if r.comma != 0 {
-		return r.comma, nil
-	}
 	switch strings.ToLower(path.Ext(name)) {
 	case ".tsv":
-		return '\t', nil
+		if r.d.fits('\t') {
+			return '\t', nil
+		}
 	case ".psv":
-		return '|', nil
+		if r.d.fits('|') {
+			return '|', nil
+		}
 	}
 	data, err := br.Peek(sniffBytes)
 	switch {
 	case err == nil || errors.Is(err, bufio.ErrBufferFull):
-		return sniff(data, false), nil
+		return sniff(data, false, &r.d), nil
 	case errors.Is(err, io.EOF):
-		return sniff(data, true), nil
+		return sniff(data, true, &r.d), nil
 	default:
 		return 0, err
 	}
@@ -127,11 +153,14 @@ func (r *Reader) delimiter(name string, br *bufio.Reader) (byte, error) {
 
 // table reads one file's records into w.
 type table struct {
-	path  string
-	p     *parser
-	w     format.Writer
-	cols  []format.Column
-	cells []record.Cell
+	path       string
+	p          *parser
+	w          format.Writer
+	headerless bool
+	maxField   int     // cap on one field, 0 when the record cap covers it
+	ring       *footer // the records held back, nil when none are
+	cols       []format.Column
+	cells      []record.Cell
 }
 
 func (t *table) read(ctx context.Context) error {
@@ -146,22 +175,25 @@ func (t *table) read(ctx context.Context) error {
 		}
 		line, err := t.p.read()
 		switch {
-		case err == nil:
-			if err := t.row(line); err != nil {
-				return err
-			}
+		case err == nil || errors.Is(err, errTooLong):
 		case errors.Is(err, io.EOF):
 			return nil
+		case errors.As(err, new(*syntaxError)):
+		case errors.Is(err, errUnterminated):
+			return t.fileError(line, err)
 		default:
-			if err := t.fail(line, err); err != nil {
-				return err
-			}
+			return fmt.Errorf("%s: line %d: %w", t.path, line, err)
+		}
+		if err := t.take(line, err); err != nil {
+			return err
 		}
 	}
 }
 
 // header reads up to the first record that is not blank and declares its
-// fields as the columns, or declares no columns at the end of the file.
+// fields as the columns (or, headerless, as many columns as it has fields,
+// and takes it as the first row), or declares no columns at the end of
+// the file.
 func (t *table) header(ctx context.Context) error {
 	for n := 0; ; n++ {
 		if n%checkEvery == 0 {
@@ -173,46 +205,116 @@ func (t *table) header(ctx context.Context) error {
 		switch {
 		case errors.Is(err, io.EOF):
 			return t.w.Begin("", nil)
+		case err != nil && t.headerless && isRecordError(err):
+			// No width yet: the record is an error of no column.
+			if err := t.rowError(line, "", t.cause(err)); err != nil {
+				return err
+			}
+			continue
 		case err != nil:
 			return t.fileError(line, err)
 		}
-		t.cells = t.p.cells(t.cells[:0], t.p.fields())
+		t.cells = t.p.cur.cells(t.cells[:0], t.p.cur.count())
 		if format.BlankRow(t.cells) {
 			continue
 		}
-		t.cols = format.HeaderColumns(t.cells)
+		if t.headerless {
+			t.cols = make([]format.Column, len(t.cells))
+			for i := range t.cols {
+				t.cols[i].Name = "column_" + strconv.Itoa(i)
+			}
+		} else {
+			if t.maxField > 0 && t.p.cur.longer(t.maxField) >= 0 {
+				return &format.FileError{File: t.path, Line: line, Err: fmt.Errorf("header: field is longer than %d bytes (max field bytes)", t.maxField)}
+			}
+			t.cols = format.HeaderColumns(t.cells)
+		}
 		t.cells = make([]record.Cell, len(t.cols))
-		return t.w.Begin("", t.cols)
+		if err := t.w.Begin("", t.cols); err != nil {
+			return err
+		}
+		if t.headerless {
+			return t.take(line, nil)
+		}
+		return nil
 	}
 }
 
-// row writes the record just read.
-func (t *table) row(line int64) error {
-	n, width := t.p.fields(), len(t.cols)
-	if n > width && !t.p.emptyFrom(width) {
+// isRecordError reports whether err is about one record, which the parser
+// has stepped over.
+func isRecordError(err error) bool {
+	return errors.Is(err, errTooLong) || errors.As(err, new(*syntaxError))
+}
+
+// take takes the record the parser just read, which starts on line, or
+// the error that the parser met reading it: it writes it, or, when
+// records are held back for the footer, holds it back and writes the
+// oldest one held, if the footer is full.
+func (t *table) take(line int64, err error) error {
+	if t.ring == nil {
+		return t.write(line, err, &t.p.cur)
+	}
+	h := &t.ring.slots[t.ring.next]
+	if t.ring.full {
+		if err := t.write(h.line, h.err, &h.f); err != nil {
+			return err
+		}
+	}
+	h.line, h.err = line, err
+	h.f.copyFrom(&t.p.cur)
+	t.ring.next++
+	if t.ring.next == len(t.ring.slots) {
+		t.ring.next, t.ring.full = 0, true
+	}
+	return nil
+}
+
+// footer holds back the last records read: a ring of as many as the file
+// has footer lines.
+type footer struct {
+	slots []held
+	next  int  // the slot the next record goes to, the oldest when full
+	full  bool // every slot holds a record
+}
+
+// held is a record held back: the line it starts on and its fields, or the
+// error the parser met reading it.
+type held struct {
+	line int64
+	err  error
+	f    fields
+}
+
+// write writes the record f, which starts on line, or reports err, the
+// parser's error for that record.
+func (t *table) write(line int64, err error, f *fields) error {
+	if err != nil {
+		return t.fail(line, err)
+	}
+	n, width := f.count(), len(t.cols)
+	if n > width && !f.emptyFrom(width) {
+		if t.headerless {
+			return t.rowError(line, "", fmt.Errorf("row has %d fields, the first row has %d", n, width))
+		}
 		return t.rowError(line, "", fmt.Errorf("row has %d fields, header has %d", n, width))
 	}
-	t.p.cells(t.cells[:0], width)
+	if t.maxField > 0 {
+		if i := f.longer(t.maxField); i >= 0 && i < width {
+			return t.rowError(line, t.cols[i].Name, fmt.Errorf("field is longer than %d bytes (max field bytes)", t.maxField))
+		}
+	}
+	f.cells(t.cells[:0], width)
 	return t.w.Row(line, t.cells)
 }
 
-// fail handles a record the parser could not read.
+// fail reports a record the parser could not read.
 func (t *table) fail(line int64, err error) error {
 	var se *syntaxError
-	switch {
-	case errors.As(err, &se):
-		col := ""
-		if se.field < len(t.cols) {
-			col = t.cols[se.field].Name
-		}
-		return t.rowError(line, col, se)
-	case errors.Is(err, errTooLong):
-		return t.rowError(line, "", t.cause(err))
-	case errors.Is(err, errUnterminated):
-		return t.fileError(line, err)
-	default:
-		return fmt.Errorf("%s: line %d: %w", t.path, line, err)
+	col := ""
+	if errors.As(err, &se) && se.field < len(t.cols) {
+		col = t.cols[se.field].Name
 	}
+	return t.rowError(line, col, t.cause(err))
 }
 
 // cause explains a parser error for a message.
@@ -230,11 +332,10 @@ func (t *table) rowError(line int64, col string, err error) error {
 // fileError makes err, met at line while reading the header, or a quoted
 // field left open, a *format.FileError, unless it is a read error.
 func (t *table) fileError(line int64, err error) error {
-	var se *syntaxError
 	switch {
 	case errors.Is(err, errUnterminated):
-		return &format.FileError{File: t.path, Line: line, Err: err}
-	case errors.Is(err, errTooLong) || errors.As(err, &se):
+		return &format.FileError{File: t.path, Line: line, Err: fmt.Errorf("%w (missing %c)", err, t.p.d.quote)}
+	case isRecordError(err):
 		return &format.FileError{File: t.path, Line: line, Err: fmt.Errorf("header: %w", t.cause(err))}
 	}
 	return fmt.Errorf("%s: line %d: %w", t.path, line, err)

@@ -2,6 +2,7 @@ package csv_test
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -19,6 +20,20 @@ func TestConformance(t *testing.T) {
 			Name:   "endless.csv",
 			Input:  []byte("a,b,c\n"),
 			Repeat: []byte("1,\"two\",3\n"),
+		},
+		formattest.Case{
+			// Rows come out while the file has no end: the footer is
+			// held back, not the file.
+			Name:    "endless_with_footer.csv",
+			Input:   []byte("a,b,c\n"),
+			Repeat:  []byte("1,\"two\",3\n"),
+			Options: format.Options{SkipFooterLines: 100, SkipHeaderLines: 1, Headerless: true},
+		},
+		formattest.Case{
+			Name:    "endless_custom_separators.txt",
+			Input:   []byte("a||b~"),
+			Repeat:  []byte("1||\"x~y\"~"),
+			Options: format.Options{Delimiter: "||", LineSeparator: "~", EscapeChar: `\`},
 		},
 		formattest.Case{
 			Name:  "line_longer_than_buffer.csv",
@@ -49,52 +64,78 @@ func TestConformance(t *testing.T) {
 	)
 }
 
+func TestFooterHoldsBackOnlyItsRecords(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("n\n")
+	for i := range 1000 {
+		fmt.Fprintf(&b, "%d\n", i)
+	}
+	rec, err := formattest.Read(t.Context(), "csv", "f.csv", format.Options{SkipFooterLines: 3}, []byte(b.String()), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := rec.Result.Tables[0].Rows
+	if len(rows) != 997 || rows[0].Cells[0].Text != "0" || rows[996].Cells[0].Text != "996" || rows[996].Line != 998 {
+		t.Fatalf("%d rows, first %+v, last %+v", len(rows), rows[0], rows[len(rows)-1])
+	}
+}
+
 func text(s string) formattest.Cell { return formattest.Cell{Text: s, Kind: record.Text} }
 
-func TestNewDelimiterSetting(t *testing.T) {
+func TestNewSettings(t *testing.T) {
 	_, factory, _ := format.Lookup("csv")
 	tests := []struct {
-		delimiter string
-		wantErr   string // "" when the setting is accepted
-		input     string // read when accepted
-		want      int    // columns of input
+		name    string
+		opts    format.Options
+		wantErr string // "" when the settings are accepted
+		input   string // read when accepted
+		want    int    // columns of input
 	}{
-		{delimiter: ";", input: "a;b,c\n", want: 2},
-		{delimiter: `\t`, input: "a\tb\tc\n", want: 3},
-		{delimiter: "TAB", input: "a\tb\n", want: 2},
-		{delimiter: "|", input: "a|b|c|d\n", want: 4},
-		{delimiter: "::", wantErr: "multi-character delimiters are not supported"},
-		{delimiter: "¦", wantErr: "only single-byte"},
-		{delimiter: `"`, wantErr: "cannot be a quote"},
-		{delimiter: "\n", wantErr: "cannot be a quote or a line end"},
+		{name: "semicolon", opts: format.Options{Delimiter: ";"}, input: "a;b,c\n", want: 2},
+		{name: "tab", opts: format.Options{Delimiter: "\t"}, input: "a\tb\tc\n", want: 3},
+		{name: "space", opts: format.Options{Delimiter: " "}, input: "a b c d\n", want: 4},
+		{name: "two characters", opts: format.Options{Delimiter: "::"}, input: "a::b:c\n", want: 2},
+		{name: "non-ASCII", opts: format.Options{Delimiter: "¦"}, input: "a¦b¦c\n", want: 3},
+		{name: "escapes are not decoded twice", opts: format.Options{Delimiter: `\t`}, input: "a\tb\\tc\n", want: 2},
+		{name: "quote char equal to escape char", opts: format.Options{QuoteChar: "'", EscapeChar: "'"}, input: "'a''b',c\n", want: 2},
+		{name: "line separator LF is the default", opts: format.Options{LineSeparator: "\n"}, input: "a,b\r\n1,2\r\n", want: 2},
+		{name: "delimiter with the quote", opts: format.Options{Delimiter: `"`}, wantErr: "cannot contain the quote character"},
+		{name: "delimiter with a line break", opts: format.Options{Delimiter: "\n"}, wantErr: "cannot contain a line break"},
+		{name: "delimiter with the escape", opts: format.Options{Delimiter: `\|`, EscapeChar: `\`}, wantErr: "cannot contain the escape character"},
+		{name: "delimiter with the line separator", opts: format.Options{Delimiter: "~~", LineSeparator: "~"}, wantErr: "cannot contain the line separator"},
+		{name: "two quote chars", opts: format.Options{QuoteChar: `""`}, wantErr: "quote_char"},
+		{name: "non-ASCII escape", opts: format.Options{EscapeChar: "é"}, wantErr: "escape_char"},
+		{name: "line break as quote", opts: format.Options{QuoteChar: "\n"}, wantErr: "cannot be a line break"},
+		{name: "line separator with the quote", opts: format.Options{LineSeparator: `"|`}, wantErr: "line_separator"},
+		{name: "negative header lines", opts: format.Options{SkipHeaderLines: -1}, wantErr: "skip_header_lines"},
+		{name: "negative footer lines", opts: format.Options{SkipFooterLines: -1}, wantErr: "skip_footer_lines"},
+		{name: "too many footer lines", opts: format.Options{SkipFooterLines: 10001}, wantErr: "more than 10000"},
+		{name: "negative max line bytes", opts: format.Options{MaxLineBytes: -1}, wantErr: "max line bytes"},
+		{name: "negative max field bytes", opts: format.Options{MaxFieldBytes: -1}, wantErr: "max field bytes"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.delimiter, func(t *testing.T) {
-			r, err := factory(format.Options{Delimiter: tt.delimiter})
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := factory(tt.opts)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("New(%q) error = %v, want one saying %q", tt.delimiter, err, tt.wantErr)
+					t.Fatalf("New(%+v) error = %v, want one saying %q", tt.opts, err, tt.wantErr)
 				}
 				return
 			}
 			if err != nil {
 				t.Fatal(err)
 			}
-			var rec formattest.Recorder
+			rec := formattest.Recorder{Path: "x.csv"}
 			if err := r.Read(t.Context(), &format.Input{Path: "x.csv", R: strings.NewReader(tt.input)}, &rec); err != nil {
 				t.Fatal(err)
 			}
 			if got := len(rec.Result.Tables[0].Columns); got != tt.want {
 				t.Errorf("%d columns, want %d", got, tt.want)
 			}
+			if len(rec.Violations) > 0 || len(rec.Result.RowErrors) > 0 {
+				t.Errorf("violations %q, row errors %+v", rec.Violations, rec.Result.RowErrors)
+			}
 		})
-	}
-}
-
-func TestNewRejectsNegativeMaxLineBytes(t *testing.T) {
-	_, factory, _ := format.Lookup("csv")
-	if _, err := factory(format.Options{MaxLineBytes: -1}); err == nil {
-		t.Fatal("New accepted MaxLineBytes -1")
 	}
 }
 

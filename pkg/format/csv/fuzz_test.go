@@ -34,3 +34,37 @@ func FuzzCSV(f *testing.F) {
 		formattest.Fuzz(t, "csv", name, opts, data, setting&0x40 != 0)
 	})
 }
+
+// optionSets are the settings FuzzCSVOptions reads its inputs with.
+var optionSets = []format.Options{
+	{Delimiter: "||"},
+	{Delimiter: " ", QuoteChar: "'"},
+	{EscapeChar: `\`, NullSequence: `\N`},
+	{Delimiter: "\t", EscapeChar: `\`, NullSequence: `\N`, MaxFieldBytes: 8},
+	{SkipHeaderLines: 1, SkipFooterLines: 2},
+	{Headerless: true, SkipFooterLines: 1},
+	{LineSeparator: "~"},
+	{LineSeparator: "|\n", Delimiter: "|", EscapeChar: `\`},
+	{Delimiter: "::", LineSeparator: "~~", EscapeChar: `\`, NullSequence: "NULL", Headerless: true},
+	{QuoteChar: "'", EscapeChar: `\`, SkipHeaderLines: 2, MaxLineBytes: 24},
+}
+
+// FuzzCSVOptions proves that reading any bytes with any of a set of
+// settings that covers every option (multi-character delimiters, quote and
+// escape characters, null sequence, header and footer lines, headerless
+// files, custom line separators, field and record caps) neither panics nor
+// hangs, keeps the Writer contract and fails only with row or file errors
+// naming the file.
+func FuzzCSVOptions(f *testing.F) {
+	seeds := formattest.Seeds(f, filepath.Join("testdata", "*"))
+	if dir := os.Getenv("FILEDGE_CORPUS"); dir != "" {
+		seeds = append(seeds, formattest.Seeds(f, filepath.Join(dir, "csv-spectrum", "csvs", "*.csv"))...)
+	}
+	for i, s := range seeds {
+		f.Add(s, uint8(i))
+	}
+	f.Fuzz(func(t *testing.T, data []byte, setting uint8) {
+		opts := optionSets[int(setting)%len(optionSets)]
+		formattest.Fuzz(t, "csv", "fuzz.txt", opts, data, setting&0x80 != 0)
+	})
+}

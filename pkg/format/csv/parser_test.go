@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/filedge/filedge/pkg/format/formattest"
@@ -26,7 +27,23 @@ type parsed struct {
 // parseAll splits data with a parser reading through a buffer of bufSize
 // bytes, capping records at max bytes.
 func parseAll(data []byte, comma byte, bufSize, max int) []parsed {
-	p := newParser(bufio.NewReaderSize(bytes.NewReader(data), bufSize), comma, max)
+	return parseWith(data, newTestDialect(string(comma), '"', 0, ""), bufSize, max)
+}
+
+// parseWith splits data as d says with a parser reading through a buffer
+// of bufSize bytes, capping records at max bytes.
+// newTestDialect returns a dialect; sep "" is the default line end.
+func newTestDialect(comma string, quote, escape byte, sep string) dialect {
+	d := dialect{quote: quote, escape: escape}
+	if sep != "" {
+		d.sep = []byte(sep)
+	}
+	d.setComma([]byte(comma))
+	return d
+}
+
+func parseWith(data []byte, d dialect, bufSize, max int) []parsed {
+	p := newParser(bufio.NewReaderSize(bytes.NewReader(data), bufSize), d, max)
 	var out []parsed
 	var cells []record.Cell
 	for {
@@ -36,7 +53,7 @@ func parseAll(data []byte, comma byte, bufSize, max int) []parsed {
 		}
 		rec := parsed{line: line, err: err}
 		if err == nil {
-			cells = p.cells(cells[:0], p.fields())
+			cells = p.cur.cells(cells[:0], p.cur.count())
 			for _, c := range cells {
 				if c.Kind == record.Null {
 					rec.fields = append(rec.fields, nil)
@@ -216,7 +233,179 @@ func TestSniff(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := sniff([]byte(tt.data), tt.eof); got != tt.want {
+			if got := sniff([]byte(tt.data), tt.eof, &dialect{quote: '"'}); got != tt.want {
+				t.Errorf("sniff(%q) = %q, want %q", tt.data, got, tt.want)
+			}
+		})
+	}
+}
+
+// rewrite is the same text written in another dialect: from is replaced
+// by to in the text, which must not hold any byte of to.
+type rewrite struct {
+	name     string
+	d        dialect
+	from, to string
+}
+
+var rewrites = []rewrite{
+	{"two-byte delimiter", newTestDialect("||", '"', 0, ""), ",", "||"},
+	{"three-byte delimiter", newTestDialect("<=>", '"', 0, ""), ",", "<=>"},
+	{"one-byte line separator", newTestDialect(",", '"', 0, "~"), "\n", "~"},
+	{"two-byte line separator", newTestDialect(",", '"', 0, "<>"), "\n", "<>"},
+	{"quote character", newTestDialect(",", '\'', 0, ""), `"`, "'"},
+	{"general parser", general(newTestDialect(",", '"', 0, "")), "", ""},
+}
+
+// general makes d take the parser's general path, not its fast one.
+func general(d dialect) dialect {
+	d.simple = false
+	return d
+}
+
+// checkRewrites fails t unless the parser splits data written in each
+// dialect of rewrites, with no cap on records, exactly as it splits data
+// written with the defaults:
+// the same records at the same lines, the same fields once rewritten back,
+// and the same errors at the same places.
+func checkRewrites(t *testing.T, data []byte, bufSize int) {
+	const max = 1 << 30
+	if bytes.IndexByte(data, '\r') >= 0 {
+		return // the default line end takes "\r\n", a custom one does not
+	}
+	want := parseAll(data, ',', bufSize, max)
+	for _, rw := range rewrites {
+		if rw.to != "" && bytes.ContainsAny(data, rw.to) {
+			continue
+		}
+		other := data
+		if rw.from != "" {
+			other = bytes.ReplaceAll(data, []byte(rw.from), []byte(rw.to))
+		}
+		got := parseWith(other, rw.d, bufSize, max)
+		if len(got) != len(want) {
+			t.Fatalf("%s: %q: %d records, %d with the defaults", rw.name, other, len(got), len(want))
+		}
+		for i := range want {
+			g, w := got[i], want[i]
+			if g.line != w.line || !sameError(g.err, w.err, len(rw.from) == len(rw.to)) {
+				t.Fatalf("%s: %q: record %d at line %d, error %v; with the defaults line %d, error %v", rw.name, other, i, g.line, g.err, w.line, w.err)
+			}
+			if len(g.fields) != len(w.fields) {
+				t.Fatalf("%s: %q: record %d has %d fields, %d with the defaults", rw.name, other, i, len(g.fields), len(w.fields))
+			}
+			for k := range w.fields {
+				if (g.fields[k] == nil) != (w.fields[k] == nil) || g.fields[k] != nil && unrewrite(*g.fields[k], rw) != *w.fields[k] {
+					t.Fatalf("%s: %q: record %d is %q, %q with the defaults", rw.name, other, i, strs(g.fields), strs(w.fields))
+				}
+			}
+		}
+	}
+}
+
+// unrewrite writes a field read in rw's dialect back with the defaults.
+func unrewrite(s string, rw rewrite) string {
+	if rw.to == "" {
+		return s
+	}
+	return strings.ReplaceAll(s, rw.to, rw.from)
+}
+
+// sameError reports whether two parser errors are the same, the quote
+// character in messages aside, and their byte columns too when sameCols.
+func sameError(a, b error, sameCols bool) bool {
+	var sa, sb *syntaxError
+	if errors.As(a, &sa) && errors.As(b, &sb) {
+		return sa.line == sb.line && (sa.col == sb.col || !sameCols) && sa.field == sb.field
+	}
+	return a == b
+}
+
+// checkEscapeResync fails t unless, for text read with an escape
+// character (and the line separator sep), capping records at max bytes
+// turns the records over the cap into errTooLong and leaves the others as
+// they are, at the same lines: stepping over a long record, escaped quotes
+// and line ends included, finds the next one.
+func checkEscapeResync(t *testing.T, data []byte, sep []byte, max int) {
+	d := newTestDialect(",", '"', '\\', string(sep))
+	all := parseWith(data, d, 16, 1<<30)
+	for _, rec := range all {
+		if rec.err != nil {
+			return // resync is promised for well-formed records only
+		}
+	}
+	capped := parseWith(data, d, 16, max)
+	if len(all) != len(capped) {
+		t.Fatalf("%q, cap %d: %d records, %d without the cap", data, max, len(capped), len(all))
+	}
+	for i := range all {
+		if all[i].line != capped[i].line {
+			t.Fatalf("%q, cap %d: record %d starts at line %d, at %d without the cap", data, max, i, capped[i].line, all[i].line)
+		}
+		if capped[i].err == nil && !slices.Equal(strs(capped[i].fields), strs(all[i].fields)) {
+			t.Fatalf("%q, cap %d: record %d is %q, %q without the cap", data, max, i, strs(capped[i].fields), strs(all[i].fields))
+		}
+		if capped[i].err != nil && capped[i].err != errTooLong {
+			t.Fatalf("%q, cap %d: record %d: %v", data, max, i, capped[i].err)
+		}
+	}
+}
+
+var escapeSeeds = []string{
+	"a,b\n\\,\\\n\\\\\n",
+	"a,\"x\\\"y\"\nb,c\\\nd\n",
+	"\"q\\\n\",1\r\nx\\\r\ny\r\n",
+	"k\\~v~\"~\\\"~\"~z",
+}
+
+// FuzzParserDialects proves that the parser splits text written with a
+// multi-byte delimiter, a custom line separator or another quote character
+// as it splits the same text written with the defaults, and that with an
+// escape character it still steps over records too long to the next one.
+func FuzzParserDialects(f *testing.F) {
+	for _, s := range append(parserSeeds, escapeSeeds...) {
+		f.Add([]byte(s), uint16(8), uint8(0))
+	}
+	for _, b := range formattest.Seeds(f, filepath.Join("testdata", "*")) {
+		f.Add(b, uint16(20), uint8(1))
+	}
+	f.Fuzz(func(t *testing.T, data []byte, max uint16, buf uint8) {
+		if len(data) > 4096 {
+			return // small buffers make long inputs slow, and teach nothing more
+		}
+		checkRewrites(t, data, 16+int(buf%64))
+		checkEscapeResync(t, data, nil, int(max))
+		if !bytes.Contains(data, []byte("\n")) {
+			checkEscapeResync(t, data, []byte("~"), int(max))
+		} else if !bytes.ContainsAny(data, "<>") {
+			checkEscapeResync(t, bytes.ReplaceAll(data, []byte("\n"), []byte("<>")), []byte("<>"), int(max))
+		}
+	})
+}
+
+func TestParserSeparatorSplitAcrossReads(t *testing.T) {
+	// With a 16-byte buffer the separator "<>" falls across two reads.
+	data := []byte("aaaaaaaaaaaaaa<bbbbbbbbbbbbbbb<>c<>")
+	got := parseWith(data, newTestDialect(",", '"', 0, "<>"), 16, 100)
+	if len(got) != 2 || strs(got[0].fields)[0] != "aaaaaaaaaaaaaa<bbbbbbbbbbbbbbb" || strs(got[1].fields)[0] != "c" || got[1].line != 2 {
+		t.Fatalf("got %+v", got)
+	}
+}
+
+func TestSniffNeverPicksADelimiterThatClashes(t *testing.T) {
+	tests := []struct {
+		name string
+		d    dialect
+		data string
+		want byte
+	}{
+		{"the quote character", dialect{quote: ';'}, "a;b;c\n1;2;3\n", ','},
+		{"the escape character", dialect{quote: '"', escape: '|'}, "a|b\n1|2\n", ','},
+		{"part of the line separator", dialect{quote: '"', sep: []byte(",\n")}, "a,b,\n1,2,\n", ';'},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := sniff([]byte(tt.data), true, &tt.d); got != tt.want {
 				t.Errorf("sniff(%q) = %q, want %q", tt.data, got, tt.want)
 			}
 		})

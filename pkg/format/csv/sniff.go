@@ -1,7 +1,10 @@
 package csv
 
+import "bytes"
+
 // Delimiter inference: each candidate splits the first records of the file
-// (quotes respected); the one that gives the same field count, above one,
+// (quotes respected, with the dialect's quote character and line
+// separator; escapes are not looked at); the one that gives the same field count, above one,
 // to the most records wins, and among equals the one with more fields, then
 // the earlier candidate.
 
@@ -17,14 +20,21 @@ const (
 )
 
 // sniff returns the delimiter of the delimited text that starts with data,
-// or ',' when no candidate splits it. eof reports whether data is the
+// or the first candidate that fits d (',' unless it clashes with d's
+// other settings) when no candidate splits it. eof reports whether data is the
 // whole file; when it is not, the last record of data, which may be cut
 // short, is not counted.
-func sniff(data []byte, eof bool) byte {
+func sniff(data []byte, eof bool, d *dialect) byte {
 	best, bestFreq, bestFields := byte(','), 0, 0
+	for _, c := range candidates {
+		if d.fits(c) {
+			best = c
+			break
+		}
+	}
 	var counts [sniffRecords]int
 	for _, c := range candidates {
-		n := fieldCounts(data, c, eof, counts[:])
+		n := fieldCounts(data, c, eof, d, counts[:])
 		fields, freq := mode(counts[:n])
 		if fields > 1 && (freq > bestFreq || freq == bestFreq && fields > bestFields) {
 			best, bestFreq, bestFields = c, freq, fields
@@ -33,10 +43,14 @@ func sniff(data []byte, eof bool) byte {
 	return best
 }
 
-// fieldCounts splits data into records with delimiter comma and stores the
-// field count of each record that is not blank in counts, returning how
-// many it stored.
-func fieldCounts(data []byte, comma byte, eof bool, counts []int) int {
+// fieldCounts splits data into records with delimiter comma and the quote
+// and line separator of d, and stores the field count of each record that
+// is not blank in counts, returning how many it stored.
+func fieldCounts(data []byte, comma byte, eof bool, d *dialect, counts []int) int {
+	quote, sep := d.quote, d.sep
+	if !d.fits(comma) {
+		return 0
+	}
 	n := 0
 	fields, blank := 1, true
 	inQuote, fieldStart := false, true
@@ -44,19 +58,20 @@ func fieldCounts(data []byte, comma byte, eof bool, counts []int) int {
 		c := data[i]
 		switch {
 		case inQuote:
-			if c == '"' {
-				if i+1 < len(data) && data[i+1] == '"' {
+			if c == quote {
+				if i+1 < len(data) && data[i+1] == quote {
 					i++
 				} else {
 					inQuote = false
 				}
 			}
-		case c == '"' && fieldStart:
+		case c == quote && fieldStart:
 			inQuote, fieldStart, blank = true, false, false
 		case c == comma:
 			fields++
 			fieldStart, blank = true, false
-		case c == '\n':
+		case sep == nil && c == '\n' || sep != nil && bytes.HasPrefix(data[i:], sep):
+			i += len(sep) - min(len(sep), 1)
 			if !blank {
 				counts[n] = fields
 				n++

@@ -1,0 +1,551 @@
+package csv
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/filedge/filedge/pkg/format"
+	"github.com/filedge/filedge/pkg/record"
+)
+
+// This init runs after the one in csv.go (the go tool hands a package's
+// files to the compiler sorted by name, and init functions run in that
+// order), so the reader is registered first, as RegisterWriter requires.
+func init() {
+	format.RegisterWriter("csv", func(w io.Writer, schema *arrow.Schema, opts format.Options) (format.RecordWriter, error) {
+		return NewWriter(w, schema, opts)
+	})
+}
+
+// writeFlushBytes is how much text the Writer gathers before it hands it to
+// the underlying io.Writer in one Write.
+const writeFlushBytes = 64 << 10
+
+// Writer writes the record batches of one table as delimited text: a header
+// row of the column names, then one record per row. Make one with
+// NewWriter. It is not safe for concurrent use.
+//
+// Values are written so that the reader of this package, inferring types,
+// reads the same values and types back, except for what untyped text
+// cannot carry: a JSON column reads back as a string column of the same
+// text; a string column whose every value looks like a number, a boolean,
+// a date or a timestamp reads back as that type; and an empty string
+// reads back as a null (pkg/record takes an empty text field, quoted or
+// not, as missing). The values:
+//
+//   - Boolean: true or false.
+//   - Integer: decimal digits, with '-' when negative.
+//   - Float: the shortest text that parses back to the same float64, in
+//     plain notation between 1e-6 and 1e21 and in exponent notation
+//     outside ("1e+21", "1.5e-7"), with ".0" added to a whole number
+//     ("3.0") so that it is not read back as an integer. NaN and the
+//     infinities, which no column of ours holds as a number, are nulls.
+//   - Date: 2006-01-02.
+//   - Timestamp: RFC 3339 in UTC with microseconds,
+//     2006-01-02T15:04:05.000000Z.
+//   - String, JSON (its text) and columns of nulls only: the text, quoted
+//     when needed.
+//   - A null: an empty unquoted field, or the null sequence when one is
+//     set.
+//
+// A field is quoted (RFC 4180: in the quote character, a quote inside
+// written twice, or preceded by the escape character when one is set) when
+// it is empty (so that it is not read as a null), when it holds a byte of
+// the delimiter, the quote or escape character, CR, LF or a byte of the
+// line separator, when it starts or ends with a space or a tab, when it
+// starts with a byte order mark, or when it is the null sequence.
+type Writer struct {
+	out   io.Writer
+	names []string
+
+	delim  string
+	quote  byte
+	escape byte   // 0: quotes inside a field are doubled
+	eol    string // line separator
+	null   string // what a null is written as
+	// special marks the bytes that make a field quoted.
+	special [256]bool
+
+	buf  []byte
+	cols []writeColumn
+	rows int64 // rows written so far, for error messages
+	err  error // the first error of the underlying writer; sticky
+	done bool  // closed
+}
+
+// writeColumn is one column of the batch being written, as its typed
+// Arrow array.
+type writeColumn struct {
+	typ record.Type
+	b   *array.Boolean
+	i   *array.Int64
+	f   *array.Float64
+	d   *array.Date32
+	t   *array.Timestamp
+	s   *array.String
+}
+
+// NewWriter returns a Writer that writes a table of the given schema to w,
+// with these settings of opts (the others are ignored):
+//
+//   - Delimiter: "" for a comma, else the text itself: one character or
+//     several ("||"). Settings are taken as written, as the reader takes
+//     them: pkg/config has decoded `\t` and `\s` already.
+//   - QuoteChar: "" for '"', or one ASCII character.
+//   - EscapeChar: "" to double quotes inside quoted fields, or one ASCII
+//     character written before a quote or itself inside quoted fields.
+//   - NullSequence: written for a null instead of an empty field (such as
+//     `\N`); a string equal to it is quoted.
+//   - LineSeparator: "" for "\n", else the separator ("\r\n").
+//   - Headerless: no header row.
+//
+// Every column must be typed as pkg/record makes them (see record.Field):
+// a column of another Arrow type is an error. A file of zero columns has
+// no header and no records. NewWriter writes nothing until the first Write
+// or Close.
+func NewWriter(w io.Writer, schema *arrow.Schema, opts format.Options) (*Writer, error) {
+	if w == nil || schema == nil {
+		return nil, errors.New("csv: NewWriter needs a writer and a schema")
+	}
+	cw := &Writer{out: w}
+	if err := cw.configure(opts); err != nil {
+		return nil, err
+	}
+	cw.names = make([]string, schema.NumFields())
+	cw.cols = make([]writeColumn, schema.NumFields())
+	for i, f := range schema.Fields() {
+		if _, err := writeType(f); err != nil {
+			return nil, fmt.Errorf("csv: %w", err)
+		}
+		cw.names[i] = f.Name
+	}
+	cw.buf = make([]byte, 0, writeFlushBytes+writeFlushBytes/4)
+	if !opts.Headerless && len(cw.names) > 0 {
+		for i, name := range cw.names {
+			if i > 0 {
+				cw.buf = append(cw.buf, cw.delim...)
+			}
+			cw.buf = cw.appendText(cw.buf, name)
+		}
+		cw.buf = append(cw.buf, cw.eol...)
+	}
+	return cw, nil
+}
+
+// configure reads the delimiter, quoting, null and line settings.
+func (w *Writer) configure(opts format.Options) error {
+	w.delim, w.eol = opts.Delimiter, opts.LineSeparator
+	if w.delim == "" {
+		w.delim = ","
+	}
+	if w.eol == "" {
+		w.eol = "\n"
+	}
+	var err error
+	if w.quote, err = writeChar("quote character", opts.QuoteChar, '"'); err != nil {
+		return err
+	}
+	if w.escape, err = writeChar("escape character", opts.EscapeChar, 0); err != nil {
+		return err
+	}
+	if w.escape == w.quote {
+		w.escape = 0 // escaping a quote with a quote is doubling it
+	}
+	if !utf8.ValidString(w.delim) || strings.ContainsAny(w.delim, "\r\n") ||
+		strings.IndexByte(w.delim, w.quote) >= 0 || (w.escape != 0 && strings.IndexByte(w.delim, w.escape) >= 0) {
+		return fmt.Errorf("csv: delimiter %q cannot hold a quote or escape character or a line end", opts.Delimiter)
+	}
+	if strings.IndexByte(w.eol, w.quote) >= 0 || (w.escape != 0 && strings.IndexByte(w.eol, w.escape) >= 0) {
+		return fmt.Errorf("csv: line separator %q cannot hold the quote or escape character", w.eol)
+	}
+	if strings.Contains(w.eol, w.delim) {
+		return fmt.Errorf("csv: line separator %q cannot hold the delimiter %q", w.eol, w.delim)
+	}
+	for _, s := range []string{w.delim, w.eol, "\r\n", string(w.quote)} {
+		for i := 0; i < len(s); i++ {
+			w.special[s[i]] = true
+		}
+	}
+	if w.escape != 0 {
+		w.special[w.escape] = true
+	}
+	if opts.NullSequence != "" && w.quoted(opts.NullSequence) {
+		return fmt.Errorf("csv: null sequence %q would need quotes, and a quoted field is a string: choose one without delimiters, quotes, line ends or surrounding spaces", opts.NullSequence)
+	}
+	w.null = opts.NullSequence
+	return nil
+}
+
+// writeChar reads a quote or escape character setting: "" is def.
+func writeChar(what, s string, def byte) (byte, error) {
+	switch {
+	case s == "":
+		return def, nil
+	case len(s) != 1 || s[0] >= utf8.RuneSelf || s[0] == '\r' || s[0] == '\n':
+		return 0, fmt.Errorf("csv: %s %q: want one ASCII character other than a line end", what, s)
+	}
+	return s[0], nil
+}
+
+// writeType returns how the values of field f are written: by its Arrow
+// type, the one pkg/record carries each type in (see record.Type.ArrowType),
+// and for strings by its metadata, JSON or not. Another Arrow type is an
+// error. writeType allocates nothing, as Write calls it for every column.
+func writeType(f arrow.Field) (record.Type, error) {
+	switch f.Type.ID() {
+	case arrow.BOOL:
+		return record.Boolean, nil
+	case arrow.INT64:
+		return record.Integer, nil
+	case arrow.FLOAT64:
+		return record.Float, nil
+	case arrow.DATE32:
+		return record.Date, nil
+	case arrow.TIMESTAMP:
+		if ts, ok := f.Type.(*arrow.TimestampType); ok && ts.Unit == arrow.Microsecond {
+			return record.Timestamp, nil
+		}
+	case arrow.STRING:
+		if k := f.Metadata.FindKey(record.MetadataType); k >= 0 && f.Metadata.Values()[k] == record.JSON.String() {
+			return record.JSON, nil
+		}
+		return record.String, nil
+	}
+	t := record.TypeOf(f)
+	return t, fmt.Errorf("column %q: Arrow type %s cannot be written (a %v column is %s)", f.Name, f.Type, t, t.Stored().ArrowType())
+}
+
+// Write writes the rows of rec. Its columns must have the names of the
+// schema the Writer was made with, in the same order; their types may be
+// wider than the schema's (a Builder widens a column from batch to batch),
+// as each value is written as its batch types it. Write keeps no reference
+// to rec.
+func (w *Writer) Write(rec arrow.RecordBatch) error {
+	switch {
+	case w.err != nil:
+		return w.err
+	case w.done:
+		return errors.New("csv: Write after Close")
+	}
+	defer clear(w.cols) // keep no reference to rec's arrays
+	if err := w.bind(rec); err != nil {
+		return err
+	}
+	n := int(rec.NumRows())
+	if len(w.cols) == 0 {
+		w.rows += int64(n)
+		return nil
+	}
+	for i := range n {
+		for j := range w.cols {
+			if j > 0 {
+				w.buf = append(w.buf, w.delim...)
+			}
+			w.buf = w.appendValue(w.buf, &w.cols[j], i)
+		}
+		w.buf = append(w.buf, w.eol...)
+		if len(w.buf) >= writeFlushBytes {
+			if err := w.flush(); err != nil {
+				return err
+			}
+		}
+	}
+	w.rows += int64(n)
+	return nil
+}
+
+// bind checks rec's columns against the schema and keeps their arrays.
+func (w *Writer) bind(rec arrow.RecordBatch) error {
+	if rec == nil {
+		return errors.New("csv: Write of a nil batch")
+	}
+	if int(rec.NumCols()) != len(w.names) {
+		return fmt.Errorf("csv: batch has %d columns, the file has %d", rec.NumCols(), len(w.names))
+	}
+	schema := rec.Schema()
+	for j := range w.names {
+		f := schema.Field(j)
+		if f.Name != w.names[j] {
+			return fmt.Errorf("csv: batch column %d is %q, the file's is %q", j+1, f.Name, w.names[j])
+		}
+		t, err := writeType(f)
+		if err != nil {
+			return fmt.Errorf("csv: %w", err)
+		}
+		c := writeColumn{typ: t}
+		var ok bool
+		switch a := rec.Column(j); t {
+		case record.Boolean:
+			c.b, ok = a.(*array.Boolean)
+		case record.Integer:
+			c.i, ok = a.(*array.Int64)
+		case record.Float:
+			c.f, ok = a.(*array.Float64)
+		case record.Date:
+			c.d, ok = a.(*array.Date32)
+		case record.Timestamp:
+			c.t, ok = a.(*array.Timestamp)
+		default:
+			c.s, ok = a.(*array.String)
+		}
+		if !ok {
+			return fmt.Errorf("csv: column %q: array %T does not match its field type %s", f.Name, rec.Column(j), f.Type)
+		}
+		w.cols[j] = c
+	}
+	return nil
+}
+
+// appendValue appends row i of column c as a field.
+func (w *Writer) appendValue(dst []byte, c *writeColumn, i int) []byte {
+	switch c.typ {
+	case record.Boolean:
+		if c.b.IsNull(i) {
+			return append(dst, w.null...)
+		}
+		if c.b.Value(i) {
+			return append(dst, "true"...)
+		}
+		return append(dst, "false"...)
+	case record.Integer:
+		if c.i.IsNull(i) {
+			return append(dst, w.null...)
+		}
+		return strconv.AppendInt(dst, c.i.Value(i), 10)
+	case record.Float:
+		v := c.f.Value(i)
+		if c.f.IsNull(i) || math.IsNaN(v) || math.IsInf(v, 0) {
+			return append(dst, w.null...)
+		}
+		return appendFloat64(dst, v)
+	case record.Date:
+		if c.d.IsNull(i) {
+			return append(dst, w.null...)
+		}
+		return appendDate32(dst, int64(c.d.Value(i)))
+	case record.Timestamp:
+		if c.t.IsNull(i) {
+			return append(dst, w.null...)
+		}
+		return appendTimestampUS(dst, int64(c.t.Value(i)))
+	}
+	if c.s.IsNull(i) {
+		return append(dst, w.null...)
+	}
+	return w.appendText(dst, c.s.Value(i))
+}
+
+// quoted reports whether s must be written in quotes.
+func (w *Writer) quoted(s string) bool {
+	n := len(s)
+	if n == 0 {
+		return true
+	}
+	if c := s[0]; c == ' ' || c == '\t' || (c == 0xEF && strings.HasPrefix(s, "\uFEFF")) {
+		return true
+	}
+	if c := s[n-1]; c == ' ' || c == '\t' {
+		return true
+	}
+	for i := 0; i < n; i++ {
+		if w.special[s[i]] {
+			return true
+		}
+	}
+	return w.null != "" && s == w.null
+}
+
+// appendText appends s as a field, quoted if it needs to be.
+func (w *Writer) appendText(dst []byte, s string) []byte {
+	if !w.quoted(s) {
+		return append(dst, s...)
+	}
+	dst = append(dst, w.quote)
+	if w.escape == 0 {
+		for {
+			k := strings.IndexByte(s, w.quote)
+			if k < 0 {
+				break
+			}
+			dst = append(dst, s[:k+1]...)
+			dst = append(dst, w.quote)
+			s = s[k+1:]
+		}
+		dst = append(dst, s...)
+		return append(dst, w.quote)
+	}
+	start := 0
+	for k := 0; k < len(s); k++ {
+		if c := s[k]; c == w.quote || c == w.escape {
+			dst = append(dst, s[start:k]...)
+			dst = append(dst, w.escape, c)
+			start = k + 1
+		}
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, w.quote)
+}
+
+// flush hands the gathered text to the underlying writer.
+func (w *Writer) flush() error {
+	if len(w.buf) == 0 {
+		return nil
+	}
+	if _, err := w.out.Write(w.buf); err != nil {
+		w.err = fmt.Errorf("csv: writing after row %d: %w", w.rows, err)
+		return w.err
+	}
+	if cap(w.buf) > 16*writeFlushBytes {
+		w.buf = make([]byte, 0, writeFlushBytes+writeFlushBytes/4) // one huge row must not pin its buffer
+	}
+	w.buf = w.buf[:0]
+	return nil
+}
+
+// Close writes what is gathered. It does not close the underlying writer.
+// Closing again does nothing.
+func (w *Writer) Close() error {
+	if w.done {
+		return w.err
+	}
+	w.done = true
+	if w.err != nil {
+		return w.err
+	}
+	err := w.flush()
+	w.buf = nil
+	return err
+}
+
+// Value formatting, shared in spirit with the JSON writer: each writes
+// what pkg/record's inference reads back as the same value and type.
+
+const (
+	usPerSecond = 1_000_000
+	usPerMinute = 60 * usPerSecond
+	usPerHour   = 60 * usPerMinute
+	usPerDay    = 24 * usPerHour
+)
+
+// appendFloat64 appends a finite float64 as the shortest text that parses
+// back to it: plain between 1e-6 and 1e21, with ".0" added to a whole
+// number, and in exponent notation outside (as encoding/json writes).
+func appendFloat64(dst []byte, v float64) []byte {
+	abs := math.Abs(v)
+	fmtc := byte('f')
+	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		fmtc = 'e'
+	}
+	start := len(dst)
+	dst = strconv.AppendFloat(dst, v, fmtc, -1, 64)
+	if fmtc == 'e' {
+		// e-09 to e-9
+		n := len(dst)
+		if n >= 4 && dst[n-4] == 'e' && dst[n-3] == '-' && dst[n-2] == '0' {
+			dst[n-2] = dst[n-1]
+			dst = dst[:n-1]
+		}
+		return dst
+	}
+	for _, c := range dst[start:] {
+		if c == '.' {
+			return dst
+		}
+	}
+	return append(dst, ".0"...)
+}
+
+// appendDate32 appends the date days after 1970-01-01 as YYYY-MM-DD.
+func appendDate32(dst []byte, days int64) []byte {
+	y, m, d := civilDate(days)
+	if y < 1 || y > 9999 {
+		return time.Unix(days*86400, 0).UTC().AppendFormat(dst, "2006-01-02")
+	}
+	return appendYMD(dst, y, m, d)
+}
+
+// appendYMD appends a date of year 1 to 9999 as YYYY-MM-DD.
+func appendYMD(dst []byte, y, m, d int64) []byte {
+	dst = appendPair(dst, y/100)
+	dst = appendPair(dst, y%100)
+	dst = append(dst, '-')
+	dst = appendPair(dst, m)
+	dst = append(dst, '-')
+	return appendPair(dst, d)
+}
+
+// appendTimestampUS appends the instant us microseconds after the epoch as
+// RFC 3339 in UTC with microseconds: 2006-01-02T15:04:05.000000Z.
+func appendTimestampUS(dst []byte, us int64) []byte {
+	days, rem := us/usPerDay, us%usPerDay
+	if rem < 0 {
+		days, rem = days-1, rem+usPerDay
+	}
+	y, m, d := civilDate(days)
+	if y < 1 || y > 9999 {
+		return time.UnixMicro(us).UTC().AppendFormat(dst, "2006-01-02T15:04:05.000000Z07:00")
+	}
+	dst = appendYMD(dst, y, m, d)
+	dst = append(dst, 'T')
+	dst = appendPair(dst, rem/usPerHour)
+	dst = append(dst, ':')
+	dst = appendPair(dst, rem%usPerHour/usPerMinute)
+	dst = append(dst, ':')
+	dst = appendPair(dst, rem%usPerMinute/usPerSecond)
+	dst = append(dst, '.')
+	frac := rem % usPerSecond
+	dst = appendPair(dst, frac/10000)
+	dst = appendPair(dst, frac/100%100)
+	dst = appendPair(dst, frac%100)
+	return append(dst, 'Z')
+}
+
+// digitPairs holds "00" to "99".
+const digitPairs = "00010203040506070809" +
+	"10111213141516171819" +
+	"20212223242526272829" +
+	"30313233343536373839" +
+	"40414243444546474849" +
+	"50515253545556575859" +
+	"60616263646566676869" +
+	"70717273747576777879" +
+	"80818283848586878889" +
+	"90919293949596979899"
+
+// appendPair appends v (0 <= v < 100) as two digits.
+func appendPair(dst []byte, v int64) []byte {
+	return append(dst, digitPairs[2*v], digitPairs[2*v+1])
+}
+
+// civilDate returns the proleptic Gregorian year, month and day of the
+// date days after 1970-01-01 (H. Hinnant's days_from_civil, inverted).
+func civilDate(days int64) (y, m, d int64) {
+	z := days + 719468
+	era := z / 146097
+	if z < 0 && z%146097 != 0 {
+		era--
+	}
+	doe := z - era*146097
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365
+	y = yoe + era*400
+	doy := doe - (365*yoe + yoe/4 - yoe/100)
+	mp := (5*doy + 2) / 153
+	d = doy - (153*mp+2)/5 + 1
+	m = mp + 3
+	if mp >= 10 {
+		m = mp - 9
+	}
+	if m <= 2 {
+		y++
+	}
+	return y, m, d
+}

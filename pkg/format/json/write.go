@@ -1,0 +1,493 @@
+package json
+
+import (
+	"bytes"
+	stdjson "encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"time"
+	"unicode/utf8"
+	"unsafe"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/filedge/filedge/pkg/format"
+	"github.com/filedge/filedge/pkg/record"
+)
+
+// This init runs after the one in json.go (the go tool hands a package's
+// files to the compiler sorted by name, and init functions run in that
+// order), so the reader is registered first, as RegisterWriter requires.
+func init() {
+	format.RegisterWriter("json", func(w io.Writer, schema *arrow.Schema, opts format.Options) (format.RecordWriter, error) {
+		return NewWriter(w, schema, opts)
+	})
+}
+
+// writeFlushBytes is how much text the Writer gathers before it hands it to
+// the underlying io.Writer in one Write.
+const writeFlushBytes = 64 << 10
+
+// Writer writes the record batches of one table as JSON lines: one object
+// per row, a member per column in the schema's order, keyed by the column
+// name. Make one with NewWriter. It is not safe for concurrent use.
+//
+// Values are typed JSON, so that the reader of this package reads the same
+// values and types back:
+//
+//   - Boolean: true or false. Integer: a JSON integer.
+//   - Float: the shortest number that parses back to the same float64, in
+//     plain notation between 1e-6 and 1e21 and in exponent notation
+//     outside, with ".0" added to a whole number ("3.0") so that it is not
+//     read back as an integer. NaN and the infinities, which JSON cannot
+//     write, are null.
+//   - Date: "2006-01-02". Timestamp: "2006-01-02T15:04:05.000000Z" (RFC
+//     3339, UTC, microseconds). Both are strings, which the reader infers
+//     back to dates and timestamps.
+//   - String (and columns of nulls only): a JSON string.
+//   - JSON: the document itself, not a string; compacted onto one line if
+//     it spans several. A value that is not valid JSON is an error.
+//   - A null: null. Every row has every key, so that a reader sees each
+//     column, in order, from the first row.
+type Writer struct {
+	out  io.Writer
+	keys []string // `{"name":` for the first column, `,"name":` for the others
+	// names are the column names, which the batches must have.
+	names []string
+
+	buf  []byte
+	cols []writeColumn
+	rows int64 // rows written so far, for error messages
+	err  error // the first error of the underlying writer; sticky
+	done bool  // closed
+}
+
+// writeColumn is one column of the batch being written, as its typed
+// Arrow array.
+type writeColumn struct {
+	typ record.Type
+	b   *array.Boolean
+	i   *array.Int64
+	f   *array.Float64
+	d   *array.Date32
+	t   *array.Timestamp
+	s   *array.String
+}
+
+// NewWriter returns a Writer that writes a table of the given schema to w.
+// No option applies to JSON lines: opts is accepted for the WriterFactory
+// signature. Every column must be typed as pkg/record makes them (see
+// record.Field): a column of another Arrow type is an error. NewWriter
+// writes nothing until the first Write or Close.
+func NewWriter(w io.Writer, schema *arrow.Schema, opts format.Options) (*Writer, error) {
+	if w == nil || schema == nil {
+		return nil, errors.New("json: NewWriter needs a writer and a schema")
+	}
+	jw := &Writer{
+		out:   w,
+		keys:  make([]string, schema.NumFields()),
+		names: make([]string, schema.NumFields()),
+		cols:  make([]writeColumn, schema.NumFields()),
+		buf:   make([]byte, 0, writeFlushBytes+writeFlushBytes/4),
+	}
+	for i, f := range schema.Fields() {
+		if _, err := writeType(f); err != nil {
+			return nil, fmt.Errorf("json: %w", err)
+		}
+		jw.names[i] = f.Name
+		key := []byte{','}
+		if i == 0 {
+			key[0] = '{'
+		}
+		key = appendString(key, f.Name)
+		jw.keys[i] = string(append(key, ':'))
+	}
+	return jw, nil
+}
+
+// writeType returns how the values of field f are written: by its Arrow
+// type, the one pkg/record carries each type in (see record.Type.ArrowType),
+// and for strings by its metadata, JSON or not. Another Arrow type is an
+// error. writeType allocates nothing, as Write calls it for every column.
+func writeType(f arrow.Field) (record.Type, error) {
+	switch f.Type.ID() {
+	case arrow.BOOL:
+		return record.Boolean, nil
+	case arrow.INT64:
+		return record.Integer, nil
+	case arrow.FLOAT64:
+		return record.Float, nil
+	case arrow.DATE32:
+		return record.Date, nil
+	case arrow.TIMESTAMP:
+		if ts, ok := f.Type.(*arrow.TimestampType); ok && ts.Unit == arrow.Microsecond {
+			return record.Timestamp, nil
+		}
+	case arrow.STRING:
+		if k := f.Metadata.FindKey(record.MetadataType); k >= 0 && f.Metadata.Values()[k] == record.JSON.String() {
+			return record.JSON, nil
+		}
+		return record.String, nil
+	}
+	t := record.TypeOf(f)
+	return t, fmt.Errorf("column %q: Arrow type %s cannot be written (a %v column is %s)", f.Name, f.Type, t, t.Stored().ArrowType())
+}
+
+// Write writes the rows of rec. Its columns must have the names of the
+// schema the Writer was made with, in the same order; their types may be
+// wider than the schema's (a Builder widens a column from batch to batch),
+// as each value is written as its batch types it. A JSON value that is not
+// valid JSON fails the Write: the rows before its row are written, its row
+// and those after it are not. Write keeps no reference to rec.
+func (w *Writer) Write(rec arrow.RecordBatch) error {
+	switch {
+	case w.err != nil:
+		return w.err
+	case w.done:
+		return errors.New("json: Write after Close")
+	}
+	defer clear(w.cols) // keep no reference to rec's arrays
+	if err := w.bind(rec); err != nil {
+		return err
+	}
+	n := int(rec.NumRows())
+	for i := range n {
+		start := len(w.buf)
+		if len(w.cols) == 0 {
+			w.buf = append(w.buf, '{')
+		}
+		for j := range w.cols {
+			w.buf = append(w.buf, w.keys[j]...)
+			var err error
+			if w.buf, err = w.appendValue(w.buf, &w.cols[j], i); err != nil {
+				w.buf = w.buf[:start] // no partial row
+				w.rows += int64(i)
+				return fmt.Errorf("json: row %d, column %q: %w", w.rows+1, w.names[j], err)
+			}
+		}
+		w.buf = append(w.buf, '}', '\n')
+		if len(w.buf) >= writeFlushBytes {
+			if err := w.flush(); err != nil {
+				return err
+			}
+		}
+	}
+	w.rows += int64(n)
+	return nil
+}
+
+// bind checks rec's columns against the schema and keeps their arrays.
+func (w *Writer) bind(rec arrow.RecordBatch) error {
+	if rec == nil {
+		return errors.New("json: Write of a nil batch")
+	}
+	if int(rec.NumCols()) != len(w.names) {
+		return fmt.Errorf("json: batch has %d columns, the file has %d", rec.NumCols(), len(w.names))
+	}
+	schema := rec.Schema()
+	for j := range w.names {
+		f := schema.Field(j)
+		if f.Name != w.names[j] {
+			return fmt.Errorf("json: batch column %d is %q, the file's is %q", j+1, f.Name, w.names[j])
+		}
+		t, err := writeType(f)
+		if err != nil {
+			return fmt.Errorf("json: %w", err)
+		}
+		c := writeColumn{typ: t}
+		var ok bool
+		switch a := rec.Column(j); t {
+		case record.Boolean:
+			c.b, ok = a.(*array.Boolean)
+		case record.Integer:
+			c.i, ok = a.(*array.Int64)
+		case record.Float:
+			c.f, ok = a.(*array.Float64)
+		case record.Date:
+			c.d, ok = a.(*array.Date32)
+		case record.Timestamp:
+			c.t, ok = a.(*array.Timestamp)
+		default:
+			c.s, ok = a.(*array.String)
+		}
+		if !ok {
+			return fmt.Errorf("json: column %q: array %T does not match its field type %s", f.Name, rec.Column(j), f.Type)
+		}
+		w.cols[j] = c
+	}
+	return nil
+}
+
+var jsonNull = []byte("null")
+
+// appendValue appends row i of column c as a JSON value.
+func (w *Writer) appendValue(dst []byte, c *writeColumn, i int) ([]byte, error) {
+	switch c.typ {
+	case record.Boolean:
+		if c.b.IsNull(i) {
+			return append(dst, jsonNull...), nil
+		}
+		return strconv.AppendBool(dst, c.b.Value(i)), nil
+	case record.Integer:
+		if c.i.IsNull(i) {
+			return append(dst, jsonNull...), nil
+		}
+		return strconv.AppendInt(dst, c.i.Value(i), 10), nil
+	case record.Float:
+		v := c.f.Value(i)
+		if c.f.IsNull(i) || math.IsNaN(v) || math.IsInf(v, 0) {
+			return append(dst, jsonNull...), nil
+		}
+		return appendFloat64(dst, v), nil
+	case record.Date:
+		if c.d.IsNull(i) {
+			return append(dst, jsonNull...), nil
+		}
+		dst = append(dst, '"')
+		dst = appendDate32(dst, int64(c.d.Value(i)))
+		return append(dst, '"'), nil
+	case record.Timestamp:
+		if c.t.IsNull(i) {
+			return append(dst, jsonNull...), nil
+		}
+		dst = append(dst, '"')
+		dst = appendTimestampUS(dst, int64(c.t.Value(i)))
+		return append(dst, '"'), nil
+	}
+	if c.s.IsNull(i) {
+		return append(dst, jsonNull...), nil
+	}
+	s := c.s.Value(i)
+	if c.typ != record.JSON {
+		return appendString(dst, s), nil
+	}
+	return appendDocument(dst, s)
+}
+
+// appendDocument appends the JSON document s as it is, or compacted when
+// it spans several lines.
+func appendDocument(dst []byte, s string) ([]byte, error) {
+	b := unsafe.Slice(unsafe.StringData(s), len(s)) // read only
+	if !stdjson.Valid(b) {
+		return dst, errors.New("value is not valid JSON")
+	}
+	if bytes.IndexByte(b, '\n') < 0 && bytes.IndexByte(b, '\r') < 0 {
+		return append(dst, bytes.TrimSpace(b)...), nil
+	}
+	buf := bytes.NewBuffer(dst)
+	if err := stdjson.Compact(buf, b); err != nil {
+		return dst, err
+	}
+	return buf.Bytes(), nil
+}
+
+// writeHex is the digits of \u escapes.
+const writeHex = "0123456789abcdef"
+
+// appendString appends s as a JSON string: '"', '\\' and control
+// characters escaped, invalid UTF-8 replaced by U+FFFD, and U+2028 and
+// U+2029 escaped so that the line is also valid JavaScript.
+func appendString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				dst = append(dst, '\\', c)
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', writeHex[c>>4], writeHex[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', writeHex[r&0xF])
+		default:
+			i += size
+			continue
+		}
+		i += size
+		start = i
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
+
+// flush hands the gathered text to the underlying writer.
+func (w *Writer) flush() error {
+	if len(w.buf) == 0 {
+		return nil
+	}
+	if _, err := w.out.Write(w.buf); err != nil {
+		w.err = fmt.Errorf("json: writing after row %d: %w", w.rows, err)
+		return w.err
+	}
+	if cap(w.buf) > 16*writeFlushBytes {
+		w.buf = make([]byte, 0, writeFlushBytes+writeFlushBytes/4) // one huge row must not pin its buffer
+	}
+	w.buf = w.buf[:0]
+	return nil
+}
+
+// Close writes what is gathered. It does not close the underlying writer.
+// Closing again does nothing.
+func (w *Writer) Close() error {
+	if w.done {
+		return w.err
+	}
+	w.done = true
+	if w.err != nil {
+		return w.err
+	}
+	err := w.flush()
+	w.buf = nil
+	return err
+}
+
+// Value formatting, as the CSV writer's: each writes what pkg/record's
+// inference reads back as the same value and type.
+
+const (
+	usPerSecond = 1_000_000
+	usPerMinute = 60 * usPerSecond
+	usPerHour   = 60 * usPerMinute
+	usPerDay    = 24 * usPerHour
+)
+
+// appendFloat64 appends a finite float64 as the shortest text that parses
+// back to it: plain between 1e-6 and 1e21, with ".0" added to a whole
+// number, and in exponent notation outside (as encoding/json writes).
+func appendFloat64(dst []byte, v float64) []byte {
+	abs := math.Abs(v)
+	fmtc := byte('f')
+	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		fmtc = 'e'
+	}
+	start := len(dst)
+	dst = strconv.AppendFloat(dst, v, fmtc, -1, 64)
+	if fmtc == 'e' {
+		// e-09 to e-9
+		n := len(dst)
+		if n >= 4 && dst[n-4] == 'e' && dst[n-3] == '-' && dst[n-2] == '0' {
+			dst[n-2] = dst[n-1]
+			dst = dst[:n-1]
+		}
+		return dst
+	}
+	for _, c := range dst[start:] {
+		if c == '.' {
+			return dst
+		}
+	}
+	return append(dst, ".0"...)
+}
+
+// appendDate32 appends the date days after 1970-01-01 as YYYY-MM-DD.
+func appendDate32(dst []byte, days int64) []byte {
+	y, m, d := civilDate(days)
+	if y < 1 || y > 9999 {
+		return time.Unix(days*86400, 0).UTC().AppendFormat(dst, "2006-01-02")
+	}
+	return appendYMD(dst, y, m, d)
+}
+
+// appendYMD appends a date of year 1 to 9999 as YYYY-MM-DD.
+func appendYMD(dst []byte, y, m, d int64) []byte {
+	dst = appendPair(dst, y/100)
+	dst = appendPair(dst, y%100)
+	dst = append(dst, '-')
+	dst = appendPair(dst, m)
+	dst = append(dst, '-')
+	return appendPair(dst, d)
+}
+
+// appendTimestampUS appends the instant us microseconds after the epoch as
+// RFC 3339 in UTC with microseconds: 2006-01-02T15:04:05.000000Z.
+func appendTimestampUS(dst []byte, us int64) []byte {
+	days, rem := us/usPerDay, us%usPerDay
+	if rem < 0 {
+		days, rem = days-1, rem+usPerDay
+	}
+	y, m, d := civilDate(days)
+	if y < 1 || y > 9999 {
+		return time.UnixMicro(us).UTC().AppendFormat(dst, "2006-01-02T15:04:05.000000Z07:00")
+	}
+	dst = appendYMD(dst, y, m, d)
+	dst = append(dst, 'T')
+	dst = appendPair(dst, rem/usPerHour)
+	dst = append(dst, ':')
+	dst = appendPair(dst, rem%usPerHour/usPerMinute)
+	dst = append(dst, ':')
+	dst = appendPair(dst, rem%usPerMinute/usPerSecond)
+	dst = append(dst, '.')
+	frac := rem % usPerSecond
+	dst = appendPair(dst, frac/10000)
+	dst = appendPair(dst, frac/100%100)
+	dst = appendPair(dst, frac%100)
+	return append(dst, 'Z')
+}
+
+// digitPairs holds "00" to "99".
+const digitPairs = "00010203040506070809" +
+	"10111213141516171819" +
+	"20212223242526272829" +
+	"30313233343536373839" +
+	"40414243444546474849" +
+	"50515253545556575859" +
+	"60616263646566676869" +
+	"70717273747576777879" +
+	"80818283848586878889" +
+	"90919293949596979899"
+
+// appendPair appends v (0 <= v < 100) as two digits.
+func appendPair(dst []byte, v int64) []byte {
+	return append(dst, digitPairs[2*v], digitPairs[2*v+1])
+}
+
+// civilDate returns the proleptic Gregorian year, month and day of the
+// date days after 1970-01-01 (H. Hinnant's days_from_civil, inverted).
+func civilDate(days int64) (y, m, d int64) {
+	z := days + 719468
+	era := z / 146097
+	if z < 0 && z%146097 != 0 {
+		era--
+	}
+	doe := z - era*146097
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365
+	y = yoe + era*400
+	doy := doe - (365*yoe + yoe/4 - yoe/100)
+	mp := (5*doy + 2) / 153
+	d = doy - (153*mp+2)/5 + 1
+	m = mp + 3
+	if mp >= 10 {
+		m = mp - 9
+	}
+	if m <= 2 {
+		y++
+	}
+	return y, m, d
+}
