@@ -25,7 +25,7 @@ TEST_LOG := bin/go-test.log
 FUZZTIME ?= 30s
 # Packages whose concurrency matters most; `make test-race RACE_PKGS=./...` for all.
 RACE_PKGS ?= ./pkg/bus/... ./pkg/record/... ./pkg/destination/... ./services/...
-BENCH_PKGS ?= ./pkg/record/ ./pkg/format/...
+BENCH_PKGS ?= ./pkg/record/ ./pkg/format/... ./pkg/decode/
 
 # Servers the tests use; the environment overrides these defaults.
 FILEDGE_NATS_URL ?= nats://127.0.0.1:4222
@@ -104,6 +104,7 @@ test-race: ## go test -race on the concurrent packages (RACE_PKGS)
 
 bench: ## package benchmarks, then the end-to-end benchmark program
 	$(GO) test -run='^$$' -bench=. -benchmem $(BENCH_PKGS)
+	$(MAKE) build
 	$(GO) run ./integration/bench
 
 fuzz: ## run every fuzz target for FUZZTIME (default 30s)
