@@ -92,12 +92,13 @@ func runOnce(ctx context.Context, out io.Writer, n *node, scan func(context.Cont
 	go func() { stagesErr = serve(stageCtx, stages...); close(stagesDone) }()
 	defer func() { stopStages(); <-stagesDone }()
 
+	started := time.Now()
 	files, err := scan(ctx)
 	if err != nil {
 		return fmt.Errorf("scan %s: %w", n.p.Source.Path, err)
 	}
 	t := newTally(n.p.Name, files, n.p.Destinations)
-	if err := t.fromLedgers(ctx, n.dbs); err != nil {
+	if err := t.fromLedgers(ctx, n.dbs, started); err != nil {
 		return err
 	}
 	if !t.done() {
@@ -159,15 +160,21 @@ func (t *tally) wanted(dest string) bool {
 
 func (t *tally) done() bool { return t.pending == 0 }
 
-// fromLedgers marks the versions every destination already holds, so that
-// a rerun of --once over unchanged files returns at once.
-func (t *tally) fromLedgers(ctx context.Context, dbs map[string]destination.Destination) error {
+// fromLedgers marks the versions published before this run (before
+// started) that every destination already holds, so that a rerun of --once
+// over unchanged files returns at once. Versions this run published are left
+// to their FileCommitted, even when a sink was quick enough to commit them
+// already, so that they are reported as committed.
+func (t *tally) fromLedgers(ctx context.Context, dbs map[string]destination.Destination, started time.Time) error {
 	for name, db := range dbs {
 		l, ok := db.(destination.Ledger)
 		if !ok {
 			continue
 		}
 		for _, f := range t.files {
+			if !f.Discovered.Before(started) {
+				continue
+			}
 			res, found, err := l.Lookup(ctx, t.pipeline, f.Version)
 			if err != nil {
 				return fmt.Errorf("destination %q: %w", name, err)
