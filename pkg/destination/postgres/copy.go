@@ -329,11 +329,11 @@ func (s *copyStream) bind(rec arrow.RecordBatch) error {
 }
 
 // bindFile sets the _file field of rec's rows: the archive member its
-// record.FileColumn names, or else the file's path (see batchFile). It
+// record.FileColumn names, or else the file's path (see destination.BatchFile). It
 // encodes the value only when it differs from the previous batch's, so a
 // run of one file's batches pays for it once.
 func (s *copyStream) bindFile(rec arrow.RecordBatch) error {
-	raw, err := batchFile(rec, s.c.f.Path)
+	raw, err := destination.BatchFile(rec, s.c.f.Path)
 	if err != nil {
 		return &destination.PermanentError{Err: fmt.Errorf("table %q: %w", s.t.name, err)}
 	}

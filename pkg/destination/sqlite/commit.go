@@ -196,7 +196,7 @@ func (w *writer) write(ctx context.Context, name string, batch arrow.RecordBatch
 		case fld.Name == record.LineColumn:
 			lineCol = i
 		case fld.Name == record.FileColumn:
-			// An archive member's name: the rows' _file (see batchFile),
+			// An archive member's name: the rows' _file (see destination.BatchFile),
 			// not a data column.
 		case record.IsSystem(fld.Name):
 			return &destination.PermanentError{Err: fmt.Errorf("table %q: batch column %q is a system column", name, fld.Name)}
@@ -205,7 +205,7 @@ func (w *writer) write(ctx context.Context, name string, batch arrow.RecordBatch
 		}
 	}
 
-	file, err := batchFile(batch, w.f.Path)
+	file, err := destination.BatchFile(batch, w.f.Path)
 	if err != nil {
 		return &destination.PermanentError{Err: fmt.Errorf("table %q: %w", name, err)}
 	}

@@ -75,7 +75,7 @@ func init() {
 
 // insert writes the rows of batch into t, whose columns already hold every
 // batch column at a type at least as wide, with one statement. file is the
-// rows' _file (see batchFile): a constant of the statement, like the other
+// rows' _file (see destination.BatchFile): a constant of the statement, like the other
 // system columns but _line.
 func (w *writer) insert(ctx context.Context, t *table, batch arrow.RecordBatch, lineCol int, file string) error {
 	schema := batch.Schema()

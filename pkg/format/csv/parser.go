@@ -248,7 +248,7 @@ func (p *parser) parse(start int64, line []byte) error {
 	}
 	q, e := -1, noEscape
 	for {
-		pos := len(lineStart) - len(line)
+		var pos int // where line starts in lineStart: set before each use
 		if len(line) == 0 || line[0] != quote {
 			// An unquoted field, up to the next delimiter or the line end.
 			from := line

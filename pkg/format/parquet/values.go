@@ -3,7 +3,6 @@ package parquet
 import (
 	"encoding/base64"
 	"math"
-	"math/big"
 	"strconv"
 	"unicode/utf8"
 
@@ -199,12 +198,6 @@ func appendDecimal128(b []byte, v decimal128.Num, scale int32) []byte {
 func appendDecimal256(b []byte, v decimal256.Num, scale int32) []byte {
 	var tmp [96]byte
 	return appendScaled(b, v.BigInt().Append(tmp[:0], 10), scale)
-}
-
-// appendBigDecimal appends v / 10^scale exactly.
-func appendBigDecimal(b []byte, v *big.Int, scale int32) []byte {
-	var tmp [96]byte
-	return appendScaled(b, v.Append(tmp[:0], 10), scale)
 }
 
 // appendFloat appends f as the shortest text that reads back as the same

@@ -27,9 +27,6 @@ func (t *tree) reset() {
 	t.nodes, t.open = t.nodes[:0], t.open[:0]
 }
 
-// depth returns the number of elements open.
-func (t *tree) depth() int { return len(t.open) }
-
 // start opens an element as a child of the innermost open one.
 func (t *tree) start(e stdxml.StartElement) {
 	i := int32(len(t.nodes))
