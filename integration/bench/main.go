@@ -95,6 +95,9 @@ func run(rows int, pgURL, bin string, keep bool) error {
 
 	var results []result
 	// psql \copy first: the reference.
+	if _, err := admin.ExecContext(ctx, "CHECKPOINT"); err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
 	r, err := psqlCopy(ctx, dbURL, file, rows, size)
 	if err != nil {
 		return err
@@ -109,6 +112,11 @@ func run(rows int, pgURL, bin string, keep bool) error {
 		os.MkdirAll(dir, 0o755)
 		cfg := filepath.Join(dir, "pipeline.yaml")
 		os.WriteFile(cfg, []byte(fmt.Sprintf("name: bench\nsource: {path: %s}\ntable: orders\nwatcher: {settle: 100ms}\nconnector: %s\n", in, dest.connector)), 0o644)
+		// Each PostgreSQL load starts from a checkpoint, so that none pays
+		// for the WAL of the load before it.
+		if _, err := admin.ExecContext(ctx, "CHECKPOINT"); err != nil {
+			return fmt.Errorf("checkpoint: %w", err)
+		}
 		r, err := timed(ctx, dest.name, rows, size, bin, "run", "--once", "-c", cfg, "--log-level", "warn")
 		if err != nil {
 			return err
