@@ -243,9 +243,6 @@ func BenchmarkXLSXRead(b *testing.B) {
 // sheet streams, only the shared strings (the same here) stay in memory.
 // BenchmarkXLSXRead measures excelize's Rows iterator on the same files.
 func TestXLSXReadMemoryIsFlat(t *testing.T) {
-	if testing.Short() {
-		t.Skip("generates a 200,000-row workbook")
-	}
 	peak := map[int]uint64{}
 	for _, rows := range []int{50_000, 200_000} {
 		path := benchXLSX(t, rows)
