@@ -24,6 +24,7 @@ func init() {
 	register("ArchiveReplaceLeavesPathsThatOnlyShareItsPrefix", testArchivePrefix)
 	register("ArchivePathWildcardsAndEscapeCharacterMatchLiterally", testArchiveWildcards)
 	register("MagicFolderArchiveMembersClaimTablesForTheArchive", testArchiveOwnership)
+	register("MagicFolderMemberDroppedFromANewVersionLeavesNoRows", testArchiveOwnedMemberDropped)
 	register("BatchFileColumnThatIsNoMemberOfTheFileIsRefused", testArchiveBadFileColumn)
 }
 
@@ -268,6 +269,45 @@ func testArchiveOwnership(t *testing.T, h Harness) {
 	if n := Count(t, db, "sales", ""); n != 1 {
 		t.Errorf("table sales holds %d rows after the rejected file, want 1", n)
 	}
+}
+
+func testArchiveOwnedMemberDropped(t *testing.T, h Harness) {
+	d, db := h.Open(t)
+	const archive = "in/reports.zip"
+	owned := func(version string, modified time.Time, members ...member) *destination.File {
+		var tables []TableBatches
+		for _, m := range members {
+			tb := archiveTable(archive, m)
+			tb.Table = m.path
+			tables = append(tables, tb)
+		}
+		f := File(t, version, archive, modified, tables...)
+		f.Owner = archive
+		return f
+	}
+	rows := func(table string) [][]any {
+		return Select(t, db, table, []Column{{record.FileColumn, record.String}, {"x", record.Integer}}, "")
+	}
+	// A table of another owner, which no commit of the archive may touch.
+	other := File(t, "o1", "in/other.csv", t0, Table("other", Cols("x", record.Integer), []any{7}))
+	other.Owner = "in/other.csv"
+	Commit(t, d, other, destination.Committed)
+
+	Commit(t, d, owned("v1", t0, member{"sales", []int{1, 2}}, member{"stock", []int{3}}), destination.Committed)
+	// v2 no longer has the stock member: its table keeps no row of the archive.
+	Commit(t, d, owned("v2", t0.Add(time.Hour), member{"sales", []int{4}}), destination.Committed)
+	AssertRows(t, rows("sales"), [][]any{{"in/reports.zip!/sales", int64(4)}})
+	if n := Count(t, db, "stock", ""); n != 0 {
+		t.Errorf("table stock holds %d rows after the archive dropped its member, want 0", n)
+	}
+	// The member comes back in v3.
+	Commit(t, d, owned("v3", t0.Add(2*time.Hour), member{"stock", []int{5}}), destination.Committed)
+	AssertRows(t, rows("stock"), [][]any{{"in/reports.zip!/stock", int64(5)}})
+	if n := Count(t, db, "sales", ""); n != 0 {
+		t.Errorf("table sales holds %d rows after v3 dropped its member, want 0", n)
+	}
+	AssertRows(t, Select(t, db, "other", []Column{{record.FileColumn, record.String}, {"x", record.Integer}}, ""),
+		[][]any{{"in/other.csv", int64(7)}})
 }
 
 // oneBatch is a destination.Batches of one prepared batch, for batches the

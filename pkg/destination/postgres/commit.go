@@ -131,6 +131,11 @@ func (d *DB) commit(ctx context.Context, f *destination.File) (*destination.Resu
 			return nil, err
 		}
 	}
+	if f.Owner != "" {
+		if err := c.emptyOwnedTables(ctx); err != nil {
+			return nil, err
+		}
+	}
 
 	tables, err := json.Marshal(append([]string{}, c.order...))
 	if err != nil {
@@ -213,6 +218,34 @@ func (c *commit) claim(ctx context.Context, t *table) error {
 	}
 	if owner != cleanText(c.f.Owner) {
 		return &destination.PermanentError{Err: fmt.Errorf("table %q: %w (owned by %s)", t.name, destination.ErrTableOwned, owner)}
+	}
+	return nil
+}
+
+// emptyOwnedTables applies the write mode to every table the file's owner
+// holds (magic folder) that this version wrote no batch to, as to a table
+// of no rows: an archive member or a workbook sheet the new version no
+// longer has leaves no rows of the path behind. A table dropped by hand
+// since is passed over.
+func (c *commit) emptyOwnedTables(ctx context.Context) error {
+	rows, err := c.tx.Query(ctx, `SELECT table_name FROM `+c.db.tables+
+		` WHERE pipeline = $1 AND owner = $2 AND to_regclass(quote_ident($3) || '.' || quote_ident(table_name)) IS NOT NULL
+		ORDER BY table_name`, cleanText(c.f.Pipeline), cleanText(c.f.Owner), c.db.schema)
+	if err != nil {
+		return fmt.Errorf("read owned tables: %w", err)
+	}
+	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return fmt.Errorf("read owned tables: %w", err)
+	}
+	for _, name := range names {
+		if c.tables[name] != nil {
+			continue
+		}
+		t := &table{name: name, quoted: pgx.Identifier{c.db.schema, name}.Sanitize()}
+		if err := c.applyWriteMode(ctx, t); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -121,6 +121,12 @@ func (d *DB) commit(ctx context.Context, f *destination.File) (*destination.Resu
 		}
 	}
 
+	if f.Owner != "" {
+		if err := w.emptyOwnedTables(ctx); err != nil {
+			return nil, classify(err)
+		}
+	}
+
 	// 7. The ledger row, then commit.
 	tables, _ := json.Marshal(w.order) // a []string always marshals
 	if tables == nil || string(tables) == "null" {
@@ -254,7 +260,16 @@ func (w *writer) open(ctx context.Context, name string, want []column) (*table, 
 		return nil, err
 	}
 	w.widened = append(w.widened, widened...)
+	if err := w.deleteReplaced(ctx, name); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
 
+// deleteReplaced removes the rows of table name that the file replaces:
+// all of them (Truncate), the path's and its archive members' (Append,
+// UpsertFile), or those with the same content hash (Append, AppendFile).
+func (w *writer) deleteReplaced(ctx context.Context, name string) error {
 	var (
 		q    = "DELETE FROM " + quote(name)
 		args []any
@@ -269,9 +284,47 @@ func (w *writer) open(ctx context.Context, name string, want []column) (*table, 
 		args = fileMatchArgs(w.f.Path)
 	}
 	if _, err := w.tx.ExecContext(ctx, q, args...); err != nil {
-		return nil, fmt.Errorf("table %q: delete earlier rows: %w", name, err)
+		return fmt.Errorf("table %q: delete earlier rows: %w", name, err)
 	}
-	return t, nil
+	return nil
+}
+
+// emptyOwnedTables applies the write mode to every table the file's owner
+// holds (magic folder) that this version wrote no batch to, as to a table
+// of no rows: an archive member or a workbook sheet the new version no
+// longer has leaves no rows of the path behind. A table dropped by hand
+// since is passed over.
+func (w *writer) emptyOwnedTables(ctx context.Context) error {
+	rows, err := w.tx.QueryContext(ctx, `SELECT o."table_name" FROM `+quote(destination.TablesTable)+` o
+		JOIN sqlite_schema s ON s.type = 'table' AND s.name = o."table_name"
+		WHERE o."pipeline" = ? AND o."owner" = ? ORDER BY o."table_name"`, w.f.Pipeline, w.f.Owner)
+	if err != nil {
+		return fmt.Errorf("read owned tables: %w", err)
+	}
+	var names []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			rows.Close()
+			return fmt.Errorf("read owned tables: %w", err)
+		}
+		names = append(names, name)
+	}
+	if err := rows.Close(); err != nil {
+		return fmt.Errorf("read owned tables: %w", err)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read owned tables: %w", err)
+	}
+	for _, name := range names {
+		if _, written := w.tables[name]; written {
+			continue
+		}
+		if err := w.deleteReplaced(ctx, name); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // stored gives every column its stored type.
