@@ -53,9 +53,41 @@ func init() {
 		func(format.Options) (format.Reader, error) { return lines{}, nil })
 }
 
+// deaf reads like lines but looks at its context only once it has
+// written every row: it returns context.Canceled, too late.
+type deaf struct{}
+
+func (deaf) Read(ctx context.Context, in *format.Input, w format.Writer) error {
+	if err := (lines{}).Read(context.WithoutCancel(ctx), in, w); err != nil {
+		return err
+	}
+	return ctx.Err()
+}
+
+func init() {
+	format.Register(format.Info{Code: "formattest-deaf", Label: "Deaf lines", Extensions: []string{".formattest-deaf"}},
+		func(format.Options) (format.Reader, error) { return deaf{}, nil })
+}
+
+// manyLines is a finite input of n lines.
+func manyLines(n int) []byte { return []byte(strings.Repeat("c\n", n)) }
+
+func TestCancelCaseCatchesAReaderThatReadsToTheEnd(t *testing.T) {
+	c := Case{Name: "large", Input: manyLines(1000), Cancel: true}
+	open := func() io.Reader { return strings.NewReader(string(c.Input)) }
+	if p := cancelProblems(t, "formattest-lines", c, open, 1000); len(p) != 0 {
+		t.Errorf("a reader that stops is blamed: %q", p)
+	}
+	p := cancelProblems(t, "formattest-deaf", c, open, 1000)
+	if len(p) != 1 || !strings.Contains(p[0], "still wrote all 1000 rows") {
+		t.Errorf("problems = %q, want one saying it wrote all 1000 rows", p)
+	}
+}
+
 func TestRunPassesAWellBehavedReader(t *testing.T) {
 	Run(t, "formattest-lines",
 		Case{Name: "endless", Input: []byte("a\n"), Repeat: []byte("b\n")},
+		Case{Name: "large", Input: manyLines(10000), Cancel: true},
 		Case{
 			Name:  "two lines and a bad one",
 			Input: []byte("x\nbad\ny\n"),

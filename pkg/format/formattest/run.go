@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -43,8 +44,15 @@ type Case struct {
 	Want *Result
 	// Repeat, when set, is appended to Input again and again to make a file
 	// that never ends. Run reads it to prove that the reader stops when
-	// its context is cancelled. At least one case needs it.
+	// its context is cancelled. At least one case needs it or Cancel.
 	Repeat []byte
+	// Cancel marks a large finite Input that Run uses, as it uses Repeat,
+	// to prove that the reader stops when its context is cancelled: for
+	// formats whose index is at the end (Parquet, .xlsx), which cannot be
+	// read from a stream that never ends. Cancelled at its first row, the
+	// reader must return context.Canceled before it has written every row
+	// of Input.
+	Cancel bool
 }
 
 // Run checks the reader of the format registered as code: it is found by
@@ -64,13 +72,28 @@ func Run(t *testing.T, code string, cases ...Case) {
 	t.Run("Cancel", func(t *testing.T) {
 		n := 0
 		for _, c := range cases {
-			if c.Repeat != nil {
+			switch {
+			case c.Repeat != nil:
 				n++
-				checkCancel(t, code, c)
+				checkCancel(t, code, c, func() io.Reader { return &endless{head: c.Input, body: c.Repeat} }, 0)
+			case c.Cancel:
+				n++
+				rec, err := Read(t.Context(), code, c.Name, c.Options, c.Input, c.FailRowErrors)
+				if err != nil {
+					t.Fatalf("%s: %v", c.Name, err)
+				}
+				rows := 0
+				for _, tb := range rec.Result.Tables {
+					rows += len(tb.Rows)
+				}
+				if rows < 2 {
+					t.Fatalf("%s: %d rows; a Cancel case needs many", c.Name, rows)
+				}
+				checkCancel(t, code, c, func() io.Reader { return bytes.NewReader(c.Input) }, rows)
 			}
 		}
 		if n == 0 {
-			t.Error("no case has Repeat: cannot check that the reader honours cancellation")
+			t.Error("no case has Repeat or Cancel: cannot check that the reader honours cancellation")
 		}
 	})
 	golden := goldenCases(t)
@@ -223,30 +246,46 @@ func (w *cancelWriter) Row(line int64, cells []record.Cell) error {
 	return nil
 }
 
-func checkCancel(t *testing.T, code string, c Case) {
+// checkCancel reads the input open returns with a context cancelled
+// before the read, and with one cancelled at the first row. total is the
+// number of rows of a finite input, which the reader must not all write;
+// 0 for an endless one.
+func checkCancel(t *testing.T, code string, c Case, open func() io.Reader, total int) {
 	t.Run(c.Name, func(t *testing.T) {
-		ctx, cancel := context.WithCancel(t.Context())
-		cancel()
-		err := readWithin(t, 10*time.Second, func() error {
-			return ReadTo(ctx, code, c.Name, c.Options, &endless{head: c.Input, body: c.Repeat}, &Recorder{})
-		})
-		if !errors.Is(err, context.Canceled) {
-			t.Errorf("read with a cancelled context returned %v, want context.Canceled", err)
-		}
-
-		ctx, cancel = context.WithCancel(t.Context())
-		defer cancel()
-		w := &cancelWriter{cancel: cancel}
-		err = readWithin(t, 10*time.Second, func() error {
-			return ReadTo(ctx, code, c.Name, c.Options, &endless{head: c.Input, body: c.Repeat}, w)
-		})
-		if !errors.Is(err, context.Canceled) {
-			t.Errorf("read cancelled at its first row returned %v, want context.Canceled", err)
-		}
-		if w.rows == 0 {
-			t.Errorf("the reader wrote no row of an endless file")
+		for _, p := range cancelProblems(t, code, c, open, total) {
+			t.Error(p)
 		}
 	})
+}
+
+// cancelProblems returns what checkCancel finds wrong.
+func cancelProblems(t testing.TB, code string, c Case, open func() io.Reader, total int) []string {
+	var problems []string
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	err := readWithin(t, 10*time.Second, func() error {
+		return ReadTo(ctx, code, c.Name, c.Options, open(), &Recorder{})
+	})
+	if !errors.Is(err, context.Canceled) {
+		problems = append(problems, fmt.Sprintf("read with a cancelled context returned %v, want context.Canceled", err))
+	}
+
+	ctx, cancel = context.WithCancel(t.Context())
+	defer cancel()
+	w := &cancelWriter{cancel: cancel}
+	err = readWithin(t, 10*time.Second, func() error {
+		return ReadTo(ctx, code, c.Name, c.Options, open(), w)
+	})
+	if !errors.Is(err, context.Canceled) {
+		problems = append(problems, fmt.Sprintf("read cancelled at its first row returned %v, want context.Canceled", err))
+	}
+	if w.rows == 0 {
+		problems = append(problems, "the reader wrote no row before it was cancelled")
+	}
+	if total > 0 && w.rows >= total {
+		problems = append(problems, fmt.Sprintf("cancelled at its first row, the reader still wrote all %d rows", total))
+	}
+	return problems
 }
 
 // readWithin runs read and returns its error, failing t if it runs longer
