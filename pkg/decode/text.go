@@ -2,6 +2,7 @@ package decode
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -79,28 +80,33 @@ func Text(r io.Reader, encoding string) (io.Reader, error) {
 	if !ok && encoding != "" {
 		return nil, fmt.Errorf("%w %q (known: %s)", ErrUnknownEncoding, encoding, known)
 	}
-	br, head, err := peek(r, 4)
-	if err != nil {
+	// The first bytes, read without a buffer of our own: the decoder reads
+	// from r itself after them, so the layer copies no more than the
+	// library does.
+	head := make([]byte, 4)
+	n, err := io.ReadFull(r, head)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
 		return nil, fmt.Errorf("decode: read: %w", err)
 	}
+	head = head[:n]
+	rest := func(skip int) io.Reader { return io.MultiReader(bytes.NewReader(head[skip:]), r) }
 	for _, b := range boms {
 		if bytes.HasPrefix(head, b.mark) {
-			br.Discard(len(b.mark)) //nolint:errcheck // the mark is buffered
 			if b.enc == nil {
-				return br, nil
+				return rest(len(b.mark)), nil
 			}
-			return transform.NewReader(br, b.enc.NewDecoder()), nil
+			return transform.NewReader(rest(len(b.mark)), b.enc.NewDecoder()), nil
 		}
 	}
 	switch f := fold(encoding); {
 	case enc == nil:
-		return br, nil
+		return rest(0), nil
 	case f == "utf16" && !guessBE(head, 2):
 		enc = encodings["utf16le"]
 	case f == "utf32" && !guessBE(head, 4):
 		enc = encodings["utf32le"]
 	}
-	return transform.NewReader(br, enc.NewDecoder()), nil
+	return transform.NewReader(rest(0), enc.NewDecoder()), nil
 }
 
 // guessBE reports whether text in units of size bytes that starts with
