@@ -77,8 +77,8 @@ func New(opts format.Options) (format.Reader, error) {
 // column whose first-row cell is empty is left out, and an issue counts
 // the values it held. A sheet whose first row is empty is skipped (with
 // an issue when it holds values), and so are sheets with a pivot table,
-// chart sheets, and a second sheet of the same name. Each later row that
-// holds a value is a row, its line the spreadsheet's row number.
+// chart and macro sheets, and a second sheet of the same name. Each later
+// row that holds a value is a row, its line the spreadsheet's row number.
 //
 // Cells come typed: a number is a record.Number cell (integral values
 // written as integers, 42 rather than 42.0); a number in a date format
@@ -119,7 +119,7 @@ func (r *Reader) Read(ctx context.Context, in *format.Input, w format.Writer) er
 }
 
 // Sheets lists the worksheets of the workbook in, in workbook order,
-// without reading their rows. Chart sheets are not listed.
+// without reading their rows. Chart and macro sheets are not listed.
 func (r *Reader) Sheets(ctx context.Context, in *format.Input) ([]string, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err

@@ -58,6 +58,7 @@ func TestSheetsListsWorksheetsInWorkbookOrder(t *testing.T) {
 		{"sheets.xlsx", []string{"Data", "Empty", "Title row empty", "Only blanks", "Pivot", "data", "Hidden"}},
 		{"types.xls", []string{"Types", "Pivot", "Empty"}}, // not the chart sheet
 		{"biff2.xls", []string{"Sheet1"}},
+		{"biff4w.xls", []string{"Data", "Global formats", "Empty"}}, // not the chart and macro sheets
 		{"strict_prefixed.xlsx", []string{"Strict"}},
 	}
 	for _, tt := range tests {
@@ -190,7 +191,7 @@ func (f *failing) Read(p []byte) (int, error) {
 }
 
 func TestReadFailuresAreNotPermanent(t *testing.T) {
-	for name, data := range map[string][]byte{"types.xlsx": typesXLSX(), "many_rows.xls": manyRowsXLS(), "biff3.xls": biff3XLS()} {
+	for name, data := range map[string][]byte{"types.xlsx": typesXLSX(), "many_rows.xls": manyRowsXLS(), "biff3.xls": biff3XLS(), "biff4w.xls": biff4wXLS()} {
 		for _, local := range []bool{true, false} {
 			t.Run(fmt.Sprintf("%s local %v", name, local), func(t *testing.T) {
 				src := &failing{data: data, n: len(data) / 2}

@@ -39,6 +39,8 @@ func testdataFiles() map[string][]byte {
 		"biff5_cp1251.xls":              biff5XLS(),
 		"biff2.xls":                     biff2XLS(),
 		"biff3.xls":                     biff3XLS(),
+		"biff4w.xls":                    biff4wXLS(),
+		"biff4w_truncated.xls":          biff4wXLS()[:300],
 		"encrypted.xls":                 encryptedXLS(),
 		"truncated.xls":                 typesXLS()[:1100],
 		"word_document.xls":             fx.Compound(fx.Stream{Name: "WordDocument", Data: make([]byte, 5000)}),
@@ -456,6 +458,75 @@ func biff3XLS() []byte {
 	r.Add(rkRec, cell(2, 0, 1), fx.RKInt(40001))
 	r.Add(eof)
 	return r.Bytes()
+}
+
+// biff4wXLS is an Excel 4.0 workbook (BIFF4W) of five sheets: one with
+// its own formats and a cell of each kind, a chart and a macro sheet
+// (skipped), one whose cells use the formats of the workbook globals,
+// and an empty one.
+func biff4wXLS() []byte {
+	const (
+		font4    = 0x0231
+		format4  = 0x041E
+		xf4      = 0x0443
+		formula4 = 0x0406
+	)
+	// A style XF (0), then cell XFs of the given formats.
+	xfs := func(r *fx.Records, fmts ...int) {
+		r.Add(xf4, fx.U8(0), fx.U8(0), fx.U16(0xFFF4), make([]byte, 8))
+		for _, f := range fmts {
+			r.Add(xf4, fx.U8(0), fx.U8(f), fx.U16(0), fx.U8(0), fx.U8(0xFC), make([]byte, 6))
+		}
+	}
+	formats := func(r *fx.Records, codes ...string) {
+		for _, c := range codes {
+			r.Add(format4, fx.U16(0), fx.Byte8([]byte(c), 1))
+		}
+	}
+	text := func(r *fx.Records, row, col int, s string) { r.Add(label, cell(row, col, 0), fx.Byte8([]byte(s), 2)) }
+	// formulaTokens writes a FORMULA record: its cached result, then
+	// its parsed expression.
+	formulaTokens := func(r *fx.Records, row, col, xf int, res, tokens []byte) {
+		r.Add(formula4, cell(row, col, xf), res, fx.U16(0), fx.U16(len(tokens)), tokens)
+	}
+	tInt := func(v int) []byte { return append([]byte{0x1E}, fx.U16(v)...) }
+	return fx.Workbook4(func(g *fx.Records) {
+		g.Add(codepage, fx.U16(1252))
+		g.Add(font4, fx.U16(200), fx.U16(0), fx.U16(0x7FFF), fx.Byte8([]byte("Arial"), 1))
+		// Formats of the globals: the sheets without their own use them.
+		formats(g, "General", "0.00", "dd/mm/yyyy hh:mm")
+		xfs(g, 0, 2, 1)
+	}, []fx.Sheet4{
+		{Name: "Data", Type: 0x0010, Records: func(r *fx.Records) {
+			// The sheet's own formats, in another order than the globals'.
+			formats(r, "General", "yyyy-mm-dd", "0.00")
+			xfs(r, 0, 1)
+			for c, name := range []string{"text", "date", "number", "flag", "sum", "joined", "error"} {
+				text(r, 0, c, name)
+			}
+			text(r, 1, 0, "caf\xe9")
+			r.Add(number, cell(1, 1, 2), fx.F64(45000))
+			r.Add(number, cell(1, 2, 1), fx.F64(42.5))
+			r.Add(boolerr, cell(1, 3, 1), fx.U8(1), fx.U8(0))
+			formulaTokens(r, 1, 4, 1, fx.F64(3), append(append(tInt(1), tInt(2)...), 0x03)) // =1+2
+			formulaTokens(r, 1, 5, 1, result(0, 0), append([]byte{0x17}, fx.Byte8([]byte("ab"), 1)...))
+			r.Add(stringRec, fx.Byte8([]byte("ab"), 2))
+			formulaTokens(r, 1, 6, 1, result(2, 0x07), append(append(tInt(1), tInt(0)...), 0x06)) // =1/0
+			text(r, 2, 0, "next")
+			r.Add(rkRec, cell(2, 1, 2), fx.RKInt(45001))
+			r.Add(rkRec, cell(2, 2, 1), fx.RKHundredths(-125))
+			formulaTokens(r, 2, 3, 1, result(1, 0), []byte{0x1D, 0}) // =FALSE
+		}},
+		{Name: "Chart", Type: 0x0020, Records: func(r *fx.Records) { r.Add(0x1001, fx.U16(0)) }},
+		{Name: "Macro1", Type: 0x0040, Records: func(r *fx.Records) { text(r, 0, 0, "macro") }},
+		{Name: "Global formats", Type: 0x0010, Records: func(r *fx.Records) {
+			text(r, 0, 0, "at")
+			text(r, 0, 1, "amount")
+			r.Add(number, cell(1, 0, 2), fx.F64(45000.75))
+			r.Add(number, cell(1, 1, 3), fx.F64(7))
+		}},
+		{Name: "Empty", Type: 0x0010},
+	}...)
 }
 
 // encryptedXLS is protected by a password (a FILEPASS record).

@@ -1,8 +1,9 @@
 // Package biff reads the cells of legacy Excel workbooks in the Binary
 // Interchange File Format: BIFF8 (Excel 97-2003) and BIFF5 (Excel 5 and
-// 95), which live in a compound file's "Workbook" or "Book" stream, and the
-// single-sheet BIFF2, BIFF3 and BIFF4 files (Excel 2 to 4), which are a bare
-// record stream.
+// 95), which live in a compound file's "Workbook" or "Book" stream, and
+// the BIFF2, BIFF3 and BIFF4 files of Excel 2 to 4, which are a bare
+// record stream: a single worksheet, or (BIFF4W, Excel 4.0's workbooks)
+// workbook globals that enclose one substream per sheet.
 //
 // It reads cell values (numbers, text from the shared string table and
 // inline, booleans, error codes, and the cached results of formulas), the
@@ -57,6 +58,7 @@ const (
 	recCodePage    = 0x0042
 	recXF2         = 0x0043
 	recBoundSheet  = 0x0085
+	recSheetHdr    = 0x008F // BIFF4W: size and name of the sheet substream that follows
 	recSXView      = 0x00B0
 	recMulRK       = 0x00BD
 	recRString     = 0x00D6
@@ -77,7 +79,9 @@ const (
 	recBOF5        = 0x0809
 	bofWorkbook    = 0x0005
 	bofWorksheet   = 0x0010
-	bofWorkspace4W = 0x0100
+	bofChart       = 0x0020
+	bofMacro4      = 0x0040 // BIFF2-4: an Excel 4.0 macro sheet
+	bofWorkspace4W = 0x0100 // BIFF4W workbook globals
 )
 
 // Kind is the kind of a cell's value.
@@ -117,6 +121,7 @@ type Sheet struct {
 	Name   string
 	Kind   SheetKind
 	offset int64 // of its BOF in the stream
+	end    int64 // BIFF4W: where its substream ends; 0 elsewhere
 }
 
 // Book is an open workbook.
@@ -133,16 +138,18 @@ type Book struct {
 	dec     *encoding.Decoder // 8-bit text
 	sst     []string
 	formats map[int]string // format key → format code
-	xfFmt   []int          // XF index → format key
-	nfmt    int            // BIFF2-4: formats are keyed by their order
-	// sheetGlobals is set once the formats of a BIFF2-4 sheet stream
-	// have been read.
-	sheetGlobals bool
+	xfFmt   []int          // XF index of the globals → format key
+	nfmt    int            // BIFF4W globals: formats are keyed by their order
+	// The globals' settings, which a BIFF2-4 sheet stream may change.
+	globalDec  *encoding.Decoder
+	global1904 bool
 }
 
 // Open reads the workbook globals of the record stream in r (size bytes):
-// the sheets, shared strings, formats and date system. A BIFF2-4 file has
-// one sheet, "Sheet1", whose formats are read with its rows.
+// the sheets, shared strings, formats and date system. A single-sheet
+// BIFF2-4 file has one sheet, "Sheet1"; a BIFF4W workbook has the sheets
+// its SHEETHDR records name. The formats that BIFF2-4 keep in a sheet's
+// stream are read with its rows.
 func Open(r io.ReaderAt, size int64) (*Book, error) {
 	b := &Book{stream: r, size: size, formats: map[int]string{}}
 	rr := newRecReader(r, 0, size)
@@ -154,7 +161,11 @@ func Open(r io.ReaderAt, size int64) (*Book, error) {
 	case recBOF2, recBOF3, recBOF4:
 		b.Version = map[uint16]int{recBOF2: 2, recBOF3: 3, recBOF4: 4}[id]
 		if len(data) >= 4 && binary.LittleEndian.Uint16(data[2:]) == bofWorkspace4W {
-			return nil, fmt.Errorf("%w: BIFF4 workbook of several sheets (save it as .xls or .xlsx from a newer Excel)", ErrUnsupported)
+			if err := b.openWorkbook4(rr); err != nil {
+				return nil, err
+			}
+			b.globalDec, b.global1904 = b.dec, b.Date1904
+			return b, nil
 		}
 		b.Sheets = []Sheet{{Name: "Sheet1"}}
 		return b, nil
@@ -201,8 +212,8 @@ func Open(r io.ReaderAt, size int64) (*Book, error) {
 	}
 }
 
-// global reads a record that may appear in workbook globals (and, in
-// BIFF2-4, in the sheet stream).
+// global reads a record of the workbook globals (or, through
+// Rows.global, of a BIFF2-4 sheet stream).
 func (b *Book) global(id uint16, data []byte) error {
 	le := binary.LittleEndian
 	switch id {
@@ -217,26 +228,40 @@ func (b *Book) global(id uint16, data []byte) error {
 	case recFilePass:
 		return ErrEncrypted
 	case recFormat2, recFormat4:
-		return b.readFormat(id, data)
-	case recXF2:
-		// font, reserved, then the format index in the low 6 bits.
-		if len(data) >= 3 {
-			b.xfFmt = append(b.xfFmt, int(data[2]&0x3F))
-		}
-	case recXF3, recXF4:
-		if len(data) >= 2 {
-			b.xfFmt = append(b.xfFmt, int(data[1]))
-		}
-	case recXF5:
-		if len(data) >= 4 {
-			b.xfFmt = append(b.xfFmt, int(le.Uint16(data[2:])))
+		key := b.nfmt // BIFF2-4; BIFF5 and BIFF8 give the key in the record
+		b.nfmt++
+		return b.readFormat(id, data, key)
+	case recXF2, recXF3, recXF4, recXF5:
+		if f, ok := xfFormat(id, data); ok {
+			b.xfFmt = append(b.xfFmt, f)
 		}
 	}
 	return nil
 }
 
-func (b *Book) readFormat(id uint16, data []byte) error {
-	var key int
+// xfFormat returns the number format an XF record points to: the format's
+// key (BIFF5 and BIFF8) or its position among the FORMAT records (BIFF2-4).
+func xfFormat(id uint16, data []byte) (int, bool) {
+	switch id {
+	case recXF2: // font, reserved, then the format index in the low 6 bits
+		if len(data) >= 3 {
+			return int(data[2] & 0x3F), true
+		}
+	case recXF3, recXF4:
+		if len(data) >= 2 {
+			return int(data[1]), true
+		}
+	case recXF5:
+		if len(data) >= 4 {
+			return int(binary.LittleEndian.Uint16(data[2:])), true
+		}
+	}
+	return 0, false
+}
+
+// readFormat reads a FORMAT record. BIFF5 and BIFF8 give its key; BIFF2-4
+// formats are known by their order, so their caller gives the key.
+func (b *Book) readFormat(id uint16, data []byte, key int) error {
 	var code string
 	var err error
 	switch {
@@ -251,15 +276,11 @@ func (b *Book) readFormat(id uint16, data []byte) error {
 			code, _, err = b.byteString(data[2:], 1)
 		}
 	case id == recFormat4: // BIFF4: two unused bytes, then the string
-		key = b.nfmt
-		b.nfmt++
 		if len(data) < 2 {
 			return fmt.Errorf("%w: short FORMAT record", ErrCorrupt)
 		}
 		code, _, err = b.byteString(data[2:], 1)
 	default:
-		key = b.nfmt
-		b.nfmt++
 		code, _, err = b.byteString(data, 1)
 	}
 	if err != nil {
@@ -297,6 +318,107 @@ func (b *Book) readBoundSheet(data []byte) error {
 	return nil
 }
 
+// openWorkbook4 reads the globals of a BIFF4W workbook (Excel 4.0), rr
+// being past its BOF. The globals enclose the sheets' substreams, each
+// after a SHEETHDR record that gives its size and name:
+//
+//	BOF (globals) … SHEETHDR BOF … EOF  SHEETHDR BOF … EOF … EOF
+//
+// The sheets are listed and stepped over, not read; the other records
+// are the globals' (BOUNDSHEET records, which repeat the names, and
+// SHEETSOFFSET, where the first SHEETHDR is, are not needed).
+func (b *Book) openWorkbook4(rr *recReader) error {
+	for {
+		id, data, err := rr.next()
+		if errors.Is(err, io.EOF) {
+			// Cut between two sheets: the later ones would be lost.
+			after := "before its first sheet"
+			if n := len(b.Sheets); n > 0 {
+				after = fmt.Sprintf("after sheet %q", b.Sheets[n-1].Name)
+			}
+			return fmt.Errorf("%w: the workbook's stream ends %s, without its EOF record", ErrCorrupt, after)
+		}
+		if err != nil {
+			return err
+		}
+		switch id {
+		case recEOF:
+			return nil
+		case recSheetHdr:
+			if err := b.sheetHeader(rr, data); err != nil {
+				return err
+			}
+		case recBOF2, recBOF3, recBOF4, recBOF5:
+			return fmt.Errorf("%w: the sheet substream at offset %d has no SHEETHDR record before it", ErrCorrupt, rr.off-4-int64(len(data)))
+		default:
+			if err := b.global(id, data); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// sheetHeader lists the sheet of a BIFF4W SHEETHDR record, whose data is
+// the size of the substream that follows (from its BOF to its EOF, both
+// included) and the sheet's name. It checks that the substream starts
+// with a BOF record, which tells the kind of sheet, and ends with an EOF
+// record where its size says, and leaves rr after it: each sheet moves
+// the reader forward, so sheets can neither overlap nor loop.
+func (b *Book) sheetHeader(rr *recReader, data []byte) error {
+	if len(data) < 5 {
+		return fmt.Errorf("%w: short SHEETHDR record at offset %d", ErrCorrupt, rr.off-4-int64(len(data)))
+	}
+	size := int64(binary.LittleEndian.Uint32(data))
+	name, _, err := b.byteString(data[4:], 1)
+	if err != nil {
+		return err
+	}
+	s := Sheet{Name: name, offset: rr.off, end: rr.off + size}
+	// A stream that ends early fails alike whether its size is known or
+	// not (a stream read as far as it goes).
+	past := func() error {
+		return fmt.Errorf("%w: sheet %q: its substream of %d bytes at offset %d runs past the end of the stream", ErrCorrupt, name, size, s.offset)
+	}
+	if s.end > b.size {
+		return past()
+	}
+	id, bof, err := rr.next()
+	switch {
+	case errors.Is(err, io.EOF) || errors.Is(err, ErrCorrupt): // the stream ends in the record
+		return past()
+	case err != nil:
+		return fmt.Errorf("sheet %q: %w", name, err)
+	case id != recBOF2 && id != recBOF3 && id != recBOF4:
+		return fmt.Errorf("%w: sheet %q: its substream at offset %d starts with record 0x%04X, not BOF", ErrCorrupt, name, s.offset, id)
+	case len(bof) < 4:
+		return fmt.Errorf("%w: sheet %q: short BOF record", ErrCorrupt, name)
+	case rr.off > s.end-4:
+		return fmt.Errorf("%w: sheet %q: its substream of %d bytes cannot hold its BOF and EOF records", ErrCorrupt, name, size)
+	}
+	switch binary.LittleEndian.Uint16(bof[2:]) {
+	case bofWorksheet:
+		s.Kind = Worksheet
+	case bofChart:
+		s.Kind = Chart
+	case bofMacro4:
+		s.Kind = Macro
+	default:
+		s.Kind = Other
+	}
+	rr.seek(s.end - 4)
+	id, eof, err := rr.next()
+	switch {
+	case errors.Is(err, io.EOF) || errors.Is(err, ErrCorrupt):
+		return past()
+	case err != nil:
+		return fmt.Errorf("sheet %q: %w", name, err)
+	case id != recEOF || len(eof) != 0:
+		return fmt.Errorf("%w: sheet %q: its substream of %d bytes at offset %d does not end with an EOF record", ErrCorrupt, name, size, s.offset)
+	}
+	b.Sheets = append(b.Sheets, s)
+	return nil
+}
+
 // Format returns the number format of a cell's format key: its format
 // code, and whether the key is one of Excel's built-in formats that the
 // file does not spell out (BIFF5 and BIFF8 only; code is then "").
@@ -305,14 +427,6 @@ func (b *Book) Format(key int) (code string, builtin bool) {
 		return c, false
 	}
 	return "", b.Version >= 5
-}
-
-// cellFormat returns the format key of the cell with XF index xf.
-func (b *Book) cellFormat(xf int) int {
-	if xf >= 0 && xf < len(b.xfFmt) {
-		return b.xfFmt[xf]
-	}
-	return 0
 }
 
 // readSST reads the shared string table from the SST record data and the
@@ -551,15 +665,34 @@ func (s *segments) unicodeBody(n int) (string, error) {
 	return string(utf16.Decode(u)), nil
 }
 
-// recReader reads records from a stream.
+// recReader reads records from a stream, from an offset up to an end.
 type recReader struct {
+	ra  io.ReaderAt
+	end int64
 	br  *bufio.Reader
 	off int64 // stream offset of the next record
 	buf []byte
 }
 
-func newRecReader(r io.ReaderAt, off, size int64) *recReader {
-	return &recReader{br: bufio.NewReaderSize(io.NewSectionReader(r, off, max(size-off, 0)), 64<<10), off: off}
+func newRecReader(r io.ReaderAt, off, end int64) *recReader {
+	rr := &recReader{ra: r, end: end, off: off}
+	rr.br = bufio.NewReaderSize(rr.from(off), 64<<10)
+	return rr
+}
+
+func (r *recReader) from(off int64) io.Reader {
+	return io.NewSectionReader(r.ra, off, max(r.end-off, 0))
+}
+
+// seek moves the reader forward to the stream offset off, at or after the
+// next record, dropping buffered bytes rather than reading them again.
+func (r *recReader) seek(off int64) {
+	if n := off - r.off; n >= 0 && n <= int64(r.br.Buffered()) {
+		_, _ = r.br.Discard(int(n))
+	} else {
+		r.br.Reset(r.from(off))
+	}
+	r.off = off
 }
 
 // next returns the next record; io.EOF at a clean end of the stream.
@@ -611,6 +744,7 @@ func allZero(b []byte) bool {
 type Rows struct {
 	b        *Book
 	sheet    Sheet
+	index    int
 	rr       *recReader
 	ordered  bool
 	done     bool
@@ -624,6 +758,15 @@ type Rows struct {
 	sorted   []rowCell // unordered sheets: every cell, sorted by row
 	sortedAt int
 	pivot    bool
+
+	// The number formats of the cells: XF index → format, whose key is
+	// fmtBase + that format. BIFF2-4 keep formats and XF records in the
+	// sheet stream, keyed apart for each sheet; those of a BIFF4W sheet
+	// replace the globals'.
+	xf            []int
+	fmtBase       int
+	nfmt          int
+	ownFmt, ownXF bool
 }
 
 type rowCell struct {
@@ -639,11 +782,11 @@ func (b *Book) Rows(i int) (*Rows, error) {
 		return nil, fmt.Errorf("no sheet %d", i)
 	}
 	s := b.Sheets[i]
-	r := &Rows{b: b, sheet: s, pending: -1, ordered: true}
+	r := &Rows{b: b, sheet: s, index: i, pending: -1, ordered: true, xf: b.xfFmt}
 	if err := r.scan(); err != nil {
 		return nil, err
 	}
-	r.rr = newRecReader(b.stream, s.offset, b.size)
+	r.rr = newRecReader(b.stream, s.offset, s.streamEnd(b))
 	if err := r.begin(); err != nil {
 		return nil, err
 	}
@@ -653,6 +796,15 @@ func (b *Book) Rows(i int) (*Rows, error) {
 		}
 	}
 	return r, nil
+}
+
+// streamEnd is where the sheet's records end: its substream's end in a
+// BIFF4W workbook, else the stream's.
+func (s Sheet) streamEnd(b *Book) int64 {
+	if s.end > 0 {
+		return s.end
+	}
+	return b.size
 }
 
 // HasPivotTable reports whether the sheet holds a pivot table.
@@ -680,7 +832,10 @@ func (r *Rows) begin() error {
 
 // scan walks the sheet's records without keeping cells.
 func (r *Rows) scan() error {
-	r.rr = newRecReader(r.b.stream, r.sheet.offset, r.b.size)
+	if r.b.Version <= 4 { // the sheet's own settings, if any, are read below
+		r.b.dec, r.b.Date1904 = r.b.globalDec, r.b.global1904
+	}
+	r.rr = newRecReader(r.b.stream, r.sheet.offset, r.sheet.streamEnd(r.b))
 	if err := r.begin(); err != nil {
 		return err
 	}
@@ -691,7 +846,6 @@ func (r *Rows) scan() error {
 			return err
 		}
 		if !ok {
-			r.b.sheetGlobals = r.b.Version <= 4
 			return nil
 		}
 		if id == recSXView && r.depth == 1 {
@@ -728,10 +882,10 @@ func (r *Rows) record(scan bool) (id uint16, row int, ok bool, err error) {
 	if r.depth != 1 {
 		return id, -1, true, nil
 	}
-	if r.b.Version <= 4 && scan && !r.b.sheetGlobals {
+	if r.b.Version <= 4 && scan {
 		// BIFF2-4: formats and the date system live in the sheet stream.
-		if err := r.b.global(id, data); err != nil {
-			return id, -1, false, err
+		if err := r.global(id, data); err != nil {
+			return id, -1, false, fmt.Errorf("sheet %q: %w", r.sheet.Name, err)
 		}
 	}
 	row, err = r.cells(id, data, scan)
@@ -739,6 +893,38 @@ func (r *Rows) record(scan bool) (id uint16, row int, ok bool, err error) {
 		return id, -1, false, fmt.Errorf("sheet %q, record 0x%04X at offset %d: %w", r.sheet.Name, id, r.rr.off-4-int64(len(data)), err)
 	}
 	return id, row, true, nil
+}
+
+// global reads a record of a BIFF2-4 sheet stream that is not a cell: the
+// sheet's own FORMAT and XF records, which replace any of the workbook
+// globals, and settings (code page, date system) of the book.
+func (r *Rows) global(id uint16, data []byte) error {
+	switch id {
+	case recFormat2, recFormat4:
+		if !r.ownFmt {
+			r.ownFmt, r.nfmt, r.fmtBase = true, 0, (r.index+1)<<16
+		}
+		r.nfmt++
+		return r.b.readFormat(id, data, r.fmtBase+r.nfmt-1)
+	case recXF2, recXF3, recXF4, recXF5:
+		if !r.ownXF {
+			r.ownXF, r.xf = true, nil
+		}
+		if f, ok := xfFormat(id, data); ok {
+			r.xf = append(r.xf, f)
+		}
+		return nil
+	}
+	return r.b.global(id, data)
+}
+
+// cellFormat returns the format key of the cell with XF index xf (the
+// first format for an index past the table).
+func (r *Rows) cellFormat(xf int) int {
+	if xf >= 0 && xf < len(r.xf) {
+		return r.fmtBase + r.xf[xf]
+	}
+	return r.fmtBase
 }
 
 var errShort = fmt.Errorf("%w: cell record too short", ErrCorrupt)
@@ -781,13 +967,13 @@ func (r *Rows) cells(id uint16, d []byte, scan bool) (int, error) {
 		if len(d) < 7 {
 			return -1, errShort
 		}
-		fmtKey = int(d[5] & 0x3F)
+		fmtKey = r.fmtBase + int(d[5]&0x3F)
 		body = 7
 	case id != recMulRK:
 		if len(d) < 6 {
 			return -1, errShort
 		}
-		fmtKey = r.b.cellFormat(int(le.Uint16(d[4:])))
+		fmtKey = r.cellFormat(int(le.Uint16(d[4:])))
 	}
 	c := Cell{Col: col, Format: fmtKey}
 	switch id {
@@ -813,7 +999,7 @@ func (r *Rows) cells(id uint16, d []byte, scan bool) (int, error) {
 		}
 		for i := range n {
 			o := 4 + 6*i
-			r.add(row, Cell{Col: col + i, Kind: Number, Num: rk(le.Uint32(d[o+2:])), Format: r.b.cellFormat(int(le.Uint16(d[o:])))})
+			r.add(row, Cell{Col: col + i, Kind: Number, Num: rk(le.Uint32(d[o+2:])), Format: r.cellFormat(int(le.Uint16(d[o:])))})
 		}
 		return row, nil
 	case recLabel, recLabel2, recRString:
