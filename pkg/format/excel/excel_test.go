@@ -26,7 +26,23 @@ func TestConformance(t *testing.T) {
 			Input:  manyRowsXLS(),
 			Repeat: make([]byte, 4096),
 		},
+		// An .xlsx has its directory at the end: a large finite one.
+		formattest.Case{
+			Name:   "large.xlsx",
+			Input:  readBenchXLSX(t, 20_000),
+			Cancel: true,
+		},
 	)
+}
+
+// readBenchXLSX returns the bytes of the generated workbook of rows rows.
+func readBenchXLSX(t *testing.T, rows int) []byte {
+	t.Helper()
+	b, err := os.ReadFile(benchXLSX(t, rows))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 func newReader(t *testing.T, opts format.Options) format.Reader {
