@@ -6,7 +6,6 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/extensions"
-	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/metadata"
 	"github.com/apache/arrow-go/v18/parquet/schema"
@@ -46,7 +45,7 @@ const (
 	kindUUID
 	kindJSONBinary // BYTE_ARRAY annotated JSON
 	kindNested     // lists, structs, maps, variants: a JSON document
-	kindInt96      // read by an int96Column beside pqarrow
+	kindInt96      // INT96 timestamp, read as 12 bytes (see sanitizeFooter)
 )
 
 // maxFloatPrecision is the largest decimal precision that loads as Float:
@@ -65,6 +64,9 @@ type column struct {
 	unit   arrow.TimeUnit
 	scale  int32
 	asText bool
+	// int96 lists the leaves (by position in leaves) that were INT96,
+	// which pqarrow reads as 12-byte binary (see sanitizeFooter).
+	int96 []int
 	// structs is set for a field that holds structs, whose leaves pqarrow
 	// decodes in goroutines of its own (see predecode).
 	structs bool
@@ -73,11 +75,14 @@ type column struct {
 	outOfRange bool
 
 	// The current batch.
-	arr   arrow.Array
-	i32   []int32
-	i64   []int64
-	f64   []float64
-	int96 *int96Column
+	arr arrow.Array
+	i32 []int32
+	i64 []int64
+	f64 []float64
+	// json is what appendJSON needs of a nested column's batch, and
+	// notes; leafArrays the batch's leaf arrays.
+	json       jsonState
+	leafArrays []arrow.Array
 }
 
 // planColumns maps the file's top-level fields to columns, returning the
@@ -98,11 +103,12 @@ func planColumns(pf *file.Reader, fields []fieldInfo) ([]*column, []string) {
 }
 
 // fieldInfo is a top-level field of the file: its Arrow form, its schema
-// node and its leaf columns.
+// node and its leaf columns, of which those at positions int96 were INT96.
 type fieldInfo struct {
 	field  arrow.Field
 	node   schema.Node
 	leaves []int
+	int96  []int
 }
 
 func unsupported(name, what string) string {
@@ -111,12 +117,12 @@ func unsupported(name, what string) string {
 
 func planColumn(pf *file.Reader, fi fieldInfo) (*column, string) {
 	f := fi.field
-	c := &column{name: f.Name, leaves: fi.leaves, leaf: -1, structs: hasStruct(f.Type)}
+	c := &column{name: f.Name, leaves: fi.leaves, leaf: -1, int96: fi.int96, structs: hasStruct(f.Type)}
 	if len(fi.leaves) > 0 {
 		c.leaf = fi.leaves[0]
 	}
 	leaf, _ := fi.node.(*schema.PrimitiveNode)
-	if leaf != nil && leaf.PhysicalType() == parquet.Types.Int96 {
+	if leaf != nil && len(fi.int96) > 0 {
 		c.typ, c.kind = record.Timestamp, kindInt96
 		return c, ""
 	}

@@ -26,7 +26,11 @@
 //	                                        are truncated); a timestamp not adjusted to
 //	                                        UTC keeps its wall-clock time as UTC
 //	INT96 (Spark, Impala)                   timestamp, decoded to the microsecond over the
-//	                                        whole range of years 1 to 9999
+//	                                        whole range of years 1 to 9999, inside lists,
+//	                                        structs and maps too (the reader declares INT96
+//	                                        columns 12-byte FIXED_LEN_BYTE_ARRAY to arrow-go,
+//	                                        which converts INT96 through nanoseconds, and
+//	                                        decodes the bytes itself)
 //	TIME                                    string "15:04:05.000000"
 //	STRING, ENUM                            string
 //	BYTE_ARRAY annotated JSON               json
@@ -39,10 +43,11 @@
 //	                                        maps as objects (keys as text)
 //
 // A date or instant outside the years 1 to 9999, which pkg/record cannot
-// hold, loads as null with one issue per column. A column whose logical
-// type arrow-go cannot read (GEOMETRY, GEOGRAPHY, a newer one) is read as
-// its physical type, with an issue; a field pqarrow cannot map is left out
-// with an issue such as `Column "perf" has an unsupported type "..."`.
+// hold, loads as null with one issue per column, inside nested values
+// too. A column whose logical type arrow-go cannot read (GEOMETRY,
+// GEOGRAPHY, a newer one) is read as its physical type, with an issue; a
+// field pqarrow cannot map is left out with an issue such as
+// `Column "perf" has an unsupported type "..."`.
 // Encrypted files (Parquet modular encryption) fail with
 // "encrypted Parquet is not supported".
 //

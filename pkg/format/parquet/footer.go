@@ -20,60 +20,72 @@ var errEncrypted = errors.New("encrypted Parquet is not supported")
 // (none may claim more elements than bytes are left, which would make the
 // decoder allocate gigabytes for a few bytes of input) and the logical
 // types, of which it drops those arrow-go cannot read (a column then reads
-// as its physical type). It returns the names of the columns whose logical
-// type it dropped with the reader. maxFooter caps the footer's length.
+// as its physical type). It declares INT96 columns FIXED_LEN_BYTE_ARRAY of
+// 12 bytes, so that arrow-go hands their bytes over instead of converting
+// them (see sanitizeFooter). It returns what it changed with the reader.
+// maxFooter caps the footer's length.
 //
 // bare, when not nil, names schema elements (by index, the root being 0)
 // to read without their logical and converted types (see sanitizeFooter).
-func openFile(ra io.ReaderAt, size, maxFooter int64, props *parquet.ReaderProperties, bare func(int) bool) (*file.Reader, []droppedType, error) {
+func openFile(ra io.ReaderAt, size, maxFooter int64, props *parquet.ReaderProperties, bare func(int) bool) (*file.Reader, footerChanges, error) {
+	var none footerChanges
 	const magicLen, tailLen = 4, 8
 	if size < magicLen+tailLen {
-		return nil, nil, fmt.Errorf("not a Parquet file: %d bytes is too short", size)
+		return nil, none, fmt.Errorf("not a Parquet file: %d bytes is too short", size)
 	}
 	var head [magicLen]byte
 	var tail [tailLen]byte
 	if _, err := ra.ReadAt(head[:], 0); err != nil {
-		return nil, nil, fmt.Errorf("reading the header: %w", err)
+		return nil, none, fmt.Errorf("reading the header: %w", err)
 	}
 	if _, err := ra.ReadAt(tail[:], size-tailLen); err != nil && !errors.Is(err, io.EOF) {
-		return nil, nil, fmt.Errorf("reading the footer: %w", err)
+		return nil, none, fmt.Errorf("reading the footer: %w", err)
 	}
 	switch {
 	case string(head[:]) == "PARE" || string(tail[4:]) == "PARE":
-		return nil, nil, errEncrypted
+		return nil, none, errEncrypted
 	case string(head[:]) != "PAR1":
-		return nil, nil, errors.New("not a Parquet file: it does not start with the PAR1 magic bytes")
+		return nil, none, errors.New("not a Parquet file: it does not start with the PAR1 magic bytes")
 	case string(tail[4:]) != "PAR1":
-		return nil, nil, errors.New("truncated or corrupt Parquet file: it does not end with the PAR1 magic bytes")
+		return nil, none, errors.New("truncated or corrupt Parquet file: it does not end with the PAR1 magic bytes")
 	}
 	n := int64(binary.LittleEndian.Uint32(tail[:4]))
 	if n == 0 || n > size-magicLen-tailLen {
-		return nil, nil, fmt.Errorf("corrupt footer: its length %d does not fit a file of %d bytes", n, size)
+		return nil, none, fmt.Errorf("corrupt footer: its length %d does not fit a file of %d bytes", n, size)
 	}
 	if n > maxFooter {
-		return nil, nil, fmt.Errorf("footer of %d bytes is over the limit of %d bytes (max_spool_bytes)", n, maxFooter)
+		return nil, none, fmt.Errorf("footer of %d bytes is over the limit of %d bytes (max_spool_bytes)", n, maxFooter)
 	}
 	raw := make([]byte, n)
 	if _, err := ra.ReadAt(raw, size-tailLen-n); err != nil && !errors.Is(err, io.EOF) {
-		return nil, nil, fmt.Errorf("reading the footer: %w", err)
+		return nil, none, fmt.Errorf("reading the footer: %w", err)
 	}
-	footer, dropped, err := sanitizeFooter(raw, bare)
+	footer, changes, err := sanitizeFooter(raw, bare)
 	if err != nil {
-		return nil, nil, fmt.Errorf("corrupt footer: %w", err)
+		return nil, none, fmt.Errorf("corrupt footer: %w", err)
 	}
 	meta, err := metadata.NewFileMetaData(footer, nil)
 	if err != nil {
-		return nil, nil, fmt.Errorf("corrupt footer: %w", err)
+		return nil, none, fmt.Errorf("corrupt footer: %w", err)
 	}
 	if meta.IsSetEncryptionAlgorithm() {
-		return nil, nil, errEncrypted
+		return nil, none, errEncrypted
 	}
 	meta.SetSourceFileSize(size)
 	r, err := file.NewParquetReader(io.NewSectionReader(ra, 0, size), file.WithReadProps(props), file.WithMetadata(meta))
 	if err != nil {
-		return nil, nil, err
+		return nil, none, err
 	}
-	return r, dropped, nil
+	return r, changes, nil
+}
+
+// footerChanges is what sanitizeFooter changed in a footer.
+type footerChanges struct {
+	// dropped lists the columns whose logical type arrow-go cannot read.
+	dropped []droppedType
+	// int96 lists the schema elements (by index, the root being 0) that
+	// were INT96 and are now FIXED_LEN_BYTE_ARRAY of 12 bytes.
+	int96 []int
 }
 
 // droppedType is a column whose logical type the footer check dropped.
@@ -106,12 +118,18 @@ const (
 const (
 	fileMetaSchema       = 2  // FileMetaData.schema: list<SchemaElement>
 	fileMetaKeyValue     = 5  // FileMetaData.key_value_metadata
+	elementType          = 1  // SchemaElement.type: Type
+	elementTypeLength    = 2  // SchemaElement.type_length
 	elementName          = 4  // SchemaElement.name
 	elementLogicalType   = 10 // SchemaElement.logicalType: LogicalType
 	elementConvertedType = 6  // SchemaElement.converted_type
 	logicalTime          = 7  // LogicalType.TIME: TimeType
 	logicalTimestamp     = 8  // LogicalType.TIMESTAMP: TimestampType
 	timeUnitField        = 2  // TimeType.unit and TimestampType.unit: TimeUnit
+
+	typeInt96    = 3 // Type.INT96
+	typeFixedLen = 7 // Type.FIXED_LEN_BYTE_ARRAY
+	int96Bytes   = 12
 )
 
 // knownLogical reports whether arrow-go reads LogicalType member id (it
@@ -295,7 +313,14 @@ type rewrite struct {
 // they annotated. It also leaves out the logical and converted types of
 // the schema elements (by index, the root being 0) for which bare returns
 // true, so that they read as plain groups or physical types.
-func sanitizeFooter(b []byte, bare func(elem int) bool) ([]byte, []droppedType, error) {
+//
+// It declares every INT96 element FIXED_LEN_BYTE_ARRAY of 12 bytes,
+// without annotations: both store their values as 12 plain bytes (dictionary
+// pages too), and arrow-go converts INT96 to Arrow nanoseconds, which
+// fails outside the years 1677 to 2262, where the reader decodes the bytes
+// itself (see int96Micros). The column chunks keep their INT96 type, which
+// arrow-go does not read back.
+func sanitizeFooter(b []byte, bare func(elem int) bool) ([]byte, footerChanges, error) {
 	s := &thriftScanner{b: b}
 	type field struct {
 		id         int16
@@ -304,7 +329,7 @@ func sanitizeFooter(b []byte, bare func(elem int) bool) ([]byte, []droppedType, 
 	}
 	var fields []field
 	var rewrites []rewrite
-	var dropped []droppedType
+	var changes footerChanges
 	var last int16
 	changed := false
 	for s.err == nil {
@@ -322,12 +347,15 @@ func sanitizeFooter(b []byte, bare func(elem int) bool) ([]byte, []droppedType, 
 					continue
 				}
 				at := s.pos
-				data, d, ok := s.schemaElement(bare != nil && bare(i))
-				if ok {
-					rewrites = append(rewrites, rewrite{start: at, end: s.pos, data: data})
+				e := s.schemaElement(bare != nil && bare(i))
+				if e.data != nil {
+					rewrites = append(rewrites, rewrite{start: at, end: s.pos, data: e.data})
 				}
-				if d.field != 0 {
-					dropped = append(dropped, d)
+				if e.dropped.field != 0 {
+					changes.dropped = append(changes.dropped, e.dropped)
+				}
+				if e.int96 {
+					changes.int96 = append(changes.int96, i)
 				}
 			}
 		case id == fileMetaKeyValue:
@@ -344,10 +372,10 @@ func sanitizeFooter(b []byte, bare func(elem int) bool) ([]byte, []droppedType, 
 		last = id
 	}
 	if s.err != nil {
-		return nil, nil, s.err
+		return nil, footerChanges{}, s.err
 	}
 	if !changed && len(rewrites) == 0 {
-		return b, dropped, nil
+		return b, changes, nil
 	}
 	out := make([]byte, 0, len(b))
 	var prev int16
@@ -364,7 +392,7 @@ func sanitizeFooter(b []byte, bare func(elem int) bool) ([]byte, []droppedType, 
 		out = append(out, b[from:f.end]...)
 		prev = f.id
 	}
-	return append(out, tStop), dropped, nil
+	return append(out, tStop), changes, nil
 }
 
 // appendFieldHeader appends the compact header of field id of type typ
@@ -377,17 +405,35 @@ func appendFieldHeader(out []byte, id, last int16, typ byte) []byte {
 	return binary.AppendUvarint(out, uint64((int64(id)<<1)^(int64(id)>>63)))
 }
 
-// schemaElement reads one SchemaElement. When it must leave out a field
-// (a logical type arrow-go cannot read; or, when bare is set, the logical
-// and converted types), it returns the element re-encoded without it and
-// ok. It reports a logical type it left out as unreadable in d.
-func (s *thriftScanner) schemaElement(bare bool) (data []byte, d droppedType, ok bool) {
+// appendI32 appends v as a compact protocol i32 (a zigzag varint).
+func appendI32(out []byte, v int32) []byte {
+	return binary.AppendUvarint(out, uint64(uint32((v<<1)^(v>>31))))
+}
+
+// scannedElement is a SchemaElement as schemaElement read it.
+type scannedElement struct {
+	// data is the element re-encoded, when it had to change; else nil.
+	data []byte
+	// dropped is the logical type left out as unreadable (field 0 if none).
+	dropped droppedType
+	// int96 is set for an INT96 element, now FIXED_LEN_BYTE_ARRAY.
+	int96 bool
+}
+
+// schemaElement reads one SchemaElement. It re-encodes the element when it
+// must change it: to leave out a logical type arrow-go cannot read (which
+// it reports in dropped), the logical and converted types when bare is
+// set, and to declare an INT96 element FIXED_LEN_BYTE_ARRAY of 12 bytes
+// without annotations (see sanitizeFooter).
+func (s *thriftScanner) schemaElement(bare bool) scannedElement {
 	type field struct {
 		id         int16
 		typ        byte
-		start, end int // the value's bytes
+		start, end int    // the value's bytes
+		data       []byte // the value's new bytes, when not nil
 	}
 	var fields []field
+	var e scannedElement
 	var last int16
 	var name string
 	cut := false
@@ -400,6 +446,9 @@ func (s *thriftScanner) schemaElement(bare bool) (data []byte, d droppedType, ok
 		start := s.pos
 		keep := true
 		switch {
+		case id == elementType && typ == tI32:
+			v := s.varint()
+			e.int96 = s.err == nil && v == typeInt96<<1
 		case id == elementName && typ == tBinary:
 			n := s.varint()
 			at := s.pos
@@ -416,7 +465,7 @@ func (s *thriftScanner) schemaElement(bare bool) (data []byte, d droppedType, ok
 			member, readable := s.logicalType()
 			if !readable {
 				keep = false
-				d.field = member
+				e.dropped.field = member
 			}
 			if bare {
 				keep = false
@@ -434,20 +483,43 @@ func (s *thriftScanner) schemaElement(bare bool) (data []byte, d droppedType, ok
 		}
 		last = id
 	}
-	if d.field != 0 {
-		d.column = name
+	if e.dropped.field != 0 {
+		e.dropped.column = name
 	}
-	if !cut || s.err != nil {
-		return nil, d, false
+	if s.err != nil {
+		return scannedElement{}
+	}
+	if e.int96 {
+		// FIXED_LEN_BYTE_ARRAY, type_length 12, no annotations.
+		kept := make([]field, 0, len(fields)+1)
+		for _, f := range fields {
+			switch f.id {
+			case elementType:
+				kept = append(kept, field{id: f.id, typ: tI32, data: appendI32(nil, typeFixedLen)},
+					field{id: elementTypeLength, typ: tI32, data: appendI32(nil, int96Bytes)})
+			case elementTypeLength, elementLogicalType, elementConvertedType:
+			default:
+				kept = append(kept, f)
+			}
+		}
+		fields, cut = kept, true
+	}
+	if !cut {
+		return e
 	}
 	var out []byte
 	var prev int16
 	for _, f := range fields {
 		out = appendFieldHeader(out, f.id, prev, f.typ)
-		out = append(out, s.b[f.start:f.end]...)
+		if f.data != nil {
+			out = append(out, f.data...)
+		} else {
+			out = append(out, s.b[f.start:f.end]...)
+		}
 		prev = f.id
 	}
-	return append(out, tStop), d, true
+	e.data = append(out, tStop)
+	return e
 }
 
 // logicalType skips a LogicalType union, reporting the member set and

@@ -27,10 +27,11 @@ func concat(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
 
 func TestSanitizeFooterDropsLogicalTypesArrowCannotRead(t *testing.T) {
 	in := concat(footerHead, footerLogical, footerAfter, footerTail)
-	out, dropped, err := sanitizeFooter(in, nil)
+	out, changes, err := sanitizeFooter(in, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
+	dropped := changes.dropped
 	// Field 12 now follows field 4: its header's delta becomes 8.
 	want := concat(footerHead, []byte{0x85, 0x02, 0x00}, footerTail)
 	if !bytes.Equal(out, want) {
@@ -44,9 +45,9 @@ func TestSanitizeFooterDropsLogicalTypesArrowCannotRead(t *testing.T) {
 func TestSanitizeFooterKeepsWhatArrowReads(t *testing.T) {
 	str := []byte{0x6c, 0x1c, 0x00, 0x00} // 10: logicalType {1: STRING {}}
 	in := concat(footerHead, str, footerAfter, footerTail)
-	out, dropped, err := sanitizeFooter(in, nil)
-	if err != nil || !bytes.Equal(out, in) || len(dropped) != 0 {
-		t.Errorf("sanitized to % x, dropped %v, error %v; want it unchanged", out, dropped, err)
+	out, changes, err := sanitizeFooter(in, nil)
+	if err != nil || !bytes.Equal(out, in) || len(changes.dropped) != 0 || len(changes.int96) != 0 {
+		t.Errorf("sanitized to % x, changes %+v, error %v; want it unchanged", out, changes, err)
 	}
 }
 
@@ -86,5 +87,38 @@ func TestSanitizeFooterDropsKeyValueMetadata(t *testing.T) {
 	want := concat(footerHead, []byte{0x85, 0x02, 0x00}, footerTail[:len(footerTail)-1], []byte{0x28, 0x01, 'x', 0x00})
 	if !bytes.Equal(out, want) {
 		t.Errorf("sanitized to\n% x\nwant\n% x", out, want)
+	}
+}
+
+func TestSanitizeFooterDeclaresInt96FixedLenByteArray(t *testing.T) {
+	head := []byte{
+		0x15, 0x02, // 1: version = 1
+		0x19, 0x2c, // 2: schema, a list of 2 structs
+		0x48, 0x04, 'r', 'o', 'o', 't', 0x15, 0x02, 0x00, // {4: name "root", 5: num_children 1}
+	}
+	// {1: type FIXED_LEN_BYTE_ARRAY, 2: type_length 12, 3: OPTIONAL, 4: name "t"}
+	want := []byte{0x15, 0x0e, 0x15, 0x18, 0x15, 0x02, 0x18, 0x01, 't', 0x00}
+	tests := []struct {
+		name    string
+		element []byte
+	}{
+		// {1: type INT96, 3: OPTIONAL, 4: name "t", 6: converted_type 9}
+		{"annotated", []byte{0x15, 0x06, 0x25, 0x02, 0x18, 0x01, 't', 0x25, 0x12, 0x00}},
+		// {1: type INT96, 2: type_length 0, 3: OPTIONAL, 4: name "t"}
+		{"with a type length", []byte{0x15, 0x06, 0x15, 0x00, 0x15, 0x02, 0x18, 0x01, 't', 0x00}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, changes, err := sanitizeFooter(concat(head, tt.element, footerTail), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if w := concat(head, want, footerTail); !bytes.Equal(out, w) {
+				t.Errorf("sanitized to\n% x\nwant\n% x", out, w)
+			}
+			if len(changes.int96) != 1 || changes.int96[0] != 1 || len(changes.dropped) != 0 {
+				t.Errorf("changes %+v, want INT96 element 1", changes)
+			}
+		})
 	}
 }

@@ -7,20 +7,65 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/extensions"
+	"github.com/apache/arrow-go/v18/parquet"
 )
 
 // maxNesting caps how deep appendJSON descends; Parquet schemas are
 // bounded, so only a hostile file comes near it.
 const maxNesting = 512
 
+// jsonState is what appendJSON needs to know of a batch beyond its arrays,
+// and what it notes while it writes.
+type jsonState struct {
+	// int96 holds the leaf arrays of the batch that hold INT96 timestamps
+	// as 12-byte binary (see sanitizeFooter).
+	int96 []arrow.Array
+	// outOfRange and badTime are set when appendJSON writes null for a
+	// date or instant outside the years 1 to 9999, or a time of day
+	// outside 00:00 to 24:00.
+	outOfRange, badTime bool
+}
+
+// isInt96 reports whether a is one of the INT96 leaf arrays.
+func (st *jsonState) isInt96(a arrow.Array) bool {
+	for _, x := range st.int96 {
+		if x == a {
+			return true
+		}
+	}
+	return false
+}
+
+// leafArrays appends the leaf arrays of a in the order of the Parquet leaf
+// columns they come from: struct fields in order, list values, map keys
+// then values, extension storage. They are the arrays appendJSON meets.
+func leafArrays(a arrow.Array, out []arrow.Array) []arrow.Array {
+	switch a := a.(type) {
+	case *array.Map:
+		out = leafArrays(a.Keys(), out)
+		return leafArrays(a.Items(), out)
+	case array.ListLike:
+		return leafArrays(a.ListValues(), out)
+	case *array.Struct:
+		for f := 0; f < a.NumField(); f++ {
+			out = leafArrays(a.Field(f), out)
+		}
+		return out
+	case array.ExtensionArray:
+		return leafArrays(a.Storage(), out)
+	}
+	return append(out, a)
+}
+
 // appendJSON appends value i of arr as JSON: lists as arrays, structs as
 // objects in field order, maps as objects (a key that is not a string is
 // written as the JSON text of its value), numbers as numbers (decimals
 // exactly; NaN and infinities as null), strings as strings, binary as text
 // when valid UTF-8 else base64, dates, times and instants as strings in
-// the forms of values.go (null out of range), UUIDs in their canonical
+// the forms of values.go (null out of range, noted in st), INT96
+// timestamps (the arrays st lists) as instants, UUIDs in their canonical
 // form and variants as the JSON they hold.
-func appendJSON(b []byte, arr arrow.Array, i, depth int) ([]byte, error) {
+func appendJSON(b []byte, arr arrow.Array, i, depth int, st *jsonState) ([]byte, error) {
 	if depth > maxNesting {
 		return b, fmt.Errorf("nested deeper than %d levels", maxNesting)
 	}
@@ -68,6 +113,10 @@ func appendJSON(b []byte, arr arrow.Array, i, depth int) ([]byte, error) {
 	case *array.LargeBinary:
 		return appendQuoted(b, func(b []byte) []byte { return appendBinary(b, a.Value(i), true) }), nil
 	case *array.FixedSizeBinary:
+		if st.isInt96(a) {
+			us, fits := int96Micros(parquet.Int96(a.Value(i)))
+			return st.instant(b, us, fits), nil
+		}
 		return appendQuoted(b, func(b []byte) []byte { return appendBinary(b, a.Value(i), false) }), nil
 	case *extensions.UUIDArray:
 		v := a.Value(i)
@@ -83,23 +132,20 @@ func appendJSON(b []byte, arr arrow.Array, i, depth int) ([]byte, error) {
 		}
 		return append(b, j...), nil
 	case *array.Date32:
-		return appendQuotedOK(b, func(b []byte) ([]byte, bool) { return appendDate(b, int64(a.Value(i))) }), nil
+		return st.date(b, int64(a.Value(i))), nil
 	case *array.Date64:
-		return appendQuotedOK(b, func(b []byte) ([]byte, bool) { return appendDate(b, int64(a.Value(i))/86_400_000) }), nil
+		return st.date(b, int64(a.Value(i))/86_400_000), nil
 	case *array.Timestamp:
 		us, fits := toMicros(int64(a.Value(i)), a.DataType().(*arrow.TimestampType).Unit)
-		if !fits {
-			return append(b, "null"...), nil
-		}
-		return appendQuotedOK(b, func(b []byte) ([]byte, bool) { return appendTimestamp(b, us) }), nil
+		return st.instant(b, us, fits), nil
 	case *array.Time32:
 		us, _ := toMicros(int64(a.Value(i)), a.DataType().(*arrow.Time32Type).Unit)
-		return appendQuotedOK(b, func(b []byte) ([]byte, bool) { return appendTime(b, us) }), nil
+		return st.time(b, us), nil
 	case *array.Time64:
 		us, _ := toMicros(int64(a.Value(i)), a.DataType().(*arrow.Time64Type).Unit)
-		return appendQuotedOK(b, func(b []byte) ([]byte, bool) { return appendTime(b, us) }), nil
+		return st.time(b, us), nil
 	case *array.Map:
-		return appendMap(b, a, i, depth)
+		return appendMap(b, a, i, depth, st)
 	case array.ListLike:
 		start, end := a.ValueOffsets(i)
 		values := a.ListValues()
@@ -109,30 +155,30 @@ func appendJSON(b []byte, arr arrow.Array, i, depth int) ([]byte, error) {
 				b = append(b, ',')
 			}
 			var err error
-			if b, err = appendJSON(b, values, int(j), depth+1); err != nil {
+			if b, err = appendJSON(b, values, int(j), depth+1, st); err != nil {
 				return b, err
 			}
 		}
 		return append(b, ']'), nil
 	case *array.Struct:
-		st := a.DataType().(*arrow.StructType)
+		stype := a.DataType().(*arrow.StructType)
 		b = append(b, '{')
 		for f := 0; f < a.NumField(); f++ {
 			if f > 0 {
 				b = append(b, ',')
 			}
-			b = appendJSONString(b, st.Field(f).Name)
+			b = appendJSONString(b, stype.Field(f).Name)
 			b = append(b, ':')
 			var err error
-			if b, err = appendJSON(b, a.Field(f), i, depth+1); err != nil {
+			if b, err = appendJSON(b, a.Field(f), i, depth+1, st); err != nil {
 				return b, err
 			}
 		}
 		return append(b, '}'), nil
 	case *array.Dictionary:
-		return appendJSON(b, a.Dictionary(), a.GetValueIndex(i), depth+1)
+		return appendJSON(b, a.Dictionary(), a.GetValueIndex(i), depth+1, st)
 	case array.ExtensionArray:
-		return appendJSON(b, a.Storage(), i, depth+1)
+		return appendJSON(b, a.Storage(), i, depth+1, st)
 	default:
 		return appendJSONString(b, arr.ValueStr(i)), nil
 	}
@@ -143,7 +189,7 @@ func appendJSON(b []byte, arr arrow.Array, i, depth int) ([]byte, error) {
 }
 
 // appendMap appends map value i of a as a JSON object.
-func appendMap(b []byte, a *array.Map, i, depth int) ([]byte, error) {
+func appendMap(b []byte, a *array.Map, i, depth int, st *jsonState) ([]byte, error) {
 	start, end := a.ValueOffsets(i)
 	keys, items := a.Keys(), a.Items()
 	b = append(b, '{')
@@ -157,7 +203,7 @@ func appendMap(b []byte, a *array.Map, i, depth int) ([]byte, error) {
 			b = appendJSONString(b, k.Value(j))
 		default:
 			mark := len(b)
-			if b, err = appendJSON(b, keys, j, depth+1); err != nil {
+			if b, err = appendJSON(b, keys, j, depth+1, st); err != nil {
 				return b, err
 			}
 			if b[mark] != '"' {
@@ -166,7 +212,7 @@ func appendMap(b []byte, a *array.Map, i, depth int) ([]byte, error) {
 			}
 		}
 		b = append(b, ':')
-		if b, err = appendJSON(b, items, j, depth+1); err != nil {
+		if b, err = appendJSON(b, items, j, depth+1, st); err != nil {
 			return b, err
 		}
 	}
@@ -186,12 +232,39 @@ func appendQuoted(b []byte, add func([]byte) []byte) []byte {
 	return append(b, '"')
 }
 
-// appendQuotedOK is appendQuoted for a value that may be out of range,
-// which is written as null.
-func appendQuotedOK(b []byte, add func([]byte) ([]byte, bool)) []byte {
+// date appends days since 1970-01-01 as a JSON string, or null (noted)
+// outside the years 1 to 9999.
+func (st *jsonState) date(b []byte, days int64) []byte {
 	b = append(b, '"')
-	b, ok := add(b)
+	b, ok := appendDate(b, days)
 	if !ok {
+		st.outOfRange = true
+		return append(b[:len(b)-1], "null"...)
+	}
+	return append(b, '"')
+}
+
+// instant appends microseconds since the Unix epoch as a JSON string, or
+// null (noted) when fits is false or it falls outside the years 1 to 9999.
+func (st *jsonState) instant(b []byte, us int64, fits bool) []byte {
+	if fits {
+		b = append(b, '"')
+		if b, fits = appendTimestamp(b, us); fits {
+			return append(b, '"')
+		}
+		b = b[:len(b)-1]
+	}
+	st.outOfRange = true
+	return append(b, "null"...)
+}
+
+// time appends a time of day in microseconds as a JSON string, or null
+// (noted) outside 00:00 to 24:00.
+func (st *jsonState) time(b []byte, us int64) []byte {
+	b = append(b, '"')
+	b, ok := appendTime(b, us)
+	if !ok {
+		st.badTime = true
 		return append(b[:len(b)-1], "null"...)
 	}
 	return append(b, '"')

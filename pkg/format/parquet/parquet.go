@@ -133,7 +133,13 @@ func (f *fileReader) read(ctx context.Context, ra io.ReaderAt, size int64) (err 
 	}()
 	props := parquet.NewReaderProperties(f.mem)
 	props.BufferedStreamEnabled = true
-	pf, dropped, err := openFile(ra, size, f.limit, props, nil)
+	// The allocator caps decoding memory at f.limit, with an error that
+	// names max_spool_bytes; arrow-go's own caps on the sizes a page header
+	// declares (64 MiB compressed, 256 MiB uncompressed) would refuse valid
+	// files below it.
+	props.MaxCompressedPageSize = math.MaxInt32
+	props.MaxUncompressedPageSize = math.MaxInt32
+	pf, changes, err := openFile(ra, size, f.limit, props, nil)
 	if err != nil {
 		return f.fail(err)
 	}
@@ -149,7 +155,7 @@ func (f *fileReader) read(ctx context.Context, ra io.ReaderAt, size int64) (err 
 		if len(bare) == 0 {
 			return f.fail(fmt.Errorf("unsupported schema: %w", err))
 		}
-		pf, dropped, err = openFile(ra, size, f.limit, props, func(i int) bool {
+		pf, changes, err = openFile(ra, size, f.limit, props, func(i int) bool {
 			for _, r := range bare {
 				if i >= r.start && i < r.end {
 					return true
@@ -166,7 +172,7 @@ func (f *fileReader) read(ctx context.Context, ra io.ReaderAt, size int64) (err 
 		}
 	}
 	defer pf.Close()
-	fields, err := topFields(pf, fr)
+	fields, err := topFields(pf, fr, changes.int96)
 	if err != nil {
 		return f.fail(err)
 	}
@@ -180,7 +186,7 @@ func (f *fileReader) read(ctx context.Context, ra io.ReaderAt, size int64) (err 
 	if err := f.begin(decl); err != nil {
 		return err
 	}
-	for _, d := range dropped {
+	for _, d := range changes.dropped {
 		f.issue(fmt.Sprintf("Column %q has an unsupported logical type (union member %d): read as its physical type", d.column, d.field))
 	}
 	for _, msg := range issues {
@@ -191,16 +197,13 @@ func (f *fileReader) read(ctx context.Context, ra io.ReaderAt, size int64) (err 
 	}
 	f.cells = make([]record.Cell, len(cols))
 	var leaves []int
-	src := 0
-	for _, c := range cols {
-		if c.kind == kindInt96 {
-			c.int96 = &int96Column{leaf: c.leaf}
-			continue
-		}
+	for i, c := range cols {
 		// pqarrow's batches hold the fields it reads in file order.
-		c.src = src
-		src++
+		c.src = i
 		leaves = append(leaves, c.leaves...)
+	}
+	if len(leaves) == 0 {
+		return f.fail(errors.New("its fields hold no columns"))
 	}
 	f.line = 1
 	for rg := 0; rg < pf.NumRowGroups(); rg++ {
@@ -255,18 +258,63 @@ func countNodes(n schema.Node) int {
 	return count
 }
 
-// topFields lists the file's top-level fields with their leaf columns.
-func topFields(pf *file.Reader, fr *pqarrow.FileReader) ([]fieldInfo, error) {
+// topFields lists the file's top-level fields with their leaf columns,
+// marking the leaves that were INT96: the schema elements int96 (by index,
+// the root being 0; see sanitizeFooter).
+func topFields(pf *file.Reader, fr *pqarrow.FileReader, int96 []int) ([]fieldInfo, error) {
 	root := pf.MetaData().Schema.Root()
 	if len(fr.Manifest.Fields) != root.NumFields() {
 		return nil, fmt.Errorf("schema has %d fields, read as %d", root.NumFields(), len(fr.Manifest.Fields))
 	}
+	wasInt96 := int96Leaves(root, int96)
 	out := make([]fieldInfo, len(fr.Manifest.Fields))
 	for i := range fr.Manifest.Fields {
 		sf := &fr.Manifest.Fields[i]
-		out[i] = fieldInfo{field: *sf.Field, node: root.Field(i), leaves: leavesOf(sf, nil)}
+		fi := fieldInfo{field: *sf.Field, node: root.Field(i), leaves: leavesOf(sf, nil)}
+		for k, leaf := range fi.leaves {
+			if wasInt96[leaf] {
+				fi.int96 = append(fi.int96, k)
+			}
+		}
+		out[i] = fi
 	}
 	return out, nil
+}
+
+// int96Leaves returns the leaf columns (by column index) of the tree at
+// root that are schema elements of elems (by index in the footer's schema
+// list, the root being 0): the footer lists the elements of the tree in
+// pre-order, and the leaves in that order are the columns.
+func int96Leaves(root *schema.GroupNode, elems []int) map[int]bool {
+	if len(elems) == 0 {
+		return nil
+	}
+	want := make(map[int]bool, len(elems))
+	for _, e := range elems {
+		want[e] = true
+	}
+	out := make(map[int]bool, len(elems))
+	next, col := 1, 0
+	var walk func(n schema.Node)
+	walk = func(n schema.Node) {
+		elem := next
+		next++
+		g, ok := n.(*schema.GroupNode)
+		if !ok {
+			if want[elem] {
+				out[col] = true
+			}
+			col++
+			return
+		}
+		for i := 0; i < g.NumFields(); i++ {
+			walk(g.Field(i))
+		}
+	}
+	for i := 0; i < root.NumFields(); i++ {
+		walk(root.Field(i))
+	}
+	return out
 }
 
 func leavesOf(sf *pqarrow.SchemaField, out []int) []int {
@@ -305,57 +353,39 @@ func (f *fileReader) rowGroup(ctx context.Context, pf *file.Reader, fr *pqarrow.
 	if per := rgr.ByteSize() / rows; per > 0 {
 		batch = min(max(batchBytes/per, minBatchRows), maxBatchRows)
 	}
-	var rr pqarrow.RecordReader
-	if len(leaves) > 0 {
-		fr.Props.BatchSize = batch
-		var err error
-		rr, err = fr.GetRecordReader(ctx, leaves, []int{rg})
-		if err == nil {
-			err = f.mem.Exceeded()
-		}
-		if err != nil {
-			return f.fail(fmt.Errorf("row group %d: %w", rg, err))
-		}
-		defer rr.Release()
+	fr.Props.BatchSize = batch
+	rr, err := fr.GetRecordReader(ctx, leaves, []int{rg})
+	if err == nil {
+		err = f.mem.Exceeded()
 	}
-	for _, c := range f.cols {
-		if c.int96 != nil {
-			if err := c.int96.start(rgr); err != nil {
-				return f.fail(fmt.Errorf("row group %d: %w", rg, err))
-			}
-		}
+	if err != nil {
+		return f.fail(fmt.Errorf("row group %d: %w", rg, err))
 	}
+	defer rr.Release()
 	for done := int64(0); done < rows; {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		f.batchLine = f.line
 		n := min(batch, rows-done)
-		var rec arrow.RecordBatch
-		if rr != nil {
-			next := rr.Next()
-			if err := f.mem.Exceeded(); err != nil {
-				return f.fail(err)
+		next := rr.Next()
+		if err := f.mem.Exceeded(); err != nil {
+			return f.fail(err)
+		}
+		if !next {
+			err := rr.Err()
+			if err == nil {
+				err = fmt.Errorf("its columns end after %d of its %d rows", done, rows)
 			}
-			if !next {
-				err := rr.Err()
-				if err == nil {
-					err = fmt.Errorf("its columns end after %d of its %d rows", done, rows)
-				}
-				return f.fail(fmt.Errorf("row group %d: %w", rg, err))
-			}
-			rec = rr.RecordBatch()
-			if rec.NumRows() != n {
-				return f.fail(fmt.Errorf("row group %d: columns hold %d rows where %d were expected", rg, rec.NumRows(), n))
-			}
+			return f.fail(fmt.Errorf("row group %d: %w", rg, err))
+		}
+		rec := rr.RecordBatch()
+		if rec.NumRows() != n || int(rec.NumCols()) != len(f.cols) {
+			return f.fail(fmt.Errorf("row group %d: %d columns hold %d rows where %d columns of %d rows were expected", rg, rec.NumCols(), rec.NumRows(), len(f.cols), n))
 		}
 		for _, c := range f.cols {
-			if c.int96 != nil {
-				if err := c.int96.read(int(n)); err != nil {
-					return f.fail(fmt.Errorf("row group %d: %w", rg, err))
-				}
-			} else {
-				c.setBatch(rec.Column(c.src))
+			if err := c.setBatch(rec.Column(c.src)); err != nil {
+				return f.fail(fmt.Errorf("row group %d: column %q: %w", rg, c.name, err))
 			}
 		}
 		if err := f.rows(ctx, int(n)); err != nil {
@@ -386,7 +416,7 @@ func checkRowGroup(rgr *file.RowGroupReader, cols []*column) error {
 }
 
 // setBatch points c at its array of the current batch.
-func (c *column) setBatch(a arrow.Array) {
+func (c *column) setBatch(a arrow.Array) error {
 	c.arr, c.i32, c.i64, c.f64 = a, nil, nil, nil
 	switch a := a.(type) {
 	case *array.Int32:
@@ -400,6 +430,24 @@ func (c *column) setBatch(a arrow.Array) {
 	case *array.Timestamp:
 		c.i64 = arrow.Int64Traits.CastFromBytes(arrow.TimestampTraits.CastToBytes(a.TimestampValues()))
 	}
+	if len(c.int96) == 0 {
+		return nil
+	}
+	// The leaves that were INT96 come as 12-byte binary arrays: find
+	// them, by the order of the leaves.
+	c.leafArrays = leafArrays(a, c.leafArrays[:0])
+	if len(c.leafArrays) != len(c.leaves) {
+		return fmt.Errorf("read as %d leaf arrays for its %d leaf columns", len(c.leafArrays), len(c.leaves))
+	}
+	c.json.int96 = c.json.int96[:0]
+	for _, k := range c.int96 {
+		leaf, ok := c.leafArrays[k].(*array.FixedSizeBinary)
+		if !ok || leaf.DataType().(*arrow.FixedSizeBinaryType).ByteWidth != int96Bytes {
+			return fmt.Errorf("INT96 column %d read as %s", c.leaves[k], c.leafArrays[k].DataType())
+		}
+		c.json.int96 = append(c.json.int96, leaf)
+	}
+	return nil
 }
 
 // rows writes n rows of the current batch.
@@ -445,20 +493,6 @@ func (f *fileReader) rows(ctx context.Context, n int) error {
 // cell sets cell ci of the current row from row i of column c: its kind,
 // and either its text or a span of f.buf that becomes its text.
 func (f *fileReader) cell(ci int, c *column, i int) error {
-	if c.int96 != nil {
-		switch c.int96.state[i] {
-		case int96Null:
-			f.cells[ci] = format.NullCell
-		case int96OutOfRange:
-			f.outOfRange(ci, c)
-		default:
-			f.appendOK(ci, record.Quoted, func(b []byte) ([]byte, bool) { return appendTimestamp(b, c.int96.us[i]) })
-			if f.cells[ci].Kind == record.Null {
-				f.outOfRange(ci, c)
-			}
-		}
-		return nil
-	}
 	if c.arr.IsNull(i) {
 		f.cells[ci] = format.NullCell
 		return nil
@@ -528,6 +562,15 @@ func (f *fileReader) cell(ci int, c *column, i int) error {
 			f.outOfRange(ci, c)
 		}
 		return nil
+	case kindInt96:
+		us, ok := int96Micros(parquet.Int96(c.arr.(*array.FixedSizeBinary).Value(i)))
+		if ok {
+			f.appendOK(ci, record.Quoted, func(b []byte) ([]byte, bool) { return appendTimestamp(b, us) })
+		}
+		if !ok || f.cells[ci].Kind == record.Null {
+			f.outOfRange(ci, c)
+		}
+		return nil
 	case kindTimestamp:
 		us, ok := toMicros(c.i64[i], c.unit)
 		if ok {
@@ -575,11 +618,19 @@ func (f *fileReader) cell(ci int, c *column, i int) error {
 		}
 	case kindNested:
 		var err error
-		if f.buf, err = appendJSON(f.buf, c.arr, i, 0); err != nil {
+		if f.buf, err = appendJSON(f.buf, c.arr, i, 0, &c.json); err != nil {
 			f.buf = f.buf[:start]
 			return err
 		}
 		k = record.Document
+		if (c.json.outOfRange || c.json.badTime) && !c.outOfRange {
+			c.outOfRange = true
+			what := "dates or instants outside the years 1 to 9999"
+			if !c.json.outOfRange {
+				what = "times of day outside 00:00 to 24:00"
+			}
+			f.issue(fmt.Sprintf("Column %q has %s in its values, loaded as null (the first at line %d)", c.name, what, f.line))
+		}
 	default:
 		return fmt.Errorf("no conversion for kind %d", c.kind)
 	}

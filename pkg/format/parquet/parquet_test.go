@@ -26,27 +26,15 @@ func checkRead(t testing.TB, name string, rec *formattest.Recorder, err error) {
 	}
 }
 
-// TestGolden reads every Parquet file under testdata and compares what
-// the reader writes with its golden file.
-func TestGolden(t *testing.T) {
+// TestTestdataIsThere checks that every generated Parquet file is under
+// testdata, where TestConformance compares each with its golden file.
+func TestTestdataIsThere(t *testing.T) {
 	paths, err := filepath.Glob(filepath.Join("testdata", "*.parquet"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(paths) < len(testdataFiles) {
 		t.Fatalf("found %d Parquet files under testdata, want %d (go test -update makes them)", len(paths), len(testdataFiles))
-	}
-	for _, p := range paths {
-		name := filepath.Base(p)
-		t.Run(name, func(t *testing.T) {
-			input, err := os.ReadFile(p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			rec, err := read(t.Context(), t, name, input, format.Options{})
-			checkRead(t, name, rec, err)
-			checkGolden(t, p+".golden.json", &rec.Result)
-		})
 	}
 }
 
@@ -180,4 +168,11 @@ func TestWriterPanicReachesGuard(t *testing.T) {
 			t.Errorf("writer panic (in row: %v) came back as %v", inRow, err)
 		}
 	}
+}
+
+// TestConformance runs the format suite: registration, empty input,
+// cancellation (on a large finite file: Parquet's index is at its end), a
+// panicking writer, and the golden files of testdata.
+func TestConformance(t *testing.T) {
+	formattest.Run(t, "parquet", formattest.Case{Name: "big.parquet", Input: bigFile(t, 200_000), Cancel: true})
 }
