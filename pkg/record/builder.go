@@ -134,7 +134,9 @@ func (b *Builder) AddColumns(cols []Column) {
 // Append refuses the whole row, buffering nothing, with a *ValueError when a
 // required column is null (ErrRequired) or a value does not convert to its
 // column's declared type (ErrConvert); declared types are never widened.
-// Inferred columns take any value. A row with more cells than columns is an
+// Inferred columns take any value. An Empty cell is null in a required
+// column unless the column is declared String, or is inferred and the rows
+// before made it String. A row with more cells than columns is an
 // error of the caller (see AddColumns).
 func (b *Builder) Append(line int64, cells []Cell) error {
 	if len(cells) > len(b.cols) {
@@ -147,11 +149,21 @@ func (b *Builder) Append(line int64, cells []Cell) error {
 	}
 	size := cellOverhead * (len(b.cols) + 1)
 	for i, col := range b.cols {
-		if i >= len(cells) || cells[i].IsNull() {
+		if i >= len(cells) {
 			col.addNull()
 			continue
 		}
 		cell := cells[i]
+		if cell.Text == "" || cell.Kind == Null || cell.Kind == Empty {
+			switch {
+			case cell.IsNull():
+				col.addNull()
+				continue
+			case cell.Kind == Empty:
+				col.addEmpty()
+				continue
+			}
+		}
 		switch col.declared {
 		case Unknown:
 			col.addInferred(cell, line)
@@ -177,7 +189,11 @@ func (b *Builder) check(i int, cells []Cell) error {
 	if i < len(cells) {
 		cell = cells[i]
 	}
-	if cell.IsNull() {
+	// An Empty cell is null unless the column is String: declared so, or
+	// inferred String from the rows before (a required inferred column
+	// that may still end another type refuses it, so that it never holds
+	// a null).
+	if cell.nullIn(col.typ) {
 		if col.required {
 			return &ValueError{Column: col.name, Err: ErrRequired}
 		}
@@ -238,6 +254,14 @@ func (b *Builder) Len() int { return len(b.lines) }
 // records the widenings (see Widenings). Flushing an empty buffer returns a
 // batch of zero rows with the current types, as a header-only file needs.
 //
+// An Empty cell takes no part in inference: it is "" in a column that is
+// String in its batch, and null in any other. An inferred column whose
+// values so far are all Empty or null is String, as the file says these
+// values are present and empty: a file whose first batch has only Empty
+// cells and nulls in a column thus makes it String, where the same rows in
+// one batch with later integers would make it Integer. Batch boundaries
+// depend only on the rows, so this too is deterministic.
+//
 // Flush fails only when one column holds more than 2 GiB of text, which
 // MaxBatchBytes prevents; the Builder is then unusable.
 func (b *Builder) Flush() (arrow.RecordBatch, error) {
@@ -259,6 +283,7 @@ func (b *Builder) Flush() (arrow.RecordBatch, error) {
 	lines.Release()
 
 	for _, c := range b.cols {
+		c.settle()
 		a, err := c.array(b.mem)
 		if err != nil {
 			return nil, err
@@ -285,7 +310,7 @@ func (b *Builder) Flush() (arrow.RecordBatch, error) {
 func (b *Builder) Columns() []Column {
 	out := make([]Column, len(b.cols))
 	for i, c := range b.cols {
-		out[i] = Column{Name: c.name, Source: c.source, Type: c.typ}
+		out[i] = Column{Name: c.name, Source: c.source, Type: c.batchType()}
 	}
 	return out
 }

@@ -17,6 +17,14 @@ const (
 	Bool
 	// Document is a JSON document (a nested JSON object or array).
 	Document
+	// Empty is an empty string the file marked as present: a quoted empty
+	// CSV field, which PostgreSQL's COPY reads as "" where an unquoted
+	// empty field is null. It is "" in a String column and null in a
+	// column of any other type, and it never narrows or widens an
+	// inferred type (but a column that has held nothing but Empty cells
+	// and nulls is String: see Builder.Flush). Its Text is ignored
+	// (readers leave it empty).
+	Empty
 )
 
 // Cell is one value as a reader saw it. Readers reuse their cell slices: a

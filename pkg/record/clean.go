@@ -22,22 +22,53 @@ const (
 )
 
 // isClean reports whether s is valid UTF-8 without NUL characters. ASCII
-// text, the common case, is checked eight bytes at a time.
+// text, the common case, is checked eight bytes at a time (a short string
+// in two overlapping halves, and a longer one's tail as its last eight
+// bytes).
 func isClean(s string) bool {
+	n := len(s)
+	if n < 8 {
+		if n < 4 {
+			for i := 0; i < n; i++ {
+				if c := s[i]; c == 0 || c >= utf8.RuneSelf {
+					return slowClean(s)
+				}
+			}
+			return true
+		}
+		if dirty(uint64(load32(s, 0)) | uint64(load32(s, n-4))<<32) {
+			return slowClean(s)
+		}
+		return true
+	}
 	i := 0
-	for ; i+8 <= len(s); i += 8 {
-		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
-			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
-		if x&highs != 0 || (x-lows)&^x&highs != 0 {
+	for ; i+8 <= n; i += 8 {
+		if dirty(load64(s, i)) {
 			return slowClean(s[i:])
 		}
 	}
-	for ; i < len(s); i++ {
-		if c := s[i]; c == 0 || c >= utf8.RuneSelf {
-			return slowClean(s[i:])
-		}
+	if i < n && dirty(load64(s, n-8)) {
+		return slowClean(s[i:]) // the bytes before i are ASCII: i starts a character
 	}
 	return true
+}
+
+// dirty reports whether one of the eight bytes of x is not ASCII or is
+// zero. (A zero byte's borrow may flag the byte above it too: it does not
+// matter here.)
+func dirty(x uint64) bool {
+	return (x|(x-lows)&^x)&highs != 0
+}
+
+func load64(s string, i int) uint64 {
+	s = s[i : i+8]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
+func load32(s string, i int) uint32 {
+	s = s[i : i+4]
+	return uint32(s[0]) | uint32(s[1])<<8 | uint32(s[2])<<16 | uint32(s[3])<<24
 }
 
 func slowClean(s string) bool {

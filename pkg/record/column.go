@@ -12,11 +12,12 @@ import (
 
 // column buffers one column's values for the Builder, column-wise: the
 // text of every row in one arena (with Arrow-style int32 offsets, so that
-// a String column becomes an Arrow array by copying two slices), a validity flag per
-// row, and, while the column's type is a fixed-width one, the values already
-// converted (see parse.go for their encoding). Inference runs as rows
-// arrive: typ is the narrowest type that holds the earlier batches' values
-// and every buffered one, so Flush does not scan again.
+// a String column becomes an Arrow array by copying two slices), the
+// indexes of the null rows, and, while the column's type is a fixed-width
+// one, the values already converted (see parse.go for their encoding).
+// Inference runs as rows arrive: typ is the narrowest type that holds the
+// earlier batches' values and every buffered one, so Flush does not scan
+// again.
 type column struct {
 	name     string
 	source   string
@@ -30,14 +31,19 @@ type column struct {
 	keepText bool     // text is buffered: inferred columns, and declared String and JSON
 	data     []byte   // text arena, clean (see CleanText) for String and JSON values
 	offs     []int32  // offs[i]:offs[i+1] is row i's text; len = rows+1 when keepText
-	valid    []bool   // false for a null
-	nulls    int      // rows with valid false
+	nulls    []int32  // the null rows, in order (a list, not a flag per row: most rows are valid)
 	vals     []uint64 // values, while typ is fixed-width; len = rows then
+
+	// empties are the rows buffered as nulls that hold an Empty cell, in
+	// an inferred column that is not String yet: they become "" if the
+	// batch ends String (see settle). Rare, so kept apart from the rows.
+	empties []int32
 }
 
-// fixedWidth reports whether t's values are kept in vals.
+// fixedWidth reports whether t's values are kept in vals: Boolean,
+// Integer, Float, Date or Timestamp.
 func fixedWidth(t Type) bool {
-	return t == Boolean || t == Integer || t == Float || t == Date || t == Timestamp
+	return t-Boolean <= Timestamp-Boolean
 }
 
 func newColumn(c Column, required bool) *column {
@@ -55,7 +61,12 @@ func newColumn(c Column, required bool) *column {
 }
 
 // rows returns the number of buffered rows.
-func (c *column) rows() int { return len(c.valid) }
+func (c *column) rows() int {
+	if c.keepText {
+		return len(c.offs) - 1
+	}
+	return len(c.vals)
+}
 
 // reset empties the buffer after a flush; typ becomes the running type.
 func (c *column) reset(maxBytes int) {
@@ -66,21 +77,66 @@ func (c *column) reset(maxBytes int) {
 	}
 	c.data = c.data[:0]
 	c.offs = c.offs[:1]
-	c.valid = c.valid[:0]
-	c.nulls = 0
+	c.nulls = c.nulls[:0]
 	c.vals = c.vals[:0]
+	c.empties = c.empties[:0]
 }
 
 // addNull buffers a null.
 func (c *column) addNull() {
+	c.nulls = append(c.nulls, int32(c.rows()))
 	if c.keepText {
 		c.offs = append(c.offs, int32(len(c.data)))
 	}
-	c.valid = append(c.valid, false)
-	c.nulls++
 	if fixedWidth(c.typ) {
 		c.vals = append(c.vals, 0)
 	}
+}
+
+// addEmpty buffers an Empty cell: "" when the column is String, else a
+// null, which settle turns into "" if the column ends the batch String.
+func (c *column) addEmpty() {
+	switch {
+	case c.typ == String:
+		c.addText("")
+	case c.declared == Unknown:
+		c.empties = append(c.empties, int32(c.rows()))
+		c.addNull()
+	default:
+		c.addNull()
+	}
+}
+
+// batchType returns the type the buffered rows get: typ, or String for a
+// column of nulls and Empty cells only.
+func (c *column) batchType() Type {
+	if c.typ == Unknown && len(c.empties) > 0 {
+		return String
+	}
+	return c.typ
+}
+
+// settle gives the buffered Empty cells their value, now that the batch's
+// type is known: "" if it is String (the rows become valid), else null.
+func (c *column) settle() {
+	if len(c.empties) == 0 {
+		return
+	}
+	c.typ = c.batchType()
+	if c.typ == String {
+		// Drop the empties from the null rows: both are in order, and
+		// every empty is a null row.
+		kept, e := c.nulls[:0], c.empties
+		for _, r := range c.nulls {
+			if len(e) > 0 && e[0] == r {
+				e = e[1:]
+				continue
+			}
+			kept = append(kept, r)
+		}
+		c.nulls = kept
+	}
+	c.empties = c.empties[:0]
 }
 
 // padNulls buffers n nulls (a column added after n buffered rows).
@@ -104,26 +160,24 @@ func (c *column) addInferred(cell Cell, line int64) {
 	} else {
 		t, v = parseCell(cell)
 	}
-	if t != c.typ {
+	if t != c.typ || t == JSON {
 		c.widen(t, line)
-	}
-	switch c.typ {
-	case String, JSON:
-		c.addText(cell.Text)
-		return
+		if !fixedWidth(c.typ) {
+			c.addText(cell.Text)
+			return
+		}
+		v = lift(v, t, c.typ)
 	}
 	// A fixed-width value parsed from ASCII text: clean as it is.
 	c.data = append(c.data, cell.Text...)
 	c.offs = append(c.offs, int32(len(c.data)))
-	c.valid = append(c.valid, true)
-	c.vals = append(c.vals, lift(v, t, c.typ))
+	c.vals = append(c.vals, v)
 }
 
 // addText buffers a non-null String or JSON value, cleaned.
 func (c *column) addText(s string) {
 	c.data = appendClean(c.data, s)
 	c.offs = append(c.offs, int32(len(c.data)))
-	c.valid = append(c.valid, true)
 }
 
 // addJSON buffers a non-null value of a declared JSON column.
@@ -131,12 +185,10 @@ func (c *column) addJSON(cell Cell) {
 	cell.Text = CleanText(cell.Text)
 	c.data = appendJSON(c.data, cell)
 	c.offs = append(c.offs, int32(len(c.data)))
-	c.valid = append(c.valid, true)
 }
 
 // addValue buffers a converted value of a declared fixed-width column.
 func (c *column) addValue(v uint64) {
-	c.valid = append(c.valid, true)
 	c.vals = append(c.vals, v)
 }
 
@@ -214,7 +266,7 @@ func (c *column) array(mem memory.Allocator) (arrow.Array, error) {
 		copy(values.Bytes(), c.data)
 		buffers = []*memory.Buffer{validity, offsets, values}
 	}
-	data := array.NewData(c.typ.ArrowType(), n, buffers, nil, c.nulls, 0)
+	data := array.NewData(c.typ.ArrowType(), n, buffers, nil, len(c.nulls), 0)
 	defer data.Release()
 	return array.MakeFromData(data), nil
 }
@@ -222,15 +274,21 @@ func (c *column) array(mem memory.Allocator) (arrow.Array, error) {
 // validity returns the validity bitmap of the buffered rows, or nil when
 // none is null.
 func (c *column) validity(mem memory.Allocator) *memory.Buffer {
-	if c.nulls == 0 {
+	if len(c.nulls) == 0 {
 		return nil
 	}
-	buf := newBitmap(mem, len(c.valid))
+	n := c.rows()
+	buf := newBitmap(mem, n)
 	bits := buf.Bytes()
-	for i, ok := range c.valid {
-		if ok {
-			bitutil.SetBit(bits, i)
-		}
+	full := n / 8
+	for i := range bits[:full] {
+		bits[i] = 0xFF
+	}
+	if r := n % 8; r != 0 {
+		bits[full] = 1<<r - 1 // the padding bits stay zero
+	}
+	for _, r := range c.nulls {
+		bitutil.ClearBit(bits, int(r))
 	}
 	return buf
 }

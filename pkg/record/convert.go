@@ -15,11 +15,13 @@ import (
 // accept what a user who declared the type means, regardless of the cell's
 // Kind: a leading '+' and leading zeros in numbers, "NaN" and "Inf" for
 // floats, more spellings of booleans. A null cell (see Cell.IsNull) gives
-// ErrNull; a value that does not convert gives an error wrapping ErrConvert.
+// ErrNull, and so does an Empty cell, which is null in any column but a
+// String one; a value that does not convert gives an error wrapping
+// ErrConvert.
 
 // ConvertInteger converts c to an int64.
 func ConvertInteger(c Cell) (int64, error) {
-	if c.IsNull() {
+	if c.nullIn(Integer) {
 		return 0, ErrNull
 	}
 	if t, v := parseNumber(c.Text, numericKind); t == Integer {
@@ -31,7 +33,7 @@ func ConvertInteger(c Cell) (int64, error) {
 // ConvertFloat converts c to a float64. Integers convert to the nearest
 // float64.
 func ConvertFloat(c Cell) (float64, error) {
-	if c.IsNull() {
+	if c.nullIn(Float) {
 		return 0, ErrNull
 	}
 	if v, ok := toFloat(c.Text); ok {
@@ -55,7 +57,7 @@ func toFloat(s string) (float64, bool) {
 // ConvertBoolean converts c to a bool. It accepts true/false, t/f, yes/no,
 // y/n, on/off and 1/0, in any letter case.
 func ConvertBoolean(c Cell) (bool, error) {
-	if c.IsNull() {
+	if c.nullIn(Boolean) {
 		return false, ErrNull
 	}
 	if v, ok := parseBoolLenient(c.Text); ok {
@@ -67,7 +69,7 @@ func ConvertBoolean(c Cell) (bool, error) {
 // ConvertDate converts c, a YYYY-MM-DD date (see Infer), to days since
 // 1970-01-01. A timestamp does not convert: it would lose its time of day.
 func ConvertDate(c Cell) (arrow.Date32, error) {
-	if c.IsNull() {
+	if c.nullIn(Date) {
 		return 0, ErrNull
 	}
 	if t, v, ok := parseDateTime(c.Text); ok && t == Date {
@@ -79,7 +81,7 @@ func ConvertDate(c Cell) (arrow.Date32, error) {
 // ConvertTimestamp converts c, a timestamp or a date (see Infer), to
 // microseconds since 1970-01-01T00:00:00Z. A date is its midnight, UTC.
 func ConvertTimestamp(c Cell) (arrow.Timestamp, error) {
-	if c.IsNull() {
+	if c.nullIn(Timestamp) {
 		return 0, ErrNull
 	}
 	if t, v, ok := parseDateTime(c.Text); ok {
@@ -89,9 +91,14 @@ func ConvertTimestamp(c Cell) (arrow.Timestamp, error) {
 }
 
 // ConvertString returns c's text as is, whatever its Kind (a Document's
-// JSON text too). The Builder passes it through CleanText before storing
-// it.
-func ConvertString(c Cell) string { return c.Text }
+// JSON text too; "" for an Empty cell). The Builder passes it through
+// CleanText before storing it.
+func ConvertString(c Cell) string {
+	if c.Kind == Empty {
+		return ""
+	}
+	return c.Text
+}
 
 // ConvertJSON returns c as a JSON document, so that a JSON column always
 // holds valid JSON:
@@ -102,7 +109,7 @@ func ConvertString(c Cell) string { return c.Text }
 //   - Quoted: a JSON string.
 //   - Text: its text when it is valid JSON (a column of JSON documents in
 //     a CSV file), else a JSON string.
-//   - Null: null.
+//   - Null and Empty: null (an Empty cell is null in a JSON column).
 //
 // Strings are escaped as encoding/json does, with invalid UTF-8 replaced by
 // U+FFFD and NUL characters removed (as CleanText does).
@@ -114,7 +121,7 @@ func ConvertJSON(c Cell) string {
 func appendJSON(dst []byte, c Cell) []byte {
 	s := c.Text
 	switch c.Kind {
-	case Null:
+	case Null, Empty:
 		return append(dst, "null"...)
 	case Document:
 		return append(dst, s...)

@@ -184,8 +184,11 @@ func checkAgreement(t *testing.T, c Cell) {
 		t.Fatalf("parseCell and Infer disagree on %+v", c)
 	}
 	if inferred == Unknown {
-		if !c.IsNull() {
+		if !c.IsNull() && c.Kind != Empty {
 			t.Fatalf("Infer(%+v) = unknown for a non-null cell", c)
+		}
+		if _, err := ConvertInteger(c); !errors.Is(err, ErrNull) {
+			t.Fatalf("ConvertInteger(%+v): error %v, want ErrNull for a cell of no type", c, err)
 		}
 		return
 	}

@@ -2,14 +2,22 @@ package record
 
 // IsNull reports whether c is a missing value: a Null cell, or an empty
 // Text cell (readers hand over an empty CSV field as Text ""). An empty
-// Quoted cell is the empty string, not null.
+// Quoted cell is the empty string, not null, and so is an Empty cell,
+// which is null only in a column whose type is not String.
 func (c Cell) IsNull() bool {
 	return c.Kind == Null || (c.Kind == Text && c.Text == "")
 }
 
+// nullIn reports whether c is null in a column of type t: when it is
+// missing (see IsNull), or when it is Empty and t is not String.
+func (c Cell) nullIn(t Type) bool {
+	return c.IsNull() || (c.Kind == Empty && t != String)
+}
+
 // Infer returns the narrowest type of one cell, as far as its Kind allows:
 //
-//   - Null, and empty Text: Unknown.
+//   - Null, empty Text and Empty: Unknown (an Empty cell is the empty
+//     string, but it leaves the type to the column's other values).
 //   - Bool: Boolean ("true" or "false" in any case; other text: String).
 //   - Number: Integer if it is an int64 literal (a leading '+' and leading
 //     zeros allowed), else Float if it parses as a float64 (an integer
@@ -44,7 +52,7 @@ func Infer(c Cell) Type {
 func parseCell(c Cell) (Type, uint64) {
 	s := c.Text
 	switch c.Kind {
-	case Null:
+	case Null, Empty:
 		return Unknown, 0
 	case Text:
 		if s == "" {

@@ -6,7 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
+	"strings"
+	"sync"
 	"testing"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/filedge/filedge/pkg/format"
 	"github.com/filedge/filedge/pkg/record"
@@ -45,6 +51,7 @@ func BenchmarkCSVRead(b *testing.B) {
 	}
 	b.SetBytes(int64(len(benchData)))
 	b.ReportAllocs()
+	defer reportCPU(b, int64(len(benchData)))()
 	for b.Loop() {
 		if err := r.Read(b.Context(), &format.Input{Path: "bench.csv", R: bytes.NewReader(benchData)}, &discard{}); err != nil {
 			b.Fatal(err)
@@ -55,6 +62,7 @@ func BenchmarkCSVRead(b *testing.B) {
 func BenchmarkEncodingCSV(b *testing.B) {
 	b.SetBytes(int64(len(benchData)))
 	b.ReportAllocs()
+	defer reportCPU(b, int64(len(benchData)))()
 	for b.Loop() {
 		r := stdcsv.NewReader(bytes.NewReader(benchData))
 		r.ReuseRecord = true
@@ -95,11 +103,170 @@ func BenchmarkCSVReadOptions(b *testing.B) {
 			}
 			b.SetBytes(int64(len(c.data)))
 			b.ReportAllocs()
+			defer reportCPU(b, int64(len(c.data)))()
 			for b.Loop() {
 				if err := r.Read(b.Context(), &format.Input{Path: "bench.csv", R: bytes.NewReader(c.data)}, &discard{}); err != nil {
 					b.Fatal(err)
 				}
 			}
 		})
+	}
+}
+
+// ordersData returns a 12-column file of about 12 MB shaped like the one
+// integration/bench loads (integers, decimals, timestamps, dates,
+// booleans, a quoted name on every line, sparse quoted notes, and empty
+// fields), made by the same generator with fewer rows. It is made on first
+// use, so that tests do not pay for it.
+var ordersData = sync.OnceValue(func() []byte {
+	var b bytes.Buffer
+	rng := rand.New(rand.NewPCG(42, 7))
+	countries := []string{"FR", "DE", "IE", "JP", "BR", "GB", "IN", "ES", "US", "NO"}
+	categories := []string{"books", "garden", "kitchen", "toys", "outdoor", "music"}
+	first := []string{"Zoë", "Jonas", "Siobhán", "Taro", "Ana", "Liam", "Priya", "Mateo", "Chloé", "Ingrid"}
+	last := []string{"Lefèvre", "Müller", "O'Brien", "Yamada", "Souza", "Smith", "Nair", "García", "Martin", "Berg"}
+	b.WriteString("id,customer,email,country,amount,quantity,price,ordered_at,ship_date,shipped,notes,category\n")
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := 0; i < 100_000; i++ {
+		fn, ln := first[rng.IntN(len(first))], last[rng.IntN(len(last))]
+		ts := base.Add(time.Duration(rng.IntN(300*24*3600)) * time.Second)
+		note := ""
+		switch rng.IntN(4) {
+		case 0:
+			note = `"leave at the door, ""please"""`
+		case 1:
+			note = `"gift wrap, blue paper"`
+		}
+		fmt.Fprintf(&b, "%d,\"%s, %s\",%s.%s%d@example.com,%s,%d.%02d,%d,%d.%02d,%s,%s,%t,%s,%s\n",
+			i+1, ln, fn, strings.ToLower(fn[:1]), strings.ToLower(ln[:2]), i, countries[rng.IntN(len(countries))],
+			rng.IntN(100000), rng.IntN(100), 1+rng.IntN(20), rng.IntN(500), rng.IntN(100),
+			ts.Format("2006-01-02 15:04:05"), ts.AddDate(0, 0, 2).Format("2006-01-02"), rng.IntN(2) == 0,
+			note, categories[rng.IntN(len(categories))])
+	}
+	return b.Bytes()
+})
+
+// batcher is a writer that turns rows into record batches with a
+// record.Builder and releases them, as the parser does.
+type batcher struct {
+	tb   testing.TB
+	b    *record.Builder
+	rows int
+}
+
+func (w *batcher) Begin(_ string, cols []format.Column) error {
+	rc := make([]record.Column, len(cols))
+	for i, c := range cols {
+		rc[i] = record.Column{Name: fmt.Sprintf("c%d", i), Source: c.Name, Type: c.Type}
+	}
+	w.b = record.NewBuilder(record.BuilderOptions{Columns: rc, Alloc: memory.DefaultAllocator})
+	return nil
+}
+func (w *batcher) RowError(err *format.RowError) error { return err }
+func (w *batcher) Issue(string)                        {}
+func (w *batcher) Row(line int64, cells []record.Cell) error {
+	if err := w.b.Append(line, cells); err != nil {
+		return err
+	}
+	if w.b.Full() {
+		w.flush()
+	}
+	return nil
+}
+
+func (w *batcher) flush() {
+	w.rows += w.b.Len()
+	rec, err := w.b.Flush()
+	if err != nil {
+		w.tb.Fatal(err)
+	}
+	rec.Release()
+}
+
+// BenchmarkCSVToBatches measures the typed path: reading a file shaped
+// like integration/bench's into Arrow record batches, every column's type
+// inferred. Its cpu-MB/s is bytes per CPU second, the fairer number on a
+// shared machine.
+func BenchmarkCSVToBatches(b *testing.B) {
+	_, factory, _ := format.Lookup("csv")
+	r, err := factory(format.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	data := ordersData()
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	defer reportCPU(b, int64(len(data)))()
+	for b.Loop() {
+		w := &batcher{tb: b}
+		if err := r.Read(b.Context(), &format.Input{Path: "orders.csv", R: bytes.NewReader(data)}, w); err != nil {
+			b.Fatal(err)
+		}
+		w.flush()
+		if w.rows != 100_000 {
+			b.Fatalf("%d rows, want 100000", w.rows)
+		}
+	}
+}
+
+// reportCPU starts measuring CPU time and returns the function that
+// reports "cpu-MB/s": bytes per iteration over CPU seconds per iteration
+// (every thread of the process, the garbage collector's too).
+func reportCPU(b *testing.B, bytesPerOp int64) func() {
+	start := cpuTime()
+	return func() {
+		used := cpuTime() - start
+		if used <= 0 || b.N == 0 {
+			return
+		}
+		perOp := used / time.Duration(b.N)
+		b.ReportMetric(float64(bytesPerOp)/perOp.Seconds()/1e6, "cpu-MB/s")
+	}
+}
+
+// BenchmarkEncodingCSVToBatches is BenchmarkCSVToBatches with
+// encoding/csv splitting the records, for comparison: the same Builder
+// makes the batches (encoding/csv cannot tell "" from an empty field, so
+// every empty field is null here).
+func BenchmarkEncodingCSVToBatches(b *testing.B) {
+	data := ordersData()
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	defer reportCPU(b, int64(len(data)))()
+	for b.Loop() {
+		r := stdcsv.NewReader(bytes.NewReader(data))
+		r.ReuseRecord = true
+		header, err := r.Read()
+		if err != nil {
+			b.Fatal(err)
+		}
+		w := &batcher{tb: b}
+		cols := make([]format.Column, len(header))
+		for i, h := range header {
+			cols[i].Name = h
+		}
+		if err := w.Begin("", cols); err != nil {
+			b.Fatal(err)
+		}
+		cells := make([]record.Cell, len(header))
+		for line := int64(2); ; line++ {
+			rec, err := r.Read()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			for i, s := range rec {
+				cells[i] = record.Cell{Text: s, Kind: record.Text}
+			}
+			if err := w.Row(line, cells[:len(rec)]); err != nil {
+				b.Fatal(err)
+			}
+		}
+		w.flush()
+		if w.rows != 100_000 {
+			b.Fatalf("%d rows, want 100000", w.rows)
+		}
 	}
 }

@@ -95,8 +95,9 @@ func New(opts format.Options) (format.Reader, error) {
 // is padded with nulls, and a row with more fields than the header is a
 // row error, unless its extra fields are all empty and unquoted (a
 // trailing delimiter), which are dropped. An empty field is null unless it
-// was quoted ("" is an empty string), and so is an unquoted field equal to
-// the null sequence. The last SkipFooterLines records are dropped, rows
+// was quoted: "" is a record.Empty cell, the empty string (as in
+// PostgreSQL's COPY). An unquoted field equal to the null sequence is null
+// too. The last SkipFooterLines records are dropped, rows
 // and row errors alike. A field longer than MaxFieldBytes is a row error.
 //
 // Cells' text shares the reader's buffers: it is valid until Row returns.

@@ -159,3 +159,51 @@ func TestReadErrorIsNotPermanent(t *testing.T) {
 type failReader struct{ err error }
 
 func (f *failReader) Read([]byte) (int, error) { return 0, f.err }
+
+// TestQuotedEmptyFieldIsAnEmptyString reads a file into a record.Builder,
+// as the parser does, and proves PostgreSQL's COPY semantics: a quoted
+// empty field ("") is the empty string in a String column and null in an
+// Integer one, whose type it leaves alone, while an unquoted empty field
+// is null.
+func TestQuotedEmptyFieldIsAnEmptyString(t *testing.T) {
+	w := &batcher{tb: t}
+	_, factory, _ := format.Lookup("csv")
+	r, err := factory(format.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := "name,qty,note\na,\"\",\nb,2,\"\"\n\"\",3,x\n"
+	if err := r.Read(t.Context(), &format.Input{Path: "q.csv", R: strings.NewReader(in)}, w); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := w.b.Flush()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rec.Release()
+	want := []struct {
+		typ    record.Type
+		values []string
+	}{
+		{record.String, []string{"a", "b", ""}},
+		{record.Integer, []string{"(null)", "2", "3"}},
+		{record.String, []string{"(null)", "", "x"}},
+	}
+	for i, w := range want {
+		col := rec.Column(i + 1)
+		if got := record.TypeOf(rec.Schema().Field(i + 1)); got != w.typ {
+			t.Errorf("column %d is %v, want %v", i, got, w.typ)
+		}
+		var got []string
+		for r := range col.Len() {
+			if col.IsNull(r) {
+				got = append(got, "(null)")
+			} else {
+				got = append(got, col.ValueStr(r))
+			}
+		}
+		if fmt.Sprintf("%q", got) != fmt.Sprintf("%q", w.values) {
+			t.Errorf("column %d = %q, want %q", i, got, w.values)
+		}
+	}
+}

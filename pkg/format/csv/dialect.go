@@ -24,10 +24,11 @@ type dialect struct {
 	null []byte
 	// sep ends a line; nil for LF or CRLF.
 	sep []byte
-	// simple is set when the delimiter is one byte and there is no escape
-	// character, null sequence or line separator: the parser then takes
-	// its fast path.
+	// simple is set when the delimiter is one ASCII byte and there is no
+	// escape character, null sequence or line separator: the parser then
+	// takes its fast path, which finds delimiters and quotes with pair.
 	simple bool
+	pair   pair
 }
 
 // maxFooterLines caps skip_footer_lines: the reader holds that many
@@ -94,7 +95,8 @@ func oneByte(key, s string, def byte) (byte, error) {
 // setComma sets the delimiter, once the other settings are set.
 func (d *dialect) setComma(comma []byte) {
 	d.comma, d.c, d.multi = comma, comma[0], len(comma) > 1
-	d.simple = !d.multi && d.escape == 0 && d.null == nil && d.sep == nil
+	d.simple = !d.multi && d.c < 0x80 && d.escape == 0 && d.null == nil && d.sep == nil
+	d.pair = newPair(d.c, d.quote)
 }
 
 // fits reports whether c can be the delimiter with d's other settings: it

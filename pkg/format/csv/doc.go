@@ -9,11 +9,13 @@
 // comma, semicolon, tab, pipe and the unit separator (0x1F). Nothing else
 // depends on the file's name: a .txt file, or one without an extension
 // read through file_type, is read the same way. Every field is a
-// record.Text cell, and an empty field that is not quoted is null. Blank
-// lines are rows of nulls; short rows are padded with nulls; longer rows,
-// malformed quoting and records or fields over their size caps are row
-// errors, after which reading goes on with the next record. A quoted field
-// still open at the end of the file is a *format.FileError.
+// record.Text cell, but an empty one: an empty field that is not quoted is
+// null, and a quoted one ("") is a record.Empty cell, the empty string, as
+// PostgreSQL's COPY reads it. Blank lines are rows of nulls; short rows
+// are padded with nulls; longer rows, malformed quoting and records or
+// fields over their size caps are row errors, after which reading goes on
+// with the next record. A quoted field still open at the end of the file
+// is a *format.FileError.
 //
 // The settings (format.Options, the pipeline keys of the same names):
 //
@@ -54,5 +56,9 @@
 // delimiter or line separator, and holds a whole line in memory however
 // long it is. It reads through one buffer and reuses its record buffers: it
 // allocates nothing per row. A line with no quote and no escape character
-// is split in place, in the read buffer.
+// is split in place, in the read buffer. So is, with the default dialect
+// (one ASCII delimiter, no escape character, null sequence or line
+// separator), a record on one line whose quotes are all in place: its
+// delimiters and quotes are found 64 bytes at a time, and only a field
+// with a doubled quote is rewritten, in a copy of the line.
 package csv

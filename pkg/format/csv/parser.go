@@ -3,10 +3,12 @@ package csv
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"math"
+	"math/bits"
 )
 
 // parser splits delimited text into records (RFC 4180, with the settings
@@ -75,22 +77,21 @@ func (p *parser) read() (int64, error) {
 	p.cur.reset()
 	start := p.line + 1
 	line, complete, err := p.readLine(p.max)
-	if errors.Is(err, errTooLong) {
-		return start, p.skip(line, complete, false)
-	}
 	if err != nil {
+		if errors.Is(err, errTooLong) {
+			return start, p.skip(line, complete, false)
+		}
 		return start, err
+	}
+	if p.d.simple {
+		return start, p.parseSimple(start, line)
 	}
 	if bytes.IndexByte(line, p.d.quote) < 0 && (p.d.escape == 0 || bytes.IndexByte(line, p.d.escape) < 0) {
 		p.split(p.d.trimEnd(line))
 		return start, nil
 	}
-	if p.d.simple {
-		err = p.parseSimple(start, line)
-	} else {
-		err = p.parse(start, line)
-	}
-	p.cur.text, p.cur.gap = p.buf, 0
+	err = p.parse(start, line)
+	p.cur.text = p.buf
 	return start, err
 }
 
@@ -98,51 +99,144 @@ func (p *parser) read() (int64, error) {
 // the line itself, in the read buffer.
 func (p *parser) split(line []byte) {
 	f := &p.cur
-	f.text, f.gap = line, len(p.d.comma)
-	if !p.d.multi {
-		c := p.d.c
-		off := 0
-		for {
-			i := bytes.IndexByte(line[off:], c)
-			if i < 0 {
-				break
-			}
-			off += i
-			f.ends = append(f.ends, off)
-			f.kinds = append(f.kinds, plain)
-			off++
+	f.text = line
+	n := len(p.d.comma)
+	start := 0
+	for {
+		var i int
+		if !p.d.multi {
+			i = bytes.IndexByte(line[start:], p.d.c)
+		} else {
+			i = bytes.Index(line[start:], p.d.comma)
 		}
-	} else {
-		off := 0
-		for {
-			i := bytes.Index(line[off:], p.d.comma)
-			if i < 0 {
-				break
-			}
-			off += i
-			f.ends = append(f.ends, off)
-			f.kinds = append(f.kinds, plain)
-			off += len(p.d.comma)
+		if i < 0 {
+			break
 		}
+		f.spans = append(f.spans, span{start, start + i, p.kind(line[start : start+i])})
+		start += i + n
 	}
-	f.ends = append(f.ends, len(line))
-	f.kinds = append(f.kinds, plain)
-	if p.d.null != nil {
-		start := 0
-		for i, end := range f.ends {
-			if bytes.Equal(line[start:end], p.d.null) {
-				f.kinds[i], f.nulls = nullSeq, true
-			}
-			start = end + f.gap
-		}
-	}
+	f.spans = append(f.spans, span{start, len(line), p.kind(line[start:])})
 }
 
-// parseSimple is parse for the simple dialects (see dialect.simple): a
-// one-byte delimiter, no escape character, no null sequence, lines ending
-// in LF or CRLF. It is parse written for them alone, which makes it faster
-// on the files most users have; a fuzz test checks that both agree.
+// kind returns the kind of an unquoted field as written: plain, or nullSeq
+// when it is the null sequence.
+func (p *parser) kind(field []byte) fieldKind {
+	if p.d.null != nil && bytes.Equal(field, p.d.null) {
+		return nullSeq
+	}
+	return plain
+}
+
+// parseSimple reads a record for the simple dialects (see dialect.simple):
+// a one-byte delimiter, no escape character, no null sequence, lines
+// ending in LF or CRLF. It is parse written for them alone, which makes
+// it faster on the files most users have; a fuzz test checks that both
+// agree. A record on one line, with its quotes in place, is split by
+// splitQuick; parseSimple reads the others (a quoted field going on past
+// the end of its line, a misplaced quote) with splitSlow.
 func (p *parser) parseSimple(start int64, line []byte) error {
+	if p.splitQuick(line) {
+		return nil
+	}
+	p.cur.reset()
+	err := p.splitSlow(start, line)
+	p.cur.text = p.buf
+	return err
+}
+
+// splitQuick splits a record that is the one line line, when every quote
+// in it opens or closes a quoted field or is one of a doubled pair inside
+// one, and reports whether it did. It finds delimiters and quotes 64
+// bytes at a time, and tells those inside quotes by the parity of the
+// quotes before them (a doubled quote leaves the parity as it was). Then
+// a field that starts and ends with a quote is quoted; and if the quotes
+// of the line are exactly those of its quoted fields and their doubled
+// pairs, the split is right.
+//
+// The fields stay in line, the read buffer, unless a doubled quote has to
+// be rewritten as one: the line is then copied into p.buf, and such a
+// field rewritten in place.
+func (p *parser) splitQuick(line []byte) bool {
+	body := len(trimEOL(line))
+	words := line[:cap(line)] // so that a last word can be read whole
+	spans := p.cur.spans[:0]
+	quotes := 0       // the quotes of the line
+	var inside uint64 // all ones when the 64 bytes before base end inside quotes
+	start := 0        // where the field being read starts
+	for base := 0; base < body; base += 64 {
+		cm, qm := p.d.pair.masks(words, base, body)
+		if qm|inside != 0 {
+			quotes += bits.OnesCount64(qm)
+			in := prefixXor(qm) ^ inside
+			inside = uint64(int64(in) >> 63)
+			cm &^= in
+		}
+		for ; cm != 0; cm &= cm - 1 {
+			end := base + bits.TrailingZeros64(cm)
+			spans = append(spans, span{start, end, plain})
+			start = end + 1
+		}
+	}
+	spans = append(spans, span{start, body, plain})
+	p.cur.spans = spans
+	p.cur.text = line
+	if quotes == 0 {
+		return true
+	}
+	if inside != 0 {
+		return false // a quoted field goes on past the end of the line
+	}
+	quote := p.d.quote
+	known := 0 // the quotes that open and close quoted fields
+	for k := range spans {
+		s := &spans[k]
+		if s.end-s.start >= 2 && line[s.start] == quote && line[s.end-1] == quote {
+			s.start, s.end, s.kind = s.start+1, s.end-1, quoted
+			known += 2
+		}
+	}
+	if known == quotes {
+		return true
+	}
+	// Quotes inside quoted fields: each must be one of a doubled pair,
+	// which stands for one quote.
+	p.buf = append(p.buf[:0], line...)
+	text := p.buf
+	for k := range spans {
+		s := &spans[k]
+		if s.kind != quoted {
+			continue
+		}
+		k := bytes.IndexByte(text[s.start:s.end], quote)
+		if k < 0 {
+			continue
+		}
+		r, w := s.start+k, s.start+k // read and write positions
+		for {
+			if r+1 == s.end || text[r+1] != quote {
+				return false
+			}
+			text[w] = quote
+			w++
+			r += 2
+			known += 2
+			k = bytes.IndexByte(text[r:s.end], quote)
+			if k < 0 {
+				w += copy(text[w:], text[r:s.end])
+				break
+			}
+			w += copy(text[w:], text[r:r+k])
+			r += k
+		}
+		s.end = w
+	}
+	p.cur.text = text
+	return known == quotes
+}
+
+// splitSlow reads a record that starts on line start, whose first line is
+// line, into p.buf, field after field.
+func (p *parser) splitSlow(start int64, line []byte) error {
 	quote, comma := p.d.quote, p.d.c
 	p.buf = p.buf[:0]
 	size := len(line) // bytes of the record so far
@@ -169,11 +263,10 @@ func (p *parser) parseSimple(start int64, line []byte) error {
 				field = trimEOL(line)
 			}
 			if q < pos+len(field) {
-				return &syntaxError{line: phys, col: q + 1, field: len(p.cur.ends), msg: fmt.Sprintf("bare %c in a field that is not quoted", quote)}
+				return &syntaxError{line: phys, col: q + 1, field: len(p.cur.spans), msg: fmt.Sprintf("bare %c in a field that is not quoted", quote)}
 			}
 			p.buf = append(p.buf, field...)
-			p.cur.ends = append(p.cur.ends, len(p.buf))
-			p.cur.kinds = append(p.cur.kinds, plain)
+			p.cur.add(len(p.buf), plain)
 			if i < 0 {
 				return nil
 			}
@@ -193,8 +286,7 @@ func (p *parser) parseSimple(start int64, line []byte) error {
 					line = line[1:]
 					continue
 				}
-				p.cur.ends = append(p.cur.ends, len(p.buf))
-				p.cur.kinds = append(p.cur.kinds, quoted)
+				p.cur.add(len(p.buf), quoted)
 				if len(line) > 0 && line[0] == comma {
 					line = line[1:]
 					break
@@ -202,7 +294,7 @@ func (p *parser) parseSimple(start int64, line []byte) error {
 				if len(trimEOL(line)) == 0 {
 					return nil
 				}
-				return &syntaxError{line: phys, col: col(line) - 1, field: len(p.cur.ends) - 1, msg: fmt.Sprintf("extraneous or missing %c in a quoted field", quote)}
+				return &syntaxError{line: phys, col: col(line) - 1, field: len(p.cur.spans) - 1, msg: fmt.Sprintf("extraneous or missing %c in a quoted field", quote)}
 			}
 			if len(line) == 0 {
 				return errUnterminated
@@ -272,7 +364,7 @@ func (p *parser) parse(start int64, line []byte) error {
 					e = pos + indexOr(lineStart[pos:], d.escape)
 				}
 				if q-pos < stop && q < e {
-					return &syntaxError{line: phys, col: q + 1, field: len(p.cur.ends), msg: fmt.Sprintf("bare %c in a field that is not quoted", d.quote)}
+					return &syntaxError{line: phys, col: q + 1, field: len(p.cur.spans), msg: fmt.Sprintf("bare %c in a field that is not quoted", d.quote)}
 				}
 				if e-pos >= stop {
 					p.buf = append(p.buf, line[:stop]...)
@@ -359,7 +451,7 @@ func (p *parser) parse(start int64, line []byte) error {
 					line = line[len(d.comma):]
 					break
 				}
-				return &syntaxError{line: phys, col: q + 1, field: len(p.cur.ends) - 1, msg: fmt.Sprintf("extraneous or missing %c in a quoted field", d.quote)}
+				return &syntaxError{line: phys, col: q + 1, field: len(p.cur.spans) - 1, msg: fmt.Sprintf("extraneous or missing %c in a quoted field", d.quote)}
 			}
 			// The field goes on past the end of this line.
 			p.buf = append(p.buf, line...)
@@ -454,6 +546,7 @@ func (p *parser) readLine(limit int) (line []byte, complete bool, err error) {
 		p.line++
 	}
 	switch {
+	case err == nil:
 	case errors.Is(err, io.EOF) && len(line) > 0:
 		if p.d.sep != nil && len(p.d.trimEnd(line)) == 0 {
 			// A line end after the last separator is not a line.
@@ -564,4 +657,73 @@ func (p *parser) escapedEnd(s *skipState) bool {
 		n = 2
 	}
 	return s.escaped == s.pos-n
+}
+
+// pair is the two ASCII bytes splitQuick looks for, the delimiter and the
+// quote, each in every byte of a word.
+type pair struct {
+	ma, mb uint64
+}
+
+const (
+	lows  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+func newPair(a, b byte) pair {
+	return pair{ma: lows * uint64(a), mb: lows * uint64(b)}
+}
+
+// masks returns the delimiters and quotes among the 64 bytes of words
+// from base, before end, as the bits of two words. words is the text's
+// storage to its capacity, so that 64 bytes can be read whole past end.
+func (m pair) masks(words []byte, base, end int) (delims, quotes uint64) {
+	var b *[64]byte
+	if base+64 <= len(words) {
+		b = (*[64]byte)(words[base:])
+	} else {
+		var last [64]byte
+		copy(last[:], words[base:])
+		b = &last
+	}
+	for k := 0; k < 64; k += 16 {
+		x := binary.LittleEndian.Uint64(b[k:])
+		y := binary.LittleEndian.Uint64(b[k+8:])
+		delims |= (gather(equalBytes(x, m.ma)) | gather(equalBytes(y, m.ma))<<8) << k
+		quotes |= (gather(equalBytes(x, m.mb)) | gather(equalBytes(y, m.mb))<<8) << k
+	}
+	if n := end - base; n < 64 {
+		delims &= 1<<n - 1 // bytes past the end, which may be anything
+		quotes &= 1<<n - 1
+	}
+	return delims, quotes
+}
+
+// gather packs the high bits of the eight bytes of z, its only bits set,
+// into a byte: the multiplication moves the bit of byte i to bit 56+i, and
+// no two of its partial products meet.
+func gather(z uint64) uint64 {
+	return ((z >> 7) * 0x0102040810204080) >> 56
+}
+
+// prefixXor returns x with each bit the parity of the bits of x at and
+// below it.
+func prefixXor(x uint64) uint64 {
+	x ^= x << 1
+	x ^= x << 2
+	x ^= x << 4
+	x ^= x << 8
+	x ^= x << 16
+	x ^= x << 32
+	return x
+}
+
+// equalBytes returns x with the high bit of each byte set when that byte
+// is the ASCII byte c holds in every byte, and every other bit clear.
+// Adding 0x7F to the low seven bits of each byte sets its high bit unless
+// they are zero, and never carries into the next byte.
+func equalBytes(x, c uint64) uint64 {
+	const sevens = 0x7F7F7F7F7F7F7F7F
+	low := (x & sevens) ^ c // the low seven bits of each byte, zero where it is c (or c+0x80)
+	return ^((low + sevens) | x) & highs
 }

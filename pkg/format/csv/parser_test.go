@@ -5,7 +5,9 @@ import (
 	"bytes"
 	stdcsv "encoding/csv"
 	"errors"
+	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -174,6 +176,11 @@ var parserSeeds = []string{
 	"\"\"\n\"\"\"\"\n",
 	"no newline at end",
 	"a,\"b\nc\",d\ne,f\n\"g\"\n",
+	// Lines past 64 bytes, with quotes and doubled quotes across the
+	// 64-byte blocks the fast path reads.
+	strings.Repeat("x", 62) + ",\"a,b\"\"c\",\"" + strings.Repeat("y", 70) + "\"\"\",z\n",
+	strings.Repeat("x,", 31) + "\"\"\"\",\"" + strings.Repeat(",", 64) + "\"\n",
+	strings.Repeat("x", 63) + "\"bare\n",
 }
 
 func FuzzParserMatchesEncodingCSV(f *testing.F) {
@@ -410,4 +417,104 @@ func TestSniffNeverPicksADelimiterThatClashes(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestParserQuickAndSlowSplitsAgree proves that the simple dialect's fast
+// path (splitQuick) splits every line it accepts as its careful path
+// (splitSlow) does, and that parseSimple, which falls back to the careful
+// path, reads each line as the general parser does, errors and their
+// columns included. The lines are made of delimiters, quotes, CR and
+// letters, up to 200 bytes, so that quotes fall on every side of the
+// 64-byte blocks the fast path reads.
+func TestParserQuickAndSlowSplitsAgree(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	alphabet := []byte{'a', 'b', ',', ',', '"', '"', '\r', ' '}
+	accepted := 0
+	for n := range 20000 {
+		line := make([]byte, rng.IntN(200))
+		for i := range line {
+			line[i] = alphabet[rng.IntN(len(alphabet))]
+		}
+		if n%3 == 0 {
+			// Well-formed quoting, which the fast path must take.
+			line = wellQuoted(rng)
+		}
+		data := append(line, '\n')
+		d := newTestDialect(",", '"', 0, "")
+		quick := newParser(bufio.NewReaderSize(bytes.NewReader(data), 4096), d, 1<<20)
+		l, _, err := quick.readLine(quick.max)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if quick.splitQuick(l) {
+			accepted++
+			slow := newParser(bufio.NewReaderSize(bytes.NewReader(data), 4096), d, 1<<20)
+			l, _, _ := slow.readLine(slow.max)
+			if err := slow.splitSlow(1, l); err != nil {
+				t.Fatalf("%q: the fast path split a line the careful one rejects: %v", data, err)
+			}
+			slow.cur.text = slow.buf
+			if got, want := fieldStrings(&quick.cur), fieldStrings(&slow.cur); !slices.Equal(got, want) {
+				t.Fatalf("%q: fast path %q, careful path %q", data, got, want)
+			}
+		}
+		if got, want := parseWith(data, d, 4096, 1<<20), parseWith(data, general(d), 4096, 1<<20); !sameRecords(got, want) {
+			t.Fatalf("%q: simple dialect %+v, general parser %+v", data, got, want)
+		}
+	}
+	if accepted < 5000 {
+		t.Errorf("the fast path took only %d lines: the test proves little", accepted)
+	}
+}
+
+// wellQuoted returns a line of fields, some quoted with delimiters,
+// doubled quotes and CR inside, some empty.
+func wellQuoted(rng *rand.Rand) []byte {
+	var b []byte
+	for f := range rng.IntN(12) + 1 {
+		if f > 0 {
+			b = append(b, ',')
+		}
+		n := rng.IntN(20)
+		if rng.IntN(2) == 0 {
+			b = append(b, '"')
+			for range n {
+				b = append(b, []string{"a", ",", `""`, "\r", " "}[rng.IntN(5)]...)
+			}
+			b = append(b, '"')
+			continue
+		}
+		for range n {
+			b = append(b, "abc "[rng.IntN(4)])
+		}
+	}
+	return b
+}
+
+// fieldStrings renders a record's fields with their kinds.
+func fieldStrings(f *fields) []string {
+	var out []string
+	for _, s := range f.spans {
+		out = append(out, fmt.Sprintf("%d:%s", s.kind, f.text[s.start:s.end]))
+	}
+	return out
+}
+
+// sameRecords reports whether two parses gave the same records, fields
+// and errors.
+func sameRecords(a, b []parsed) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].line != b[i].line || !sameError(a[i].err, b[i].err, true) || !slices.Equal(strs(a[i].fields), strs(b[i].fields)) {
+			return false
+		}
+		for k := range a[i].fields {
+			if (a[i].fields[k] == nil) != (b[i].fields[k] == nil) {
+				return false
+			}
+		}
+	}
+	return true
 }

@@ -37,9 +37,9 @@ const writeFlushBytes = 64 << 10
 // reads the same values and types back, except for what untyped text
 // cannot carry: a JSON column reads back as a string column of the same
 // text; a string column whose every value looks like a number, a boolean,
-// a date or a timestamp reads back as that type; and an empty string
-// reads back as a null (pkg/record takes an empty text field, quoted or
-// not, as missing). The values:
+// a date or a timestamp reads back as that type. An empty string is
+// written "", which reads back as an empty string (and a null as an empty
+// unquoted field, which reads back as a null). The values:
 //
 //   - Boolean: true or false.
 //   - Integer: decimal digits, with '-' when negative.

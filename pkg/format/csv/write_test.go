@@ -21,8 +21,8 @@ import (
 )
 
 // csvLosses are the suite's columns that delimited text cannot carry: its
-// fields are untyped text, inferred on reading, and a quoted empty field
-// reads back as a null.
+// fields are untyped text, inferred on reading. The "empty" column is not
+// one: the writer quotes an empty string, and "" reads back as one.
 var csvLosses = []formattest.WriterOption{
 	formattest.ReadsBack("doc", record.String),
 	formattest.ReadsBack("numerals", record.Integer),
@@ -30,7 +30,6 @@ var csvLosses = []formattest.WriterOption{
 	formattest.ReadsBack("truths", record.Boolean),
 	formattest.ReadsBack("dates", record.Date),
 	formattest.ReadsBack("times", record.Timestamp),
-	formattest.ReadsBack("empty", record.Unknown),
 }
 
 func TestWriterConformance(t *testing.T) {

@@ -84,10 +84,12 @@ func (r *Recorder) Row(line int64, cells []record.Cell) error {
 	row := Row{Line: line, Cells: make([]Cell, len(cells))}
 	for i, c := range cells {
 		switch {
-		case c.Kind > record.Document:
+		case c.Kind > record.Empty:
 			r.violate("Row(%d): cell %d has unknown kind %d", line, i, c.Kind)
 		case c.Kind == record.Null && c.Text != "":
 			r.violate("Row(%d): cell %d is null but has text %q", line, i, c.Text)
+		case c.Kind == record.Empty && c.Text != "":
+			r.violate("Row(%d): cell %d is empty but has text %q", line, i, c.Text)
 		}
 		row.Cells[i] = Cell{Text: strings.Clone(c.Text), Kind: c.Kind}
 	}

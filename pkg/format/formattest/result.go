@@ -49,7 +49,8 @@ type RowError struct {
 
 // Cell is a recorded cell. Its JSON form is null for a null cell, a string
 // for a record.Text cell, and an object naming the kind for the others:
-// {"quoted": "x"}, {"number": "1.5"}, {"bool": "true"}, {"document": "{}"}.
+// {"quoted": "x"}, {"number": "1.5"}, {"bool": "true"}, {"document": "{}"},
+// {"empty": ""}.
 type Cell record.Cell
 
 var kindNames = map[record.Kind]string{
@@ -57,6 +58,7 @@ var kindNames = map[record.Kind]string{
 	record.Number:   "number",
 	record.Bool:     "bool",
 	record.Document: "document",
+	record.Empty:    "empty",
 }
 
 // MarshalJSON implements json.Marshaler.
