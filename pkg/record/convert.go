@@ -3,7 +3,6 @@ package record
 import (
 	"encoding/json"
 	"math"
-	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow"
 )
@@ -144,7 +143,7 @@ func appendJSON(dst []byte, c Cell) []byte {
 			return append(dst, s...)
 		}
 	}
-	return appendJSONString(dst, s)
+	return AppendJSONString(dst, s)
 }
 
 // isJSONNumber reports whether s is a number as JSON (RFC 8259) writes it:
@@ -188,61 +187,6 @@ func isJSONNumber(s string) bool {
 		}
 	}
 	return i == n
-}
-
-const hexDigits = "0123456789abcdef"
-
-// appendJSONString appends s as a JSON string: quoted, with '"', '\\' and
-// control characters escaped, invalid UTF-8 replaced by U+FFFD and NUL
-// characters removed. U+2028 and U+2029 are escaped as encoding/json does.
-func appendJSONString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		b := s[i]
-		if b < utf8.RuneSelf {
-			if b >= 0x20 && b != '"' && b != '\\' {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			switch b {
-			case 0:
-				// removed
-			case '"', '\\':
-				dst = append(dst, '\\', b)
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hexDigits[b>>4], hexDigits[b&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			i++
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
 }
 
 // lift converts a value of type from to the wider type to (Integer to

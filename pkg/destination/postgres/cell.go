@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"math"
 	"strconv"
@@ -510,9 +509,10 @@ func jsonReader(arr arrow.Array, from record.Type) func(int) string {
 	return func(i int) string { return jsonString(text(i)) }
 }
 
+// jsonString returns s as a JSON string (see record.AppendJSONString,
+// which also drops what PostgreSQL refuses).
 func jsonString(s string) string {
-	b, _ := json.Marshal(cleanText(s)) // a string always marshals
-	return string(b)
+	return string(record.AppendJSONString(nil, s))
 }
 
 // cleanText makes s acceptable to PostgreSQL's text type, which refuses NUL

@@ -351,7 +351,7 @@ func (d *decoder) json(n *node, depth int) error {
 			return err
 		}
 		if !d.jsonTooLong(len(b)) {
-			d.text = appendJSONString(d.text, b)
+			d.text = record.AppendJSONString(d.text, b)
 		}
 	case kindBytes, kindFixed:
 		var b []byte
@@ -370,7 +370,7 @@ func (d *decoder) json(n *node, depth int) error {
 		if err != nil {
 			return err
 		}
-		d.text = appendJSONString(d.text, unsafe.Slice(unsafe.StringData(s), len(s)))
+		d.text = record.AppendJSONString(d.text, unsafe.Slice(unsafe.StringData(s), len(s)))
 	case kindUnion:
 		b, err := d.branch(n)
 		if err != nil {
@@ -421,7 +421,7 @@ func (d *decoder) jsonItems(n *node, depth int) error {
 				if err != nil {
 					return err
 				}
-				d.text = append(appendJSONString(d.text, key), ':')
+				d.text = append(record.AppendJSONString(d.text, key), ':')
 			}
 			if err := d.json(n.items, depth+1); err != nil {
 				return err

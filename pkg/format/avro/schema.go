@@ -199,7 +199,7 @@ func (p *schemaParser) object(o map[string]any, ns string, depth int) (*node, er
 			if err != nil {
 				return nil, fmt.Errorf("record %q: field %q: %w", n.name, fname, err)
 			}
-			key := append(appendJSONString(nil, []byte(fname)), ':')
+			key := append(record.AppendJSONString(nil, []byte(fname)), ':')
 			n.fields = append(n.fields, field{name: fname, key: key, n: fn})
 		}
 		return n, nil

@@ -225,59 +225,6 @@ func appendBase64(dst, b []byte) []byte {
 	return base64.StdEncoding.AppendEncode(dst, b)
 }
 
-// appendJSONString appends s as a JSON string, as encoding/json writes
-// it: quoted, with '"', '\\' and control characters escaped and invalid
-// UTF-8 replaced by U+FFFD; NUL characters are left out, as
-// record.CleanText does, since PostgreSQL refuses them in JSON too.
-func appendJSONString(dst []byte, s []byte) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		b := s[i]
-		if b < utf8.RuneSelf {
-			if b >= 0x20 && b != '"' && b != '\\' {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			switch b {
-			case 0:
-			case '"', '\\':
-				dst = append(dst, '\\', b)
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hexDigits[b>>4], hexDigits[b&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRune(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			i++
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
-}
-
 // appendValidUTF8 appends b with each byte of invalid UTF-8 replaced by
 // U+FFFD, as encoding/json and record.CleanText replace them.
 func appendValidUTF8(dst, b []byte) []byte {

@@ -127,20 +127,3 @@ func TestAppendDecimalMatchesBigRat(t *testing.T) {
 		}
 	}
 }
-
-func TestAppendJSONStringEscapesAsEncodingJSON(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"plain", `"plain"`},
-		{"q\"b\\s", `"q\"b\\s"`},
-		{"a\nb\tc\rd\x01", `"a\nb\tc\rd\u0001"`},
-		{"nul\x00gone", `"nulgone"`},
-		{"bad\xffbyte", `"bad\ufffdbyte"`},
-		{"sep\u2028x", `"sep\u2028x"`},
-		{"日本", `"日本"`},
-	}
-	for _, tt := range tests {
-		if got := string(appendJSONString(nil, []byte(tt.in))); got != tt.want {
-			t.Errorf("appendJSONString(%q) = %s, want %s", tt.in, got, tt.want)
-		}
-	}
-}

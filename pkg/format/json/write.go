@@ -8,7 +8,6 @@ import (
 	"io"
 	"math"
 	"strconv"
-	"unicode/utf8"
 	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -102,7 +101,7 @@ func NewWriter(w io.Writer, schema *arrow.Schema, opts format.Options) (*Writer,
 		if i == 0 {
 			key[0] = '{'
 		}
-		key = appendString(key, f.Name)
+		key = record.AppendJSONString(key, f.Name)
 		jw.keys[i] = string(append(key, ':'))
 	}
 	return jw, nil
@@ -262,7 +261,7 @@ func (w *Writer) appendValue(dst []byte, c *writeColumn, i int) ([]byte, error) 
 	}
 	s := c.s.Value(i)
 	if c.typ != record.JSON {
-		return appendString(dst, s), nil
+		return record.AppendJSONString(dst, s), nil
 	}
 	return appendDocument(dst, s)
 }
@@ -282,58 +281,6 @@ func appendDocument(dst []byte, s string) ([]byte, error) {
 		return dst, err
 	}
 	return buf.Bytes(), nil
-}
-
-// writeHex is the digits of \u escapes.
-const writeHex = "0123456789abcdef"
-
-// appendString appends s as a JSON string: '"', '\\' and control
-// characters escaped, invalid UTF-8 replaced by U+FFFD, and U+2028 and
-// U+2029 escaped so that the line is also valid JavaScript.
-func appendString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				dst = append(dst, '\\', c)
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', writeHex[c>>4], writeHex[c&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-		case r == '\u2028' || r == '\u2029':
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', writeHex[r&0xF])
-		default:
-			i += size
-			continue
-		}
-		i += size
-		start = i
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
 }
 
 // flush hands the gathered text to the underlying writer.

@@ -3,7 +3,9 @@ package xml
 import (
 	"bytes"
 	stdxml "encoding/xml"
-	"unicode/utf8"
+	"slices"
+
+	"github.com/filedge/filedge/pkg/record"
 )
 
 // tree is one record being read: its elements, in document order, the
@@ -70,7 +72,7 @@ func (t *tree) appendRecord(dst []byte, wrap bool) []byte {
 		return t.appendValue(dst, 0)
 	}
 	dst = append(dst, '{')
-	dst = appendString(dst, t.nodes[0].name)
+	dst = record.AppendJSONString(dst, t.nodes[0].name)
 	dst = append(dst, ':')
 	dst = t.appendValue(dst, 0)
 	return append(dst, '}')
@@ -85,7 +87,7 @@ func (t *tree) appendValue(dst []byte, i int32) []byte {
 		if len(n.text) == 0 {
 			return append(dst, "null"...)
 		}
-		return appendString(dst, n.text)
+		return record.AppendJSONString(dst, n.text)
 	}
 	dst = append(dst, '{')
 	first := true
@@ -94,10 +96,9 @@ func (t *tree) appendValue(dst []byte, i int32) []byte {
 			dst = append(dst, ',')
 		}
 		first = false
-		dst = append(dst, '"')
-		dst = append(dst, prefix...)
-		dst = appendEscaped(dst, name)
-		dst = append(dst, '"', ':')
+		mark := len(dst) + 1 // after the opening quote
+		dst = record.AppendJSONString(dst, name)
+		dst = append(slices.Insert(dst, mark, []byte(prefix)...), ':')
 	}
 	eachGroup(len(n.attrs), func(k int) string { return n.attrs[k].Name.Local }, func(g []int) {
 		key("@", n.attrs[g[0]].Name.Local)
@@ -108,7 +109,7 @@ func (t *tree) appendValue(dst []byte, i int32) []byte {
 			if j > 0 {
 				dst = append(dst, ',')
 			}
-			dst = appendString(dst, n.attrs[k].Value)
+			dst = record.AppendJSONString(dst, n.attrs[k].Value)
 		}
 		if len(g) > 1 {
 			dst = append(dst, ']')
@@ -135,7 +136,7 @@ func (t *tree) appendValue(dst []byte, i int32) []byte {
 	}
 	if len(text) > 0 {
 		key("#", "text")
-		dst = appendString(dst, text)
+		dst = record.AppendJSONString(dst, text)
 	}
 	return append(dst, '}')
 }
@@ -181,55 +182,4 @@ func eachGroup(n int, name func(int) string, fn func(group []int)) {
 	for _, g := range out {
 		fn(g)
 	}
-}
-
-// appendString appends s to dst as a JSON string.
-func appendString[T string | []byte](dst []byte, s T) []byte {
-	dst = append(dst, '"')
-	dst = appendEscaped(dst, s)
-	return append(dst, '"')
-}
-
-const hex = "0123456789abcdef"
-
-// appendEscaped appends s to dst escaped for a JSON string: quotes,
-// backslashes and control characters escaped, invalid UTF-8 replaced by
-// U+FFFD.
-func appendEscaped[T string | []byte](dst []byte, s T) []byte {
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				dst = append(dst, '\\', c)
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(string(s[i:min(i+utf8.UTFMax, len(s))]))
-		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			i++
-			start = i
-			continue
-		}
-		i += size
-	}
-	return append(dst, s[start:]...)
 }

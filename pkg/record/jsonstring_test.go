@@ -1,0 +1,58 @@
+package record
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+func TestAppendJSONString(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"", `""`},
+		{"plain", `"plain"`},
+		{"q\"b\\s", `"q\"b\\s"`},
+		{"a\nb\tc\rd\x01\x1f", `"a\nb\tc\rd\u0001\u001f"`},
+		{"nul\x00gone", `"nulgone"`},
+		{"bad\xffbyte\xe2\x82", `"bad\ufffdbyte\ufffd\ufffd"`},
+		{"sep\u2028x\u2029", `"sep\u2028x\u2029"`},
+		{"日本 😀 <&>", `"日本 😀 <&>"`},
+	}
+	for _, tt := range tests {
+		if got := string(AppendJSONString([]byte("x"), tt.in)); got != "x"+tt.want {
+			t.Errorf("AppendJSONString(%q) = %s, want %s", tt.in, got[1:], tt.want)
+		}
+		if got := string(AppendJSONString(nil, []byte(tt.in))); got != tt.want {
+			t.Errorf("AppendJSONString([]byte(%q)) = %s, want %s", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestAppendJSONStringOfBytesAllocatesNothingMore(t *testing.T) {
+	in := []byte(strings.Repeat("Zoë ☃ 😀 \"x\"\n", 100))
+	dst := make([]byte, 0, 4096)
+	if n := testing.AllocsPerRun(100, func() { AppendJSONString(dst[:0], in) }); n != 0 {
+		t.Errorf("%v allocations, want 0", n)
+	}
+}
+
+// FuzzAppendJSONString checks that the output is one JSON string which
+// encoding/json decodes to the input made valid, without its NULs.
+func FuzzAppendJSONString(f *testing.F) {
+	for _, s := range []string{"", "a\x00b", "\xff", "\u2028", "\"\\\n", "日本😀"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		out := AppendJSONString(nil, s)
+		var got string
+		if err := json.Unmarshal(out, &got); err != nil {
+			t.Fatalf("%q gave %s: %v", s, out, err)
+		}
+		want := strings.ToValidUTF8(strings.ReplaceAll(s, "\x00", ""), "\ufffd")
+		// ToValidUTF8 replaces a run of bad bytes with one U+FFFD; we
+		// replace each byte, as encoding/json does.
+		if strings.ReplaceAll(got, "\ufffd", "") != strings.ReplaceAll(want, "\ufffd", "") || !utf8.ValidString(got) {
+			t.Fatalf("%q gave %s, which decodes to %q", s, out, got)
+		}
+	})
+}
