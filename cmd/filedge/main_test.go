@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 )
@@ -129,5 +131,25 @@ connector: {type: sqlite, url: sqlite:///out.db}
 	out, code = run(t, "run", "--once", "-c", cfg)
 	if code != 0 || !strings.Contains(out, "2 unchanged") {
 		t.Fatalf("a rerun must find both files unchanged and exit 0; got %d:\n%s", code, out)
+	}
+}
+
+func TestTuneGCKeepsWhatTheEnvironmentSets(t *testing.T) {
+	oldPercent, oldLimit := debug.SetGCPercent(100), debug.SetMemoryLimit(math.MaxInt64)
+	t.Cleanup(func() { debug.SetGCPercent(oldPercent); debug.SetMemoryLimit(oldLimit) })
+	tuneGC(func(string) string { return "" })
+	if got := debug.SetGCPercent(100); got != gcPercent {
+		t.Errorf("GC percent = %d, want %d", got, gcPercent)
+	}
+	if got := debug.SetMemoryLimit(math.MaxInt64); got != memoryLimit {
+		t.Errorf("memory limit = %d, want %d", got, memoryLimit)
+	}
+	env := map[string]string{"GOGC": "50", "GOMEMLIMIT": "2GiB"}
+	tuneGC(func(k string) string { return env[k] })
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Errorf("with GOGC set, GC percent = %d, want it untouched (100)", got)
+	}
+	if got := debug.SetMemoryLimit(-1); got != math.MaxInt64 {
+		t.Errorf("with GOMEMLIMIT set, memory limit = %d, want it untouched", got)
 	}
 }
