@@ -3,8 +3,12 @@ package parquet
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
+	"sync"
 
 	"github.com/apache/arrow-go/v18/parquet/compress"
+	"github.com/klauspost/compress/snappy"
+	"github.com/klauspost/compress/zstd"
 	"github.com/pierrec/lz4/v4"
 )
 
@@ -17,23 +21,91 @@ import (
 //     it, the way Arrow C++ reads both.
 //   - An empty page for Snappy: arrow-go hands a zero-length compressed page
 //     (a data page v2 of nulls only) to the Snappy decoder, which rejects it.
+//   - A bound on the output of Snappy and Zstd: arrow-go sizes dst to the
+//     uncompressed size the page header declares (memory from the reader's
+//     capped allocator), but both decoders allocate a buffer of their own
+//     when the compressed data declares more (Snappy up to 4 GiB, Zstd up
+//     to 64 GiB, for a few bytes of input). Such a page now fails before
+//     anything is allocated.
 func init() {
 	compress.RegisterCodec(compress.Codecs.Lz4, hadoopLZ4{})
 	if c, err := compress.GetCodec(compress.Codecs.Snappy); err == nil {
-		compress.RegisterCodec(compress.Codecs.Snappy, emptyPages{c})
+		compress.RegisterCodec(compress.Codecs.Snappy, snappyPages{c})
+	}
+	if c, err := compress.GetCodec(compress.Codecs.Zstd); err == nil {
+		compress.RegisterCodec(compress.Codecs.Zstd, zstdPages{c})
 	}
 }
 
-// emptyPages decodes an empty input as empty output and leaves the rest to
-// its codec.
-type emptyPages struct{ compress.Codec }
+// errPageSize is the error of compressed data that declares more bytes
+// than its page.
+type errPageSize struct{ declared, page int }
 
-// Decode implements compress.Codec.
-func (c emptyPages) Decode(dst, src []byte) []byte {
-	if len(src) == 0 {
-		return dst[:0]
+func (e *errPageSize) Error() string {
+	return fmt.Sprintf("compressed data declares %d bytes, more than its page's %d", e.declared, e.page)
+}
+
+// snappyPages is the Snappy codec, decoding into dst only: an empty input
+// as empty output, and an input that declares more than cap(dst) bytes as
+// an error.
+type snappyPages struct{ compress.Codec }
+
+// Decode implements compress.Codec, panicking on corrupt input as arrow-go's
+// codecs do.
+func (c snappyPages) Decode(dst, src []byte) []byte {
+	out, err := c.DecodeWithError(dst, src)
+	if err != nil {
+		panic(err)
 	}
-	return c.Codec.Decode(dst, src)
+	return out
+}
+
+// DecodeWithError implements compress.ErrorCodec.
+func (c snappyPages) DecodeWithError(dst, src []byte) ([]byte, error) {
+	if len(src) == 0 {
+		return dst[:0], nil
+	}
+	n, err := snappy.DecodedLen(src)
+	if err != nil {
+		return nil, err
+	}
+	if n > cap(dst) {
+		return nil, &errPageSize{declared: n, page: cap(dst)}
+	}
+	return snappy.Decode(dst[:cap(dst)], src)
+}
+
+// zstdDecoder decodes Zstd pages into the buffer it is given and no
+// further (arrow-go's decoder allocates what a frame declares).
+var zstdDecoder = sync.OnceValues(func() (*zstd.Decoder, error) {
+	return zstd.NewReader(nil, zstd.WithDecodeAllCapLimit(true))
+})
+
+// zstdPages is the Zstd codec, decoding into dst only: data that declares
+// or holds more than cap(dst) bytes is an error.
+type zstdPages struct{ compress.Codec }
+
+// Decode implements compress.Codec, panicking on corrupt input as arrow-go's
+// codecs do.
+func (c zstdPages) Decode(dst, src []byte) []byte {
+	out, err := c.DecodeWithError(dst, src)
+	if err != nil {
+		panic(err)
+	}
+	return out
+}
+
+// DecodeWithError implements compress.ErrorCodec.
+func (c zstdPages) DecodeWithError(dst, src []byte) ([]byte, error) {
+	d, err := zstdDecoder()
+	if err != nil {
+		return nil, err
+	}
+	out, err := d.DecodeAll(src, dst[:0])
+	if errors.Is(err, zstd.ErrDecoderSizeExceeded) {
+		return nil, fmt.Errorf("compressed data declares more bytes than its page's %d: %w", cap(dst), err)
+	}
+	return out, err
 }
 
 // errLZ4 is the panic value of a page that is neither Hadoop-framed LZ4 nor

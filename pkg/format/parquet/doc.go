@@ -67,7 +67,9 @@
 //
 // The package adds to arrow-go's process-wide codec registry: the
 // deprecated LZ4 codec (Hadoop framing, or a bare block), which arrow-go
-// lacks, and an empty-page fix for Snappy.
+// lacks, an empty-page fix for Snappy, and Snappy and Zstd decoders that
+// decode into the page's declared size only (arrow-go's allocate whatever
+// the compressed data declares, outside the capped allocator).
 //
 // # Writing
 //
