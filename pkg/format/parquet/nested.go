@@ -8,6 +8,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/extensions"
 	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/filedge/filedge/pkg/record"
 )
 
 // maxNesting caps how deep appendJSON descends; Parquet schemas are
@@ -105,9 +106,9 @@ func appendJSON(b []byte, arr arrow.Array, i, depth int, st *jsonState) ([]byte,
 	case *array.Decimal256:
 		return appendDecimal256(b, a.Value(i), a.DataType().(*arrow.Decimal256Type).Scale), nil
 	case *array.String:
-		return appendJSONString(b, a.Value(i)), nil
+		return record.AppendJSONString(b, a.Value(i)), nil
 	case *array.LargeString:
-		return appendJSONString(b, a.Value(i)), nil
+		return record.AppendJSONString(b, a.Value(i)), nil
 	case *array.Binary:
 		return appendQuoted(b, func(b []byte) []byte { return appendBinary(b, a.Value(i), true) }), nil
 	case *array.LargeBinary:
@@ -167,7 +168,7 @@ func appendJSON(b []byte, arr arrow.Array, i, depth int, st *jsonState) ([]byte,
 			if f > 0 {
 				b = append(b, ',')
 			}
-			b = appendJSONString(b, stype.Field(f).Name)
+			b = record.AppendJSONString(b, stype.Field(f).Name)
 			b = append(b, ':')
 			var err error
 			if b, err = appendJSON(b, a.Field(f), i, depth+1, st); err != nil {
@@ -180,7 +181,7 @@ func appendJSON(b []byte, arr arrow.Array, i, depth int, st *jsonState) ([]byte,
 	case array.ExtensionArray:
 		return appendJSON(b, a.Storage(), i, depth+1, st)
 	default:
-		return appendJSONString(b, arr.ValueStr(i)), nil
+		return record.AppendJSONString(b, arr.ValueStr(i)), nil
 	}
 	if !ok {
 		return append(b, "null"...), nil
@@ -200,7 +201,7 @@ func appendMap(b []byte, a *array.Map, i, depth int, st *jsonState) ([]byte, err
 		}
 		switch k := keys.(type) {
 		case *array.String:
-			b = appendJSONString(b, k.Value(j))
+			b = record.AppendJSONString(b, k.Value(j))
 		default:
 			mark := len(b)
 			if b, err = appendJSON(b, keys, j, depth+1, st); err != nil {
@@ -208,7 +209,7 @@ func appendMap(b []byte, a *array.Map, i, depth int, st *jsonState) ([]byte, err
 			}
 			if b[mark] != '"' {
 				text := string(b[mark:])
-				b = appendJSONString(b[:mark], text)
+				b = record.AppendJSONString(b[:mark], text)
 			}
 		}
 		b = append(b, ':')
@@ -227,7 +228,7 @@ func appendQuoted(b []byte, add func([]byte) []byte) []byte {
 	b = add(b)
 	if needsEscape(b[mark:]) {
 		text := string(b[mark:])
-		return appendJSONString(b[:mark-1], text)
+		return record.AppendJSONString(b[:mark-1], text)
 	}
 	return append(b, '"')
 }
