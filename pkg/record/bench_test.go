@@ -4,9 +4,10 @@ import (
 	"fmt"
 	"strconv"
 	"testing"
-	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/filedge/filedge/internal/benchkit"
 )
 
 // benchRows returns n rows of 12 mixed columns (integers, floats, dates,
@@ -118,7 +119,7 @@ func BenchmarkBuilder(b *testing.B) {
 	rows = nil
 	b.SetBytes(size)
 	b.ReportAllocs()
-	defer reportCPU(b, size)()
+	defer benchkit.ReportCPU(b, size)()
 	for b.Loop() {
 		runBuilder(b, src, cols(benchColumns...))
 	}
@@ -135,7 +136,7 @@ func BenchmarkBuilderDeclared(b *testing.B) {
 	}
 	b.SetBytes(size)
 	b.ReportAllocs()
-	defer reportCPU(b, size)()
+	defer benchkit.ReportCPU(b, size)()
 	for b.Loop() {
 		runBuilder(b, src, columns)
 	}
@@ -144,7 +145,7 @@ func BenchmarkBuilderDeclared(b *testing.B) {
 func BenchmarkInfer(b *testing.B) {
 	rows, size := benchRows(10_000)
 	b.SetBytes(size)
-	defer reportCPU(b, size)()
+	defer benchkit.ReportCPU(b, size)()
 	for b.Loop() {
 		for _, r := range rows {
 			for _, c := range r {
@@ -158,21 +159,5 @@ func BenchmarkNames(b *testing.B) {
 	raw := []string{"Customer ID", "Prénom", "Nom", "Straße", "Ærø", "Date de naissance", "E-mail", "Téléphone", "id", "ID", "", "2nd"}
 	for b.Loop() {
 		Names(raw)
-	}
-}
-
-// reportCPU starts measuring CPU time and returns the function that reports
-// "cpu-MB/s": bytes per iteration over CPU seconds per iteration (every
-// thread of the process, the garbage collector's too). On a shared machine
-// it is the fairer number; on an idle one it is close to MB/s.
-func reportCPU(b *testing.B, bytesPerOp int64) func() {
-	start := cpuTime()
-	return func() {
-		used := cpuTime() - start
-		if used <= 0 || b.N == 0 {
-			return
-		}
-		perOp := used / time.Duration(b.N)
-		b.ReportMetric(float64(bytesPerOp)/perOp.Seconds()/1e6, "cpu-MB/s")
 	}
 }

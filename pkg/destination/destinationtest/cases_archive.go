@@ -237,21 +237,26 @@ func testArchiveWildcards(t *testing.T, h Harness) {
 	})
 }
 
+// ownedArchive returns version of the archive at archive in magic folder
+// mode: each member names its own table, and the archive owns them all (as
+// the parser makes it).
+func ownedArchive(t *testing.T, archive, version string, modified time.Time, members ...member) *destination.File {
+	var tables []TableBatches
+	for _, m := range members {
+		tb := archiveTable(archive, m)
+		tb.Table = m.path
+		tables = append(tables, tb)
+	}
+	f := File(t, version, archive, modified, tables...)
+	f.Owner = archive
+	return f
+}
+
 func testArchiveOwnership(t *testing.T, h Harness) {
 	d, db := h.Open(t)
 	const archive = "in/reports.zip"
-	// Magic folder: each member names its own table; the parser makes the
-	// archive the owner of them all.
 	owned := func(version string, modified time.Time, members ...member) *destination.File {
-		var tables []TableBatches
-		for _, m := range members {
-			tb := archiveTable(archive, m)
-			tb.Table = m.path
-			tables = append(tables, tb)
-		}
-		f := File(t, version, archive, modified, tables...)
-		f.Owner = archive
-		return f
+		return ownedArchive(t, archive, version, modified, members...)
 	}
 	Commit(t, d, owned("v1", t0, member{"sales", []int{1, 2}}, member{"stock", []int{3}}), destination.Committed)
 	Commit(t, d, owned("v2", t0.Add(time.Hour), member{"sales", []int{4}}, member{"stock", []int{5}}), destination.Committed)
@@ -275,15 +280,7 @@ func testArchiveOwnedMemberDropped(t *testing.T, h Harness) {
 	d, db := h.Open(t)
 	const archive = "in/reports.zip"
 	owned := func(version string, modified time.Time, members ...member) *destination.File {
-		var tables []TableBatches
-		for _, m := range members {
-			tb := archiveTable(archive, m)
-			tb.Table = m.path
-			tables = append(tables, tb)
-		}
-		f := File(t, version, archive, modified, tables...)
-		f.Owner = archive
-		return f
+		return ownedArchive(t, archive, version, modified, members...)
 	}
 	rows := func(table string) [][]any {
 		return Select(t, db, table, []Column{{record.FileColumn, record.String}, {"x", record.Integer}}, "")

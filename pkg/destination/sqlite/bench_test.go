@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"syscall"
 	"testing"
 	"time"
 
@@ -15,6 +14,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/filedge/filedge/internal/benchkit"
 	"github.com/filedge/filedge/pkg/destination"
 	"github.com/filedge/filedge/pkg/record"
 )
@@ -87,7 +87,7 @@ func BenchmarkCommit(b *testing.B) {
 	}
 	defer d.Close()
 	b.ResetTimer()
-	cpu0 := cpuTime()
+	cpu0 := benchkit.CPUTime()
 	for i := range b.N {
 		f := &destination.File{
 			Pipeline: "bench", Version: strconv.Itoa(i), Path: "bench.csv", Modified: time.Now(), SHA256: "x",
@@ -104,16 +104,7 @@ func BenchmarkCommit(b *testing.B) {
 	b.ReportMetric(float64(rows*b.N)/b.Elapsed().Seconds(), "rows/s")
 	// On a busy machine wall time says little: rows per second of this
 	// process's CPU time is the rate on an idle core.
-	b.ReportMetric(float64(rows*b.N)/(cpuTime()-cpu0).Seconds(), "rows/cpu-s")
-}
-
-// cpuTime is the user and system CPU time this process has used.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	b.ReportMetric(float64(rows*b.N)/(benchkit.CPUTime()-cpu0).Seconds(), "rows/cpu-s")
 }
 
 func benchRows() int {

@@ -6,14 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
-	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/filedge/filedge/internal/benchkit"
 	"github.com/filedge/filedge/pkg/format"
 	"github.com/filedge/filedge/pkg/record"
 )
@@ -51,7 +49,7 @@ func BenchmarkCSVRead(b *testing.B) {
 	}
 	b.SetBytes(int64(len(benchData)))
 	b.ReportAllocs()
-	defer reportCPU(b, int64(len(benchData)))()
+	defer benchkit.ReportCPU(b, int64(len(benchData)))()
 	for b.Loop() {
 		if err := r.Read(b.Context(), &format.Input{Path: "bench.csv", R: bytes.NewReader(benchData)}, &discard{}); err != nil {
 			b.Fatal(err)
@@ -62,7 +60,7 @@ func BenchmarkCSVRead(b *testing.B) {
 func BenchmarkEncodingCSV(b *testing.B) {
 	b.SetBytes(int64(len(benchData)))
 	b.ReportAllocs()
-	defer reportCPU(b, int64(len(benchData)))()
+	defer benchkit.ReportCPU(b, int64(len(benchData)))()
 	for b.Loop() {
 		r := stdcsv.NewReader(bytes.NewReader(benchData))
 		r.ReuseRecord = true
@@ -103,7 +101,7 @@ func BenchmarkCSVReadOptions(b *testing.B) {
 			}
 			b.SetBytes(int64(len(c.data)))
 			b.ReportAllocs()
-			defer reportCPU(b, int64(len(c.data)))()
+			defer benchkit.ReportCPU(b, int64(len(c.data)))()
 			for b.Loop() {
 				if err := r.Read(b.Context(), &format.Input{Path: "bench.csv", R: bytes.NewReader(c.data)}, &discard{}); err != nil {
 					b.Fatal(err)
@@ -120,28 +118,8 @@ func BenchmarkCSVReadOptions(b *testing.B) {
 // use, so that tests do not pay for it.
 var ordersData = sync.OnceValue(func() []byte {
 	var b bytes.Buffer
-	rng := rand.New(rand.NewPCG(42, 7))
-	countries := []string{"FR", "DE", "IE", "JP", "BR", "GB", "IN", "ES", "US", "NO"}
-	categories := []string{"books", "garden", "kitchen", "toys", "outdoor", "music"}
-	first := []string{"Zoë", "Jonas", "Siobhán", "Taro", "Ana", "Liam", "Priya", "Mateo", "Chloé", "Ingrid"}
-	last := []string{"Lefèvre", "Müller", "O'Brien", "Yamada", "Souza", "Smith", "Nair", "García", "Martin", "Berg"}
-	b.WriteString("id,customer,email,country,amount,quantity,price,ordered_at,ship_date,shipped,notes,category\n")
-	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	for i := 0; i < 100_000; i++ {
-		fn, ln := first[rng.IntN(len(first))], last[rng.IntN(len(last))]
-		ts := base.Add(time.Duration(rng.IntN(300*24*3600)) * time.Second)
-		note := ""
-		switch rng.IntN(4) {
-		case 0:
-			note = `"leave at the door, ""please"""`
-		case 1:
-			note = `"gift wrap, blue paper"`
-		}
-		fmt.Fprintf(&b, "%d,\"%s, %s\",%s.%s%d@example.com,%s,%d.%02d,%d,%d.%02d,%s,%s,%t,%s,%s\n",
-			i+1, ln, fn, strings.ToLower(fn[:1]), strings.ToLower(ln[:2]), i, countries[rng.IntN(len(countries))],
-			rng.IntN(100000), rng.IntN(100), 1+rng.IntN(20), rng.IntN(500), rng.IntN(100),
-			ts.Format("2006-01-02 15:04:05"), ts.AddDate(0, 0, 2).Format("2006-01-02"), rng.IntN(2) == 0,
-			note, categories[rng.IntN(len(categories))])
+	if err := benchkit.WriteOrders(&b, 100_000); err != nil {
+		panic(err) // a bytes.Buffer does not fail
 	}
 	return b.Bytes()
 })
@@ -196,7 +174,7 @@ func BenchmarkCSVToBatches(b *testing.B) {
 	data := ordersData()
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
-	defer reportCPU(b, int64(len(data)))()
+	defer benchkit.ReportCPU(b, int64(len(data)))()
 	for b.Loop() {
 		w := &batcher{tb: b}
 		if err := r.Read(b.Context(), &format.Input{Path: "orders.csv", R: bytes.NewReader(data)}, w); err != nil {
@@ -209,21 +187,6 @@ func BenchmarkCSVToBatches(b *testing.B) {
 	}
 }
 
-// reportCPU starts measuring CPU time and returns the function that
-// reports "cpu-MB/s": bytes per iteration over CPU seconds per iteration
-// (every thread of the process, the garbage collector's too).
-func reportCPU(b *testing.B, bytesPerOp int64) func() {
-	start := cpuTime()
-	return func() {
-		used := cpuTime() - start
-		if used <= 0 || b.N == 0 {
-			return
-		}
-		perOp := used / time.Duration(b.N)
-		b.ReportMetric(float64(bytesPerOp)/perOp.Seconds()/1e6, "cpu-MB/s")
-	}
-}
-
 // BenchmarkEncodingCSVToBatches is BenchmarkCSVToBatches with
 // encoding/csv splitting the records, for comparison: the same Builder
 // makes the batches (encoding/csv cannot tell "" from an empty field, so
@@ -232,7 +195,7 @@ func BenchmarkEncodingCSVToBatches(b *testing.B) {
 	data := ordersData()
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
-	defer reportCPU(b, int64(len(data)))()
+	defer benchkit.ReportCPU(b, int64(len(data)))()
 	for b.Loop() {
 		r := stdcsv.NewReader(bytes.NewReader(data))
 		r.ReuseRecord = true

@@ -13,6 +13,7 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
+	"github.com/filedge/filedge/internal/benchkit"
 	"github.com/filedge/filedge/pkg/format"
 	"github.com/filedge/filedge/pkg/record"
 )
@@ -121,7 +122,7 @@ func benchRead(b *testing.B, w func() format.Writer) {
 	}
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
-	start, cpu := time.Now(), cpuTime()
+	start, cpu := time.Now(), benchkit.CPUTime()
 	for b.Loop() {
 		if err := r.Read(b.Context(), &format.Input{Path: "bench.parquet", R: bytes.NewReader(data)}, w()); err != nil {
 			b.Fatal(err)
@@ -134,7 +135,7 @@ func benchRead(b *testing.B, w func() format.Writer) {
 // machine may be busy with other work).
 func reportRows(b *testing.B, start time.Time, cpu time.Duration) {
 	b.ReportMetric(float64(b.N)*benchRows/time.Since(start).Seconds(), "rows/s")
-	if used := cpuTime() - cpu; used > 0 {
+	if used := benchkit.CPUTime() - cpu; used > 0 {
 		b.ReportMetric(float64(b.N)*benchRows/used.Seconds(), "rows/cpu-s")
 	}
 }
@@ -157,7 +158,7 @@ func BenchmarkPqarrow(b *testing.B) {
 	data := benchFile()
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
-	start, cpu := time.Now(), cpuTime()
+	start, cpu := time.Now(), benchkit.CPUTime()
 	for b.Loop() {
 		pf, err := file.NewParquetReader(bytes.NewReader(data))
 		if err != nil {
