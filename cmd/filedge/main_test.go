@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -151,5 +152,18 @@ func TestTuneGCKeepsWhatTheEnvironmentSets(t *testing.T) {
 	}
 	if got := debug.SetMemoryLimit(-1); got != math.MaxInt64 {
 		t.Errorf("with GOMEMLIMIT set, memory limit = %d, want it untouched", got)
+	}
+}
+
+func TestOnlyTheParsingCommandsTuneTheGC(t *testing.T) {
+	var tuned []string
+	for _, c := range newRoot().Commands() {
+		if c.Annotations[parseOnlyAnnotation] != "" {
+			tuned = append(tuned, c.Name())
+		}
+	}
+	slices.Sort(tuned)
+	if want := []string{"parser", "preview"}; !slices.Equal(tuned, want) {
+		t.Errorf("commands that tune the GC: %q, want %q", tuned, want)
 	}
 }

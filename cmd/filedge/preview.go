@@ -58,6 +58,7 @@ and flags override the file.`,
 			return preview(cmd.Context(), cmd.OutOrStdout(), p, args[0], f)
 		},
 	}
+	parsesOnly(cmd)
 	fl := cmd.Flags()
 	fl.BoolVar(&f.json, "json", false, "print JSON instead of tables")
 	fl.IntVar(&f.rows, "rows", 10, "rows to show per table")

@@ -38,7 +38,10 @@ func newRoot() *cobra.Command {
 	root.PersistentFlags().StringVar(&g.profile, "cpuprofile", "", "write a CPU profile to this file")
 	_ = root.PersistentFlags().MarkHidden("cpuprofile")
 	var stopProfile func()
-	root.PersistentPreRunE = func(*cobra.Command, []string) error {
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		if cmd.Annotations[parseOnlyAnnotation] != "" {
+			tuneGC(os.Getenv)
+		}
 		if g.profile == "" {
 			return nil
 		}

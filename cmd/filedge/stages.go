@@ -174,13 +174,15 @@ func newWatcherCmd(g *globals) *cobra.Command {
 }
 
 func newParserCmd(g *globals) *cobra.Command {
-	return stageCmd(g, "parser", "Parse file versions into record batches (run as many as you like)",
+	cmd := stageCmd(g, "parser", "Parse file versions into record batches (run as many as you like)",
 		func(ctx context.Context, n *node, _ *cobra.Command) (runner, error) {
 			if err := n.openSource(ctx); err != nil {
 				return nil, err
 			}
 			return n.parser()
 		})
+	parsesOnly(cmd)
+	return cmd
 }
 
 func newSinkCmd(g *globals) *cobra.Command {
