@@ -117,12 +117,16 @@ func TableName(raw string) string {
 //
 // Names is deterministic, and each name depends only on the raw names before
 // it, so Names(append(a, b...))[:len(a)] equals Names(a): columns found
-// later (JSON keys) leave earlier names as they were.
+// later (JSON keys) leave earlier names as they were. DataColumn is the one
+// name kept as it is.
 func Names(raw []string) []string {
 	out := make([]string, len(raw))
 	taken := make(map[string]bool, len(raw))
 	for i, r := range raw {
 		base := safe(fold(r), "c_", "")
+		if r == DataColumn {
+			base = DataColumn
+		}
 		if base == "" {
 			base = "column_" + strconv.Itoa(i)
 		}

@@ -85,6 +85,7 @@ func TestNames(t *testing.T) {
 		{"suffix skips a taken name", []string{"a", "a_2", "a"}, []string{"a", "a_2", "a_3"}},
 		{"blank name colliding with a header", []string{"column_1", ""}, []string{"column_1", "column_1_2"}},
 		{"system names cannot be taken", []string{"_line", "_file", "line"}, []string{"line", "file", "line_2"}},
+		{"the packed data column keeps its name", []string{"_data", "data", "_Data", "_data"}, []string{"_data", "data", "data_2", "_data_2"}},
 		{"long names cut and suffixed within 63 bytes", []string{long, long + "y"}, []string{long[:63], long[:61] + "_2"}},
 	}
 	for _, tt := range tests {

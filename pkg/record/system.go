@@ -10,6 +10,11 @@ const (
 	HashColumn     = "_source_file_hash" // SHA-256 of the file's bytes, hex
 )
 
+// DataColumn is the column of the readers that load each record whole,
+// packed: JSON with json_delivery: packed, XML and log lines. Unlike other
+// names it keeps its leading underscore (see Names).
+const DataColumn = "_data"
+
 // SystemColumns lists every system column in the order destinations create
 // them, after the data columns.
 var SystemColumns = []Column{

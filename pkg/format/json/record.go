@@ -9,7 +9,7 @@ import (
 )
 
 // packedColumn is the one column of packed delivery.
-const packedColumn = "_data"
+const packedColumn = record.DataColumn
 
 // notObjectError is a record that is valid JSON but not an object.
 type notObjectError struct{ what string }

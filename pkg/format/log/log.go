@@ -22,7 +22,7 @@ func init() {
 
 const (
 	// dataColumn is the one column of a log table.
-	dataColumn = "_data"
+	dataColumn = record.DataColumn
 	// bufferSize is the size of the reader's read buffer; a longer line is
 	// gathered in a second buffer, up to the cap.
 	bufferSize = 64 << 10

@@ -25,7 +25,7 @@ func init() {
 
 const (
 	// dataColumn is the one column of an XML table.
-	dataColumn = "_data"
+	dataColumn = record.DataColumn
 	// bufferSize is the size of the reader's read buffer.
 	bufferSize = 64 << 10
 	// checkEvery is how many tokens the reader reads between two looks at
