@@ -1,10 +1,14 @@
 package integration
 
 import (
+	"archive/tar"
 	"archive/zip"
 	"bytes"
 	"compress/gzip"
 	"fmt"
+	"io"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -12,6 +16,8 @@ import (
 	"github.com/ProtonMail/go-crypto/openpgp"
 	"github.com/ProtonMail/go-crypto/openpgp/armor"
 	"github.com/ProtonMail/go-crypto/openpgp/packet"
+	"github.com/klauspost/compress/zstd"
+	"github.com/ulikunitz/xz"
 )
 
 func armored(t *testing.T, e *openpgp.Entity, private bool) string {
@@ -115,8 +121,15 @@ func TestRunOnceReadsCompressedArchivedAndSignedEncryptedFiles(t *testing.T) {
 // checkRows compares the names loaded per _file, in PostgreSQL, with want.
 func checkRows(t *testing.T, o *oncePipeline, want map[string]string) {
 	t.Helper()
+	checkRowsWhere(t, o, "true", want)
+}
+
+// checkRowsWhere compares the names loaded per _file of the rows where cond
+// holds, in PostgreSQL, with want.
+func checkRowsWhere(t *testing.T, o *oncePipeline, cond string, want map[string]string) {
+	t.Helper()
 	rows := map[string]string{}
-	r, err := o.pg.Query(`SELECT _file, string_agg(name, ',' ORDER BY id) FROM sales GROUP BY _file`)
+	r, err := o.pg.Query(`SELECT _file, string_agg(name, ',' ORDER BY id) FROM sales WHERE ` + cond + ` GROUP BY _file`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,5 +143,101 @@ func checkRows(t *testing.T, o *oncePipeline, want map[string]string) {
 	}
 	if fmt.Sprint(rows) != fmt.Sprint(want) {
 		t.Fatalf("rows by _file:\n got %v\nwant %v", rows, want)
+	}
+}
+
+// TestRunOnceReadsEveryCompressionTarAndTextEncoding loads, through the
+// binary into PostgreSQL, a CSV under each compression filedge infers from
+// the extension, a tar.gz with a nested folder, a UTF-16 file with its byte
+// order mark, and a quoted empty field, which must load as ” and not NULL.
+func TestRunOnceReadsEveryCompressionTarAndTextEncoding(t *testing.T) {
+	o := newOncePipeline(t, "upsert_file", "")
+	compress := func(name string, open func(w io.Writer) (io.WriteCloser, error), body string) {
+		var b bytes.Buffer
+		w, err := open(&b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.WriteString(w, body); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		o.write(t, name, b.String())
+	}
+	compress("a.csv.zst", func(w io.Writer) (io.WriteCloser, error) { return zstd.NewWriter(w) },
+		"id,name\n1,zst-a\n")
+	compress("b.csv.xz", func(w io.Writer) (io.WriteCloser, error) { return xz.NewWriter(w) },
+		"id,name\n2,xz-b\n")
+	bz2, err := os.ReadFile(filepath.Join("..", "pkg", "decode", "testdata", "hello.csv.bz2"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.write(t, "c.csv.bz2", string(bz2)) // id,name,amount: 1,Zoë / 2,"Smith, J" / 3,☃
+
+	var tgz bytes.Buffer
+	gz := gzip.NewWriter(&tgz)
+	tw := tar.NewWriter(gz)
+	for _, m := range []struct{ name, body string }{{"d.csv", "id,name\n4,tar-d\n"}, {"sub/e.csv", "id,name\n5,tar-e\n"}} {
+		if err := tw.WriteHeader(&tar.Header{Name: m.name, Mode: 0o644, Size: int64(len(m.body)), Typeflag: tar.TypeReg}); err != nil {
+			t.Fatal(err)
+		}
+		tw.Write([]byte(m.body))
+	}
+	tw.Close()
+	gz.Close()
+	o.write(t, "f.tar.gz", tgz.String())
+
+	u16 := []byte{0xFF, 0xFE} // UTF-16 LE byte order mark
+	for _, r := range "id,name\n6,Zoë ☃\n" {
+		u16 = append(u16, byte(r), byte(r>>8))
+	}
+	o.write(t, "g.csv", string(u16))
+	o.write(t, "h.csv", "id,name\n7,\"\"\n8,\n")
+	o.mustRun(t)
+
+	checkRowsWhere(t, o, "name <> ''", map[string]string{
+		"a.csv.zst": "zst-a", "b.csv.xz": "xz-b", "c.csv.bz2": "Zoë,Smith, J,☃",
+		"f.tar.gz!/d.csv": "tar-d", "f.tar.gz!/sub/e.csv": "tar-e", "g.csv": "Zoë ☃",
+	})
+	if n := queryInt(t, o.pg, `SELECT count(*) FROM sales WHERE _file = 'h.csv' AND id = 7 AND name = ''`); n != 1 {
+		t.Errorf(`the quoted empty field of h.csv line 2 is not '' in PostgreSQL (%d rows)`, n)
+	}
+	if n := queryInt(t, o.pg, `SELECT count(*) FROM sales WHERE _file = 'h.csv' AND id = 8 AND name IS NULL`); n != 1 {
+		t.Errorf(`the unquoted empty field of h.csv line 3 is not NULL in PostgreSQL (%d rows)`, n)
+	}
+	if n := queryInt(t, o.openLite(t), `SELECT count(*) FROM sales WHERE _file = 'h.csv' AND id = 7 AND name = ''`); n != 1 {
+		t.Errorf(`the quoted empty field of h.csv line 2 is not '' in SQLite (%d rows)`, n)
+	}
+}
+
+// TestRunOnceLoadsXMLAndLogsPacked loads an XML file split at
+// xml_record_path and a log file, in magic folder mode, through the binary:
+// one row per record and per line, each packed in the column _data.
+func TestRunOnceLoadsXMLAndLogsPacked(t *testing.T) {
+	o := newOncePipeline(t, "upsert_file", "xml_record_path: /orders/order\n")
+	cfg, err := os.ReadFile(o.config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, o.config, []byte(strings.Replace(string(cfg), "table: sales\n", "mode: magic_folder\n", 1)))
+	o.write(t, "orders.xml", `<?xml version="1.0"?><orders><order id="1"><sku>A</sku></order><order id="2"><sku>B</sku></order></orders>`)
+	o.write(t, "app.log", "2026-11-21 12:00:00 started\n2026-11-21 12:00:01 ready\n\n2026-11-21 12:00:02 stopped\n")
+	o.mustRun(t)
+	var skus string
+	if err := o.pg.QueryRow(`SELECT string_agg(_data->>'sku', ',' ORDER BY _line) FROM orders`).Scan(&skus); err != nil {
+		t.Fatal(err)
+	}
+	if skus != "A,B" {
+		t.Errorf("orders: skus %q, want A,B", skus)
+	}
+	var lines string
+	if err := o.pg.QueryRow(`SELECT string_agg(coalesce(_data, '∅'), '|' ORDER BY _line) FROM app`).Scan(&lines); err != nil {
+		t.Fatal(err)
+	}
+	// The blank line is an empty string, not a null (which would show as ∅).
+	if want := "2026-11-21 12:00:00 started|2026-11-21 12:00:01 ready||2026-11-21 12:00:02 stopped"; lines != want {
+		t.Errorf("app: lines %q, want %q", lines, want)
 	}
 }
