@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/filedge/filedge/pkg/format"
@@ -55,65 +54,6 @@ func TestWriterConformance(t *testing.T) {
 	}
 }
 
-func TestReaderAndWriterBothRegisteredAsCSV(t *testing.T) {
-	if _, _, ok := format.Lookup("csv"); !ok {
-		t.Error("no reader registered as csv")
-	}
-	if _, ok := format.LookupWriter("csv"); !ok {
-		t.Error("no writer registered as csv")
-	}
-}
-
-// col is a column of a test batch: values are nil (null) or of the Go
-// type of its record type (bool, int64, float64, time.Time, string).
-type col struct {
-	name   string
-	typ    record.Type
-	values []any
-}
-
-// batch builds a record batch of cols, as pkg/record types them.
-func batch(t testing.TB, mem memory.Allocator, cols ...col) arrow.RecordBatch {
-	t.Helper()
-	fields := make([]arrow.Field, len(cols))
-	arrs := make([]arrow.Array, len(cols))
-	rows := 0
-	for i, c := range cols {
-		fields[i] = record.Field(c.name, c.typ)
-		rows = len(c.values)
-		b := array.NewBuilder(mem, c.typ.ArrowType())
-		for _, v := range c.values {
-			switch v := v.(type) {
-			case nil:
-				b.AppendNull()
-			case bool:
-				b.(*array.BooleanBuilder).Append(v)
-			case int64:
-				b.(*array.Int64Builder).Append(v)
-			case float64:
-				b.(*array.Float64Builder).Append(v)
-			case time.Time:
-				if c.typ == record.Date {
-					b.(*array.Date32Builder).Append(arrow.Date32FromTime(v))
-				} else {
-					b.(*array.TimestampBuilder).Append(arrow.Timestamp(v.UnixMicro()))
-				}
-			case string:
-				b.(*array.StringBuilder).Append(v)
-			default:
-				t.Fatalf("no value of %T", v)
-			}
-		}
-		arrs[i] = b.NewArray()
-		b.Release()
-	}
-	rec := array.NewRecordBatch(arrow.NewSchema(fields, nil), arrs, int64(rows))
-	for _, a := range arrs {
-		a.Release()
-	}
-	return rec
-}
-
 // writeCSV writes recs with a Writer made for the first one's schema.
 func writeCSV(t *testing.T, opts format.Options, recs ...arrow.RecordBatch) string {
 	t.Helper()
@@ -152,29 +92,29 @@ func day(s string) time.Time {
 func TestWriterWritesEachTypeAsTheReaderInfersIt(t *testing.T) {
 	tests := []struct {
 		name string
-		col  col
+		col  formattest.Col
 		want string
 	}{
-		{"booleans", col{"b", record.Boolean, []any{true, false, nil}}, "b\ntrue\nfalse\n\n"},
-		{"integers", col{"i", record.Integer, []any{int64(0), int64(-7), int64(math.MaxInt64), int64(math.MinInt64), nil}},
+		{"booleans", formattest.Col{Name: "b", Type: record.Boolean, Values: []any{true, false, nil}}, "b\ntrue\nfalse\n\n"},
+		{"integers", formattest.Col{Name: "i", Type: record.Integer, Values: []any{int64(0), int64(-7), int64(math.MaxInt64), int64(math.MinInt64), nil}},
 			"i\n0\n-7\n9223372036854775807\n-9223372036854775808\n\n"},
-		{"floats keep a point or an exponent", col{"f", record.Float, []any{3.0, math.Copysign(0, -1), 0.1, 1e6, 1e20, 1e21, 1.5e-7, 1e-6, 2.5e-300, nil}},
+		{"floats keep a point or an exponent", formattest.Col{Name: "f", Type: record.Float, Values: []any{3.0, math.Copysign(0, -1), 0.1, 1e6, 1e20, 1e21, 1.5e-7, 1e-6, 2.5e-300, nil}},
 			"f\n3.0\n-0.0\n0.1\n1000000.0\n100000000000000000000.0\n1e+21\n1.5e-7\n0.000001\n2.5e-300\n\n"},
-		{"NaN and infinities are null", col{"f", record.Float, []any{math.NaN(), math.Inf(1), math.Inf(-1), 1.0}}, "f\n\n\n\n1.0\n"},
-		{"dates", col{"d", record.Date, []any{day("2024-02-29"), day("0001-01-01"), day("9999-12-31"), day("1969-12-31"), nil}},
+		{"NaN and infinities are null", formattest.Col{Name: "f", Type: record.Float, Values: []any{math.NaN(), math.Inf(1), math.Inf(-1), 1.0}}, "f\n\n\n\n1.0\n"},
+		{"dates", formattest.Col{Name: "d", Type: record.Date, Values: []any{day("2024-02-29"), day("0001-01-01"), day("9999-12-31"), day("1969-12-31"), nil}},
 			"d\n2024-02-29\n0001-01-01\n9999-12-31\n1969-12-31\n\n"},
-		{"dates beyond year 9999", col{"d", record.Date, []any{day("9999-12-31").AddDate(0, 0, 1)}}, "d\n10000-01-01\n"},
-		{"timestamps in UTC to the microsecond", col{"t", record.Timestamp, []any{
+		{"dates beyond year 9999", formattest.Col{Name: "d", Type: record.Date, Values: []any{day("9999-12-31").AddDate(0, 0, 1)}}, "d\n10000-01-01\n"},
+		{"timestamps in UTC to the microsecond", formattest.Col{Name: "t", Type: record.Timestamp, Values: []any{
 			ts("2024-02-29T23:59:59.123456Z"), ts("2021-06-01T12:00:00+02:00"), ts("1969-12-31T23:59:59.999999Z"),
 			ts("0001-01-01T00:00:00Z"), ts("9999-12-31T23:59:59.999999Z"), nil,
 		}}, "t\n2024-02-29T23:59:59.123456Z\n2021-06-01T10:00:00.000000Z\n1969-12-31T23:59:59.999999Z\n0001-01-01T00:00:00.000000Z\n9999-12-31T23:59:59.999999Z\n\n"},
-		{"JSON as its text", col{"j", record.JSON, []any{`{"a":[1,"x"]}`, `[]`}}, "j\n\"{\"\"a\"\":[1,\"\"x\"\"]}\"\n[]\n"},
+		{"JSON as its text", formattest.Col{Name: "j", Type: record.JSON, Values: []any{`{"a":[1,"x"]}`, `[]`}}, "j\n\"{\"\"a\"\":[1,\"\"x\"\"]}\"\n[]\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 			defer mem.AssertSize(t, 0)
-			rec := batch(t, mem, tt.col)
+			rec := formattest.Batch(mem, tt.col)
 			defer rec.Release()
 			if got := writeCSV(t, format.Options{}, rec); got != tt.want {
 				t.Errorf("wrote\n%q\nwant\n%q", got, tt.want)
@@ -206,7 +146,7 @@ func TestWriterQuotesOnlyTheFieldsThatNeedIt(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 			defer mem.AssertSize(t, 0)
-			rec := batch(t, mem, col{"s", record.String, values})
+			rec := formattest.Batch(mem, formattest.Col{Name: "s", Type: record.String, Values: values})
 			defer rec.Release()
 			if got := writeCSV(t, tt.opts, rec); got != tt.want {
 				t.Errorf("wrote\n%q\nwant\n%q", got, tt.want)
@@ -234,7 +174,7 @@ func TestWriterRecordLayoutSettings(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 			defer mem.AssertSize(t, 0)
-			rec := batch(t, mem, col{"a", record.Integer, []any{int64(1), nil}}, col{"b c", record.String, []any{"x", nil}})
+			rec := formattest.Batch(mem, formattest.Col{Name: "a", Type: record.Integer, Values: []any{int64(1), nil}}, formattest.Col{Name: "b c", Type: record.String, Values: []any{"x", nil}})
 			defer rec.Release()
 			if got := writeCSV(t, tt.opts, rec); got != tt.want {
 				t.Errorf("wrote\n%q\nwant\n%q", got, tt.want)
@@ -257,7 +197,7 @@ func TestWriterDatesAndTimestampsMatchTimeFormat(t *testing.T) {
 		days, stamps = append(days, d), append(stamps, at)
 		want.WriteString(d.Format("2006-01-02") + "," + at.Format("2006-01-02T15:04:05.000000Z") + "\n")
 	}
-	rec := batch(t, mem, col{"d", record.Date, days}, col{"t", record.Timestamp, stamps})
+	rec := formattest.Batch(mem, formattest.Col{Name: "d", Type: record.Date, Values: days}, formattest.Col{Name: "t", Type: record.Timestamp, Values: stamps})
 	defer rec.Release()
 	if got := writeCSV(t, format.Options{}, rec); got != want.String() {
 		t.Errorf("dates or timestamps differ from time.Format (%d values)", len(days))
@@ -269,7 +209,7 @@ func TestWriterKeepsNullRowsOfOneColumnTables(t *testing.T) {
 	// reads as a row of nulls: no row is lost.
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
-	rec := batch(t, mem, col{"v", record.String, []any{nil, "a", nil, nil}})
+	rec := formattest.Batch(mem, formattest.Col{Name: "v", Type: record.String, Values: []any{nil, "a", nil, nil}})
 	defer rec.Release()
 	data := writeCSV(t, format.Options{}, rec)
 	got, err := formattest.Read(t.Context(), "csv", "one.csv", format.Options{}, []byte(data), true)
@@ -312,11 +252,11 @@ func TestNewWriterRefusesWhatItCannotWrite(t *testing.T) {
 func TestWriterTakesWidenedBatchesAndRefusesOtherColumns(t *testing.T) {
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
-	ints := batch(t, mem, col{"v", record.Integer, []any{int64(1)}})
+	ints := formattest.Batch(mem, formattest.Col{Name: "v", Type: record.Integer, Values: []any{int64(1)}})
 	defer ints.Release()
-	floats := batch(t, mem, col{"v", record.Float, []any{2.5}})
+	floats := formattest.Batch(mem, formattest.Col{Name: "v", Type: record.Float, Values: []any{2.5}})
 	defer floats.Release()
-	other := batch(t, mem, col{"w", record.Integer, []any{int64(1)}})
+	other := formattest.Batch(mem, formattest.Col{Name: "w", Type: record.Integer, Values: []any{int64(1)}})
 	defer other.Release()
 
 	if got := writeCSV(t, format.Options{}, ints, floats); got != "v\n1\n2.5\n" {
@@ -334,7 +274,7 @@ func TestWriterTakesWidenedBatchesAndRefusesOtherColumns(t *testing.T) {
 func TestWriterAfterCloseFailsAndCloseTwiceIsHarmless(t *testing.T) {
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
-	rec := batch(t, mem, col{"v", record.Integer, []any{int64(1)}})
+	rec := formattest.Batch(mem, formattest.Col{Name: "v", Type: record.Integer, Values: []any{int64(1)}})
 	defer rec.Release()
 	w, err := csv.NewWriter(io.Discard, rec.Schema(), format.Options{})
 	if err != nil {

@@ -228,6 +228,38 @@ func writerBatch(mem memory.Allocator, lo, hi int) arrow.RecordBatch {
 	return rec
 }
 
+// Col is a column of a batch for Batch: Values are nil (null) or of the
+// Go type of its record type (bool, int64, float64, time.Time for dates and
+// timestamps, string for strings and JSON).
+type Col struct {
+	Name   string
+	Type   record.Type
+	Values []any
+}
+
+// Batch builds a record batch of cols, typed as pkg/record types them, for
+// a writer's own tests. A value of the wrong Go type panics.
+func Batch(mem memory.Allocator, cols ...Col) arrow.RecordBatch {
+	fields := make([]arrow.Field, len(cols))
+	arrs := make([]arrow.Array, len(cols))
+	rows := 0
+	for i, c := range cols {
+		fields[i] = record.Field(c.Name, c.Type)
+		rows = len(c.Values)
+		b := array.NewBuilder(mem, c.Type.ArrowType())
+		for _, v := range c.Values {
+			appendArrow(b, v)
+		}
+		arrs[i] = b.NewArray()
+		b.Release()
+	}
+	rec := array.NewRecordBatch(arrow.NewSchema(fields, nil), arrs, int64(rows))
+	for _, a := range arrs {
+		a.Release()
+	}
+	return rec
+}
+
 // appendArrow appends v (nil for a null) to b.
 func appendArrow(b array.Builder, v any) {
 	if v == nil {

@@ -31,65 +31,6 @@ func TestWriterConformance(t *testing.T) {
 	)
 }
 
-func TestReaderAndWriterBothRegisteredAsJSON(t *testing.T) {
-	if _, _, ok := format.Lookup("json"); !ok {
-		t.Error("no reader registered as json")
-	}
-	if _, ok := format.LookupWriter("json"); !ok {
-		t.Error("no writer registered as json")
-	}
-}
-
-// col is a column of a test batch: values are nil (null) or of the Go
-// type of its record type (bool, int64, float64, time.Time, string).
-type col struct {
-	name   string
-	typ    record.Type
-	values []any
-}
-
-// batch builds a record batch of cols, as pkg/record types them.
-func batch(t testing.TB, mem memory.Allocator, cols ...col) arrow.RecordBatch {
-	t.Helper()
-	fields := make([]arrow.Field, len(cols))
-	arrs := make([]arrow.Array, len(cols))
-	rows := 0
-	for i, c := range cols {
-		fields[i] = record.Field(c.name, c.typ)
-		rows = len(c.values)
-		b := array.NewBuilder(mem, c.typ.ArrowType())
-		for _, v := range c.values {
-			switch v := v.(type) {
-			case nil:
-				b.AppendNull()
-			case bool:
-				b.(*array.BooleanBuilder).Append(v)
-			case int64:
-				b.(*array.Int64Builder).Append(v)
-			case float64:
-				b.(*array.Float64Builder).Append(v)
-			case time.Time:
-				if c.typ == record.Date {
-					b.(*array.Date32Builder).Append(arrow.Date32FromTime(v))
-				} else {
-					b.(*array.TimestampBuilder).Append(arrow.Timestamp(v.UnixMicro()))
-				}
-			case string:
-				b.(*array.StringBuilder).Append(v)
-			default:
-				t.Fatalf("no value of %T", v)
-			}
-		}
-		arrs[i] = b.NewArray()
-		b.Release()
-	}
-	rec := array.NewRecordBatch(arrow.NewSchema(fields, nil), arrs, int64(rows))
-	for _, a := range arrs {
-		a.Release()
-	}
-	return rec
-}
-
 // writeJSON writes recs with a Writer made for the first one's schema.
 func writeJSON(t *testing.T, recs ...arrow.RecordBatch) string {
 	t.Helper()
@@ -128,31 +69,31 @@ func day(s string) time.Time {
 func TestWriterWritesTypedJSONValues(t *testing.T) {
 	tests := []struct {
 		name string
-		col  col
+		col  formattest.Col
 		want string
 	}{
-		{"booleans", col{"b", record.Boolean, []any{true, false, nil}}, `{"b":true}` + "\n" + `{"b":false}` + "\n" + `{"b":null}` + "\n"},
-		{"integers", col{"i", record.Integer, []any{int64(math.MinInt64), int64(math.MaxInt64)}},
+		{"booleans", formattest.Col{Name: "b", Type: record.Boolean, Values: []any{true, false, nil}}, `{"b":true}` + "\n" + `{"b":false}` + "\n" + `{"b":null}` + "\n"},
+		{"integers", formattest.Col{Name: "i", Type: record.Integer, Values: []any{int64(math.MinInt64), int64(math.MaxInt64)}},
 			`{"i":-9223372036854775808}` + "\n" + `{"i":9223372036854775807}` + "\n"},
-		{"floats keep a point or an exponent", col{"f", record.Float, []any{3.0, math.Copysign(0, -1), 1e21, 1.5e-7, 0.1}},
+		{"floats keep a point or an exponent", formattest.Col{Name: "f", Type: record.Float, Values: []any{3.0, math.Copysign(0, -1), 1e21, 1.5e-7, 0.1}},
 			`{"f":3.0}` + "\n" + `{"f":-0.0}` + "\n" + `{"f":1e+21}` + "\n" + `{"f":1.5e-7}` + "\n" + `{"f":0.1}` + "\n"},
-		{"NaN and infinities are null", col{"f", record.Float, []any{math.NaN(), math.Inf(-1)}}, `{"f":null}` + "\n" + `{"f":null}` + "\n"},
-		{"dates as strings", col{"d", record.Date, []any{day("0001-01-01"), day("2024-02-29")}},
+		{"NaN and infinities are null", formattest.Col{Name: "f", Type: record.Float, Values: []any{math.NaN(), math.Inf(-1)}}, `{"f":null}` + "\n" + `{"f":null}` + "\n"},
+		{"dates as strings", formattest.Col{Name: "d", Type: record.Date, Values: []any{day("0001-01-01"), day("2024-02-29")}},
 			`{"d":"0001-01-01"}` + "\n" + `{"d":"2024-02-29"}` + "\n"},
-		{"timestamps as UTC strings to the microsecond", col{"t", record.Timestamp, []any{ts("2021-06-01T12:00:00.5+02:00"), ts("1969-12-31T23:59:59.999999Z")}},
+		{"timestamps as UTC strings to the microsecond", formattest.Col{Name: "t", Type: record.Timestamp, Values: []any{ts("2021-06-01T12:00:00.5+02:00"), ts("1969-12-31T23:59:59.999999Z")}},
 			`{"t":"2021-06-01T10:00:00.500000Z"}` + "\n" + `{"t":"1969-12-31T23:59:59.999999Z"}` + "\n"},
-		{"strings escaped", col{"s", record.String, []any{"q\"b\\n\nr\rt\t\x01\x7f", "é東🎉", "\u2028\u2029", "bad \xff utf-8", "<&>"}},
+		{"strings escaped", formattest.Col{Name: "s", Type: record.String, Values: []any{"q\"b\\n\nr\rt\t\x01\x7f", "é東🎉", "\u2028\u2029", "bad \xff utf-8", "<&>"}},
 			`{"s":"q\"b\\n\nr\rt\t\u0001` + "\x7f" + `"}` + "\n" + `{"s":"é東🎉"}` + "\n" + `{"s":"\u2028\u2029"}` + "\n" +
 				`{"s":"bad \ufffd utf-8"}` + "\n" + `{"s":"<&>"}` + "\n"},
-		{"JSON embedded, compacted when on several lines", col{"j", record.JSON, []any{`{"a":[1,"x"]}`, " [1, 2] ", "{\n  \"a\": \"b c\"\n}", `"s"`, `7`}},
+		{"JSON embedded, compacted when on several lines", formattest.Col{Name: "j", Type: record.JSON, Values: []any{`{"a":[1,"x"]}`, " [1, 2] ", "{\n  \"a\": \"b c\"\n}", `"s"`, `7`}},
 			`{"j":{"a":[1,"x"]}}` + "\n" + `{"j":[1, 2]}` + "\n" + `{"j":{"a":"b c"}}` + "\n" + `{"j":"s"}` + "\n" + `{"j":7}` + "\n"},
-		{"keys escaped", col{"a \"key\"\n", record.Integer, []any{int64(1)}}, `{"a \"key\"\n":1}` + "\n"},
+		{"keys escaped", formattest.Col{Name: "a \"key\"\n", Type: record.Integer, Values: []any{int64(1)}}, `{"a \"key\"\n":1}` + "\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 			defer mem.AssertSize(t, 0)
-			rec := batch(t, mem, tt.col)
+			rec := formattest.Batch(mem, tt.col)
 			defer rec.Release()
 			got := writeJSON(t, rec)
 			if got != tt.want {
@@ -171,7 +112,7 @@ func TestWriterWritesTypedJSONValues(t *testing.T) {
 func TestWriterWritesEveryKeyOfEveryRowInOrder(t *testing.T) {
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
-	rec := batch(t, mem, col{"z", record.Integer, []any{int64(1), nil}}, col{"a", record.String, []any{nil, nil}}, col{"m", record.Boolean, []any{nil, true}})
+	rec := formattest.Batch(mem, formattest.Col{Name: "z", Type: record.Integer, Values: []any{int64(1), nil}}, formattest.Col{Name: "a", Type: record.String, Values: []any{nil, nil}}, formattest.Col{Name: "m", Type: record.Boolean, Values: []any{nil, true}})
 	defer rec.Release()
 	want := `{"z":1,"a":null,"m":null}` + "\n" + `{"z":null,"a":null,"m":true}` + "\n"
 	if got := writeJSON(t, rec); got != want {
@@ -190,7 +131,7 @@ func TestWriterOfNoColumnsWritesEmptyObjects(t *testing.T) {
 func TestWriterRefusesInvalidJSONNamingRowAndColumn(t *testing.T) {
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
-	rec := batch(t, mem, col{"doc", record.JSON, []any{`{}`, `{"a":`}})
+	rec := formattest.Batch(mem, formattest.Col{Name: "doc", Type: record.JSON, Values: []any{`{}`, `{"a":`}})
 	defer rec.Release()
 	var out bytes.Buffer
 	w, err := fjson.NewWriter(&out, rec.Schema(), format.Options{})
@@ -227,11 +168,11 @@ func TestNewWriterRefusesArrowTypesPkgRecordDoesNotMake(t *testing.T) {
 func TestWriterTakesWidenedBatchesAndRefusesOtherColumns(t *testing.T) {
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
-	ints := batch(t, mem, col{"v", record.Integer, []any{int64(1)}})
+	ints := formattest.Batch(mem, formattest.Col{Name: "v", Type: record.Integer, Values: []any{int64(1)}})
 	defer ints.Release()
-	floats := batch(t, mem, col{"v", record.Float, []any{2.5}})
+	floats := formattest.Batch(mem, formattest.Col{Name: "v", Type: record.Float, Values: []any{2.5}})
 	defer floats.Release()
-	other := batch(t, mem, col{"w", record.Integer, []any{int64(1)}})
+	other := formattest.Batch(mem, formattest.Col{Name: "w", Type: record.Integer, Values: []any{int64(1)}})
 	defer other.Release()
 
 	if got := writeJSON(t, ints, floats); got != `{"v":1}`+"\n"+`{"v":2.5}`+"\n" {
@@ -249,7 +190,7 @@ func TestWriterTakesWidenedBatchesAndRefusesOtherColumns(t *testing.T) {
 func TestWriterAfterCloseFailsAndCloseTwiceIsHarmless(t *testing.T) {
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
-	rec := batch(t, mem, col{"v", record.Integer, []any{int64(1)}})
+	rec := formattest.Batch(mem, formattest.Col{Name: "v", Type: record.Integer, Values: []any{int64(1)}})
 	defer rec.Release()
 	w, err := fjson.NewWriter(io.Discard, rec.Schema(), format.Options{})
 	if err != nil {
