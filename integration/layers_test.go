@@ -217,11 +217,7 @@ func TestRunOnceReadsEveryCompressionTarAndTextEncoding(t *testing.T) {
 // one row per record and per line, each packed in the column _data.
 func TestRunOnceLoadsXMLAndLogsPacked(t *testing.T) {
 	o := newOncePipeline(t, "upsert_file", "xml_record_path: /orders/order\n")
-	cfg, err := os.ReadFile(o.config)
-	if err != nil {
-		t.Fatal(err)
-	}
-	writeFile(t, o.config, []byte(strings.Replace(string(cfg), "table: sales\n", "mode: magic_folder\n", 1)))
+	o.magicFolder(t)
 	o.write(t, "orders.xml", `<?xml version="1.0"?><orders><order id="1"><sku>A</sku></order><order id="2"><sku>B</sku></order></orders>`)
 	o.write(t, "app.log", "2026-11-21 12:00:00 started\n2026-11-21 12:00:01 ready\n\n2026-11-21 12:00:02 stopped\n")
 	o.mustRun(t)

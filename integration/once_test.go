@@ -40,6 +40,16 @@ destinations:
 	return o
 }
 
+// magicFolder turns the pipeline into a magic folder one: a table per file.
+func (o *oncePipeline) magicFolder(t *testing.T) {
+	t.Helper()
+	cfg, err := os.ReadFile(o.config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, o.config, []byte(strings.Replace(string(cfg), "table: sales\n", "mode: magic_folder\n", 1)))
+}
+
 func (o *oncePipeline) openLite(t *testing.T) *sql.DB {
 	t.Helper()
 	if o.lite == nil {
@@ -198,11 +208,7 @@ func TestRunOnceSkipModeLoadsGoodRowsAndCountsTheBadOnes(t *testing.T) {
 
 func TestRunOnceMagicFolderMakesOneTablePerFileAndTheFirstExtensionOwnsAName(t *testing.T) {
 	o := newOncePipeline(t, "upsert_file", "")
-	cfg, err := os.ReadFile(o.config)
-	if err != nil {
-		t.Fatal(err)
-	}
-	writeFile(t, o.config, []byte(strings.Replace(string(cfg), "table: sales\n", "mode: magic_folder\n", 1)))
+	o.magicFolder(t)
 	o.write(t, "Clients 2026.csv", "id,name\n1,a\n2,b\n")
 	o.write(t, "products.jsonl", `{"sku": "A-1", "price": 9.5}`+"\n")
 	o.mustRun(t)
