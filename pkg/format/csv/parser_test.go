@@ -149,6 +149,14 @@ func checkResync(t *testing.T, data []byte, comma byte, max int) {
 	}
 	all := parseAll(data, comma, 16, 1<<30)
 	capped := parseAll(data, comma, 16, max)
+	compareResync(t, data, max, all, capped)
+}
+
+// compareResync fails t unless the records parsed with a cap of max bytes
+// (capped) start at the lines of those parsed without (all), and are the
+// same or errTooLong.
+func compareResync(t *testing.T, data []byte, max int, all, capped []parsed) {
+	t.Helper()
 	if len(all) != len(capped) {
 		t.Fatalf("%q, cap %d: %d records, %d without the cap", data, max, len(capped), len(all))
 	}
@@ -342,20 +350,7 @@ func checkEscapeResync(t *testing.T, data []byte, sep []byte, max int) {
 		}
 	}
 	capped := parseWith(data, d, 16, max)
-	if len(all) != len(capped) {
-		t.Fatalf("%q, cap %d: %d records, %d without the cap", data, max, len(capped), len(all))
-	}
-	for i := range all {
-		if all[i].line != capped[i].line {
-			t.Fatalf("%q, cap %d: record %d starts at line %d, at %d without the cap", data, max, i, capped[i].line, all[i].line)
-		}
-		if capped[i].err == nil && !slices.Equal(strs(capped[i].fields), strs(all[i].fields)) {
-			t.Fatalf("%q, cap %d: record %d is %q, %q without the cap", data, max, i, strs(capped[i].fields), strs(all[i].fields))
-		}
-		if capped[i].err != nil && capped[i].err != errTooLong {
-			t.Fatalf("%q, cap %d: record %d: %v", data, max, i, capped[i].err)
-		}
-	}
+	compareResync(t, data, max, all, capped)
 }
 
 var escapeSeeds = []string{

@@ -54,41 +54,6 @@ func TestWriterConformance(t *testing.T) {
 	}
 }
 
-// writeCSV writes recs with a Writer made for the first one's schema.
-func writeCSV(t *testing.T, opts format.Options, recs ...arrow.RecordBatch) string {
-	t.Helper()
-	var out bytes.Buffer
-	w, err := csv.NewWriter(&out, recs[0].Schema(), opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, rec := range recs {
-		if err := w.Write(rec); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return out.String()
-}
-
-func ts(s string) time.Time {
-	v, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		panic(err)
-	}
-	return v
-}
-
-func day(s string) time.Time {
-	v, err := time.Parse("2006-01-02", s)
-	if err != nil {
-		panic(err)
-	}
-	return v
-}
-
 func TestWriterWritesEachTypeAsTheReaderInfersIt(t *testing.T) {
 	tests := []struct {
 		name string
@@ -101,12 +66,12 @@ func TestWriterWritesEachTypeAsTheReaderInfersIt(t *testing.T) {
 		{"floats keep a point or an exponent", formattest.Col{Name: "f", Type: record.Float, Values: []any{3.0, math.Copysign(0, -1), 0.1, 1e6, 1e20, 1e21, 1.5e-7, 1e-6, 2.5e-300, nil}},
 			"f\n3.0\n-0.0\n0.1\n1000000.0\n100000000000000000000.0\n1e+21\n1.5e-7\n0.000001\n2.5e-300\n\n"},
 		{"NaN and infinities are null", formattest.Col{Name: "f", Type: record.Float, Values: []any{math.NaN(), math.Inf(1), math.Inf(-1), 1.0}}, "f\n\n\n\n1.0\n"},
-		{"dates", formattest.Col{Name: "d", Type: record.Date, Values: []any{day("2024-02-29"), day("0001-01-01"), day("9999-12-31"), day("1969-12-31"), nil}},
+		{"dates", formattest.Col{Name: "d", Type: record.Date, Values: []any{formattest.Date("2024-02-29"), formattest.Date("0001-01-01"), formattest.Date("9999-12-31"), formattest.Date("1969-12-31"), nil}},
 			"d\n2024-02-29\n0001-01-01\n9999-12-31\n1969-12-31\n\n"},
-		{"dates beyond year 9999", formattest.Col{Name: "d", Type: record.Date, Values: []any{day("9999-12-31").AddDate(0, 0, 1)}}, "d\n10000-01-01\n"},
+		{"dates beyond year 9999", formattest.Col{Name: "d", Type: record.Date, Values: []any{formattest.Date("9999-12-31").AddDate(0, 0, 1)}}, "d\n10000-01-01\n"},
 		{"timestamps in UTC to the microsecond", formattest.Col{Name: "t", Type: record.Timestamp, Values: []any{
-			ts("2024-02-29T23:59:59.123456Z"), ts("2021-06-01T12:00:00+02:00"), ts("1969-12-31T23:59:59.999999Z"),
-			ts("0001-01-01T00:00:00Z"), ts("9999-12-31T23:59:59.999999Z"), nil,
+			formattest.Instant("2024-02-29T23:59:59.123456Z"), formattest.Instant("2021-06-01T12:00:00+02:00"), formattest.Instant("1969-12-31T23:59:59.999999Z"),
+			formattest.Instant("0001-01-01T00:00:00Z"), formattest.Instant("9999-12-31T23:59:59.999999Z"), nil,
 		}}, "t\n2024-02-29T23:59:59.123456Z\n2021-06-01T10:00:00.000000Z\n1969-12-31T23:59:59.999999Z\n0001-01-01T00:00:00.000000Z\n9999-12-31T23:59:59.999999Z\n\n"},
 		{"JSON as its text", formattest.Col{Name: "j", Type: record.JSON, Values: []any{`{"a":[1,"x"]}`, `[]`}}, "j\n\"{\"\"a\"\":[1,\"\"x\"\"]}\"\n[]\n"},
 	}
@@ -116,7 +81,7 @@ func TestWriterWritesEachTypeAsTheReaderInfersIt(t *testing.T) {
 			defer mem.AssertSize(t, 0)
 			rec := formattest.Batch(mem, tt.col)
 			defer rec.Release()
-			if got := writeCSV(t, format.Options{}, rec); got != tt.want {
+			if got := formattest.WriteAll(t, "csv", format.Options{}, rec); got != tt.want {
 				t.Errorf("wrote\n%q\nwant\n%q", got, tt.want)
 			}
 		})
@@ -148,7 +113,7 @@ func TestWriterQuotesOnlyTheFieldsThatNeedIt(t *testing.T) {
 			defer mem.AssertSize(t, 0)
 			rec := formattest.Batch(mem, formattest.Col{Name: "s", Type: record.String, Values: values})
 			defer rec.Release()
-			if got := writeCSV(t, tt.opts, rec); got != tt.want {
+			if got := formattest.WriteAll(t, "csv", tt.opts, rec); got != tt.want {
 				t.Errorf("wrote\n%q\nwant\n%q", got, tt.want)
 			}
 		})
@@ -176,7 +141,7 @@ func TestWriterRecordLayoutSettings(t *testing.T) {
 			defer mem.AssertSize(t, 0)
 			rec := formattest.Batch(mem, formattest.Col{Name: "a", Type: record.Integer, Values: []any{int64(1), nil}}, formattest.Col{Name: "b c", Type: record.String, Values: []any{"x", nil}})
 			defer rec.Release()
-			if got := writeCSV(t, tt.opts, rec); got != tt.want {
+			if got := formattest.WriteAll(t, "csv", tt.opts, rec); got != tt.want {
 				t.Errorf("wrote\n%q\nwant\n%q", got, tt.want)
 			}
 		})
@@ -189,7 +154,7 @@ func TestWriterDatesAndTimestampsMatchTimeFormat(t *testing.T) {
 	var days, stamps []any
 	var want strings.Builder
 	want.WriteString("d,t\n")
-	first := day("0001-01-01")
+	first := formattest.Date("0001-01-01")
 	// Every 997th day from year 1 to 9999, with an instant on it that
 	// walks through the hours and microseconds.
 	for d, k := first, int64(0); d.Year() < 10000; d, k = d.AddDate(0, 0, 997), k+1 {
@@ -199,7 +164,7 @@ func TestWriterDatesAndTimestampsMatchTimeFormat(t *testing.T) {
 	}
 	rec := formattest.Batch(mem, formattest.Col{Name: "d", Type: record.Date, Values: days}, formattest.Col{Name: "t", Type: record.Timestamp, Values: stamps})
 	defer rec.Release()
-	if got := writeCSV(t, format.Options{}, rec); got != want.String() {
+	if got := formattest.WriteAll(t, "csv", format.Options{}, rec); got != want.String() {
 		t.Errorf("dates or timestamps differ from time.Format (%d values)", len(days))
 	}
 }
@@ -211,7 +176,7 @@ func TestWriterKeepsNullRowsOfOneColumnTables(t *testing.T) {
 	defer mem.AssertSize(t, 0)
 	rec := formattest.Batch(mem, formattest.Col{Name: "v", Type: record.String, Values: []any{nil, "a", nil, nil}})
 	defer rec.Release()
-	data := writeCSV(t, format.Options{}, rec)
+	data := formattest.WriteAll(t, "csv", format.Options{}, rec)
 	got, err := formattest.Read(t.Context(), "csv", "one.csv", format.Options{}, []byte(data), true)
 	if err != nil {
 		t.Fatal(err)
@@ -259,7 +224,7 @@ func TestWriterTakesWidenedBatchesAndRefusesOtherColumns(t *testing.T) {
 	other := formattest.Batch(mem, formattest.Col{Name: "w", Type: record.Integer, Values: []any{int64(1)}})
 	defer other.Release()
 
-	if got := writeCSV(t, format.Options{}, ints, floats); got != "v\n1\n2.5\n" {
+	if got := formattest.WriteAll(t, "csv", format.Options{}, ints, floats); got != "v\n1\n2.5\n" {
 		t.Errorf("a widened batch wrote %q", got)
 	}
 	w, err := csv.NewWriter(io.Discard, ints.Schema(), format.Options{})

@@ -131,7 +131,9 @@ var (
 	writerBatches = [][2]int{{0, 1}, {1, 1}, {1, 1000}, {1000, 2503}}
 )
 
-func date(s string) time.Time {
+// Date parses a date written 2006-01-02, for test values; it panics on
+// anything else.
+func Date(s string) time.Time {
 	d, err := time.Parse("2006-01-02", s)
 	if err != nil {
 		panic(err)
@@ -139,7 +141,9 @@ func date(s string) time.Time {
 	return d
 }
 
-func instant(s string) time.Time {
+// Instant parses an RFC 3339 timestamp, for test values; it panics on
+// anything else.
+func Instant(s string) time.Time {
 	d, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
 		panic(err)
@@ -158,12 +162,12 @@ var writerColumns = []writerColumn{
 		0.1, -2.5, 3.0, nil, 0.0, 1e21, 1.5e-7, 123456.789, -1.7976931348623157e308, 2.2250738585072014e-308, 1e6, 100.25,
 	}},
 	{name: "day", typ: record.Date, values: []any{
-		date("2024-02-29"), date("1970-01-01"), nil, date("1969-12-31"), date("0001-01-01"), date("9999-12-31"), date("2000-03-01"),
+		Date("2024-02-29"), Date("1970-01-01"), nil, Date("1969-12-31"), Date("0001-01-01"), Date("9999-12-31"), Date("2000-03-01"),
 	}},
 	{name: "at", typ: record.Timestamp, values: []any{
-		instant("2024-02-29T23:59:59.123456Z"), instant("1970-01-01T00:00:00Z"), nil,
-		instant("1969-12-31T23:59:59.999999Z"), instant("0001-01-01T00:00:00Z"),
-		instant("9999-12-31T23:59:59.999999Z"), instant("2021-06-01T12:00:00.5+02:00"), instant("1900-01-01T00:00:00.000001Z"),
+		Instant("2024-02-29T23:59:59.123456Z"), Instant("1970-01-01T00:00:00Z"), nil,
+		Instant("1969-12-31T23:59:59.999999Z"), Instant("0001-01-01T00:00:00Z"),
+		Instant("9999-12-31T23:59:59.999999Z"), Instant("2021-06-01T12:00:00.5+02:00"), Instant("1900-01-01T00:00:00.000001Z"),
 	}},
 	{name: `text, "quoted" naïve`, typ: record.String, values: []any{
 		"plain", "comma, inside", `say "hi"`, `"starts with a quote`, "ends with a quote\"", nil,
@@ -226,6 +230,30 @@ func writerBatch(mem memory.Allocator, lo, hi int) arrow.RecordBatch {
 		a.Release()
 	}
 	return rec
+}
+
+// WriteAll writes recs as a file with the writer registered as code, made
+// for the first batch's schema and opts, and returns the file.
+func WriteAll(t testing.TB, code string, opts format.Options, recs ...arrow.RecordBatch) string {
+	t.Helper()
+	newWriter, ok := format.LookupWriter(code)
+	if !ok {
+		t.Fatalf("no writer registered as %q", code)
+	}
+	var out bytes.Buffer
+	w, err := newWriter(&out, recs[0].Schema(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rec := range recs {
+		if err := w.Write(rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return out.String()
 }
 
 // Col is a column of a batch for Batch: Values are nil (null) or of the

@@ -9,7 +9,6 @@ import (
 	"math"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -31,41 +30,6 @@ func TestWriterConformance(t *testing.T) {
 	)
 }
 
-// writeJSON writes recs with a Writer made for the first one's schema.
-func writeJSON(t *testing.T, recs ...arrow.RecordBatch) string {
-	t.Helper()
-	var out bytes.Buffer
-	w, err := fjson.NewWriter(&out, recs[0].Schema(), format.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, rec := range recs {
-		if err := w.Write(rec); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return out.String()
-}
-
-func ts(s string) time.Time {
-	v, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		panic(err)
-	}
-	return v
-}
-
-func day(s string) time.Time {
-	v, err := time.Parse("2006-01-02", s)
-	if err != nil {
-		panic(err)
-	}
-	return v
-}
-
 func TestWriterWritesTypedJSONValues(t *testing.T) {
 	tests := []struct {
 		name string
@@ -78,9 +42,9 @@ func TestWriterWritesTypedJSONValues(t *testing.T) {
 		{"floats keep a point or an exponent", formattest.Col{Name: "f", Type: record.Float, Values: []any{3.0, math.Copysign(0, -1), 1e21, 1.5e-7, 0.1}},
 			`{"f":3.0}` + "\n" + `{"f":-0.0}` + "\n" + `{"f":1e+21}` + "\n" + `{"f":1.5e-7}` + "\n" + `{"f":0.1}` + "\n"},
 		{"NaN and infinities are null", formattest.Col{Name: "f", Type: record.Float, Values: []any{math.NaN(), math.Inf(-1)}}, `{"f":null}` + "\n" + `{"f":null}` + "\n"},
-		{"dates as strings", formattest.Col{Name: "d", Type: record.Date, Values: []any{day("0001-01-01"), day("2024-02-29")}},
+		{"dates as strings", formattest.Col{Name: "d", Type: record.Date, Values: []any{formattest.Date("0001-01-01"), formattest.Date("2024-02-29")}},
 			`{"d":"0001-01-01"}` + "\n" + `{"d":"2024-02-29"}` + "\n"},
-		{"timestamps as UTC strings to the microsecond", formattest.Col{Name: "t", Type: record.Timestamp, Values: []any{ts("2021-06-01T12:00:00.5+02:00"), ts("1969-12-31T23:59:59.999999Z")}},
+		{"timestamps as UTC strings to the microsecond", formattest.Col{Name: "t", Type: record.Timestamp, Values: []any{formattest.Instant("2021-06-01T12:00:00.5+02:00"), formattest.Instant("1969-12-31T23:59:59.999999Z")}},
 			`{"t":"2021-06-01T10:00:00.500000Z"}` + "\n" + `{"t":"1969-12-31T23:59:59.999999Z"}` + "\n"},
 		{"strings escaped", formattest.Col{Name: "s", Type: record.String, Values: []any{"q\"b\\n\nr\rt\t\x01\x7f", "é東🎉", "\u2028\u2029", "bad \xff utf-8", "<&>"}},
 			`{"s":"q\"b\\n\nr\rt\t\u0001` + "\x7f" + `"}` + "\n" + `{"s":"é東🎉"}` + "\n" + `{"s":"\u2028\u2029"}` + "\n" +
@@ -95,7 +59,7 @@ func TestWriterWritesTypedJSONValues(t *testing.T) {
 			defer mem.AssertSize(t, 0)
 			rec := formattest.Batch(mem, tt.col)
 			defer rec.Release()
-			got := writeJSON(t, rec)
+			got := formattest.WriteAll(t, "json", format.Options{}, rec)
 			if got != tt.want {
 				t.Errorf("wrote\n%s\nwant\n%s", got, tt.want)
 			}
@@ -115,7 +79,7 @@ func TestWriterWritesEveryKeyOfEveryRowInOrder(t *testing.T) {
 	rec := formattest.Batch(mem, formattest.Col{Name: "z", Type: record.Integer, Values: []any{int64(1), nil}}, formattest.Col{Name: "a", Type: record.String, Values: []any{nil, nil}}, formattest.Col{Name: "m", Type: record.Boolean, Values: []any{nil, true}})
 	defer rec.Release()
 	want := `{"z":1,"a":null,"m":null}` + "\n" + `{"z":null,"a":null,"m":true}` + "\n"
-	if got := writeJSON(t, rec); got != want {
+	if got := formattest.WriteAll(t, "json", format.Options{}, rec); got != want {
 		t.Errorf("wrote\n%s\nwant\n%s", got, want)
 	}
 }
@@ -123,7 +87,7 @@ func TestWriterWritesEveryKeyOfEveryRowInOrder(t *testing.T) {
 func TestWriterOfNoColumnsWritesEmptyObjects(t *testing.T) {
 	rec := array.NewRecordBatch(arrow.NewSchema(nil, nil), nil, 2)
 	defer rec.Release()
-	if got := writeJSON(t, rec); got != "{}\n{}\n" {
+	if got := formattest.WriteAll(t, "json", format.Options{}, rec); got != "{}\n{}\n" {
 		t.Errorf("wrote %q", got)
 	}
 }
@@ -175,7 +139,7 @@ func TestWriterTakesWidenedBatchesAndRefusesOtherColumns(t *testing.T) {
 	other := formattest.Batch(mem, formattest.Col{Name: "w", Type: record.Integer, Values: []any{int64(1)}})
 	defer other.Release()
 
-	if got := writeJSON(t, ints, floats); got != `{"v":1}`+"\n"+`{"v":2.5}`+"\n" {
+	if got := formattest.WriteAll(t, "json", format.Options{}, ints, floats); got != `{"v":1}`+"\n"+`{"v":2.5}`+"\n" {
 		t.Errorf("a widened batch wrote %q", got)
 	}
 	w, err := fjson.NewWriter(io.Discard, ints.Schema(), format.Options{})
