@@ -18,29 +18,6 @@ import (
 	"github.com/filedge/filedge/pkg/record"
 )
 
-// writeXLSX writes the batches through the registered excel writer.
-func writeXLSX(t *testing.T, schema *arrow.Schema, recs ...arrow.RecordBatch) []byte {
-	t.Helper()
-	factory, ok := format.LookupWriter("excel")
-	if !ok {
-		t.Fatal("no excel writer registered")
-	}
-	var out bytes.Buffer
-	w, err := factory(&out, schema, format.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, rec := range recs {
-		if err := w.Write(rec); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return out.Bytes()
-}
-
 func TestWriterRoundTripsEveryTypeThroughTheReader(t *testing.T) {
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
@@ -96,7 +73,7 @@ func TestWriterRoundTripsEveryTypeThroughTheReader(t *testing.T) {
 	rec2 := b2.NewRecordBatch()
 	defer rec2.Release()
 
-	file := writeXLSX(t, schema, rec, rec2)
+	file := []byte(formattest.WriteAll(t, "excel", format.Options{}, rec, rec2))
 	got, err := formattest.Read(t.Context(), "excel", "out.xlsx", format.Options{}, file, true)
 	if err != nil {
 		t.Fatal(err)
@@ -177,7 +154,7 @@ func TestWriterStartsANewSheetPastExcelsRowLimit(t *testing.T) {
 	}
 	rec := b.NewRecordBatch()
 	defer rec.Release()
-	file := writeXLSX(t, schema, rec)
+	file := []byte(formattest.WriteAll(t, "excel", format.Options{}, rec))
 	got, err := formattest.Read(t.Context(), "excel", "big.xlsx", format.Options{}, file, true)
 	if err != nil {
 		t.Fatal(err)
