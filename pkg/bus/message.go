@@ -30,6 +30,15 @@ type FileDiscovered struct {
 	ETag     string    `json:"etag,omitempty"`
 	// Discovered is when the watcher published the version.
 	Discovered time.Time `json:"discovered"`
+	// Seq is the version's discovery sequence within its path: of two
+	// versions of one path, the one with the higher Seq was discovered
+	// later and is the newer, whatever their modification times say (a
+	// file copied with cp -p, rsync -t, unzip or tar x keeps an older one).
+	// The watcher assigns it when it first publishes the version and
+	// republishes a known version with the same Seq. Zero (absent) in
+	// events published before sequences existed; destinations then fall
+	// back to modification times (see destination.Newest).
+	Seq int64 `json:"seq,omitempty"`
 }
 
 // VersionID derives the id of a file version from its source, path, size,

@@ -77,9 +77,10 @@ func sampleMessages(t *testing.T, pipeline string) []*bus.Message {
 	now := time.Now()
 	version := bus.VersionID("local:/data", "in/a.csv", 1234, modified, "")
 	fd := &bus.FileDiscovered{Pipeline: pipeline, Version: version, Source: "local:/data", Path: "in/a.csv",
-		Size: 1234, Modified: modified, Discovered: now}
+		Size: 1234, Modified: modified, Discovered: now, Seq: now.UnixNano()}
 	fdETag := *fd
 	fdETag.ETag, fdETag.Path = `"9b2cf535f27731c974343645a3985328"`, "in/b.csv"
+	fdETag.Seq = 0 // as published before sequences existed
 	fdETag.Version = bus.VersionID(fdETag.Source, fdETag.Path, fdETag.Size, fdETag.Modified, fdETag.ETag)
 
 	var columns []record.Column
@@ -181,6 +182,8 @@ func TestSchemasRejectInvalidPayloads(t *testing.T) {
 		{"UnknownField", bus.TypeFileDiscovered, func(v map[string]any) { v["mtime"] = 1 }},
 		{"ModifiedNotADateTime", bus.TypeFileDiscovered, func(v map[string]any) { v["modified"] = "yesterday" }},
 		{"WrongSchemaID", bus.TypeFileDiscovered, func(v map[string]any) { v["schema"] = bus.SchemaFileParsed }},
+		{"SeqZero", bus.TypeFileDiscovered, func(v map[string]any) { v["seq"] = 0 }},
+		{"SeqAsString", bus.TypeFileDiscovered, func(v map[string]any) { v["seq"] = "17" }},
 		{"MissingTables", bus.TypeFileParsed, func(v map[string]any) { delete(v, "tables") }},
 		{"UnknownStatus", bus.TypeFileParsed, func(v map[string]any) { v["status"] = "committed" }},
 		{"UnknownColumnType", bus.TypeFileParsed, func(v map[string]any) {
