@@ -15,7 +15,9 @@ type Destination interface {
 	//  1. locks the file's path (so two versions of one path commit one at a time),
 	//  2. returns Duplicate if the ledger already holds f.Version, and
 	//     Superseded if it holds a newer version of f.Path (unless f.Merge is
-	//     AppendFile, which keeps every version),
+	//     AppendFile, which keeps every version): newer means discovered
+	//     later, the higher File.Seq, never the later modification time,
+	//     as Newest.Supersedes decides it (every destination calls it),
 	//  3. reads every batch from f.Batches, creating each table, adding
 	//     missing columns and widening column types as the batches require,
 	//     applying f.WriteMode and f.Merge to the table's earlier rows before
@@ -36,6 +38,13 @@ type File struct {
 	Path     string
 	Size     int64
 	Modified time.Time
+	// Seq is the version's discovery sequence within its path
+	// (bus.FileDiscovered.Seq): the version with the higher Seq was
+	// discovered later and is the newer one, even when its Modified is
+	// older. Zero when unknown (the version was announced before sequences
+	// existed); see Newest for how such versions compare. The ledger
+	// records it.
+	Seq int64
 	// SHA256 is the hex digest of the file's bytes. The parser hashes a file
 	// before it parses it and sends the digest with every batch, so it is
 	// known once Batches has returned the first batch (which may be empty):
@@ -155,6 +164,40 @@ const LedgerTable = "_filedge_ledger"
 
 // TablesTable records which file owns each table in magic folder mode.
 const TablesTable = "_filedge_tables"
+
+// Newest summarises the versions of one path that a destination's ledger
+// holds, as much as newest-wins needs: a destination reads it under the
+// path's lock and asks Supersedes whether the version it is about to commit
+// has lost.
+type Newest struct {
+	// Seq is the highest discovery sequence among the path's versions;
+	// 0 when none has one.
+	Seq int64
+	// Modified is the latest modification time among the path's versions
+	// without a sequence (recorded before sequences existed); the zero
+	// time when there is none.
+	Modified time.Time
+}
+
+// Supersedes reports whether the ledger holds a version of f.Path newer
+// than f, which must then not be committed (outcome Superseded). The rule,
+// the same in every destination:
+//
+//   - a version with a sequence (Seq > 0) is newer than one with a lower
+//     sequence, whatever their modification times: newest means discovered
+//     last, and a file replaced by content with an older modification time
+//     (cp -p, rsync -t, unzip, tar x) is still loaded, while an older version
+//     that arrives late (redelivered, slowly parsed) still loses;
+//   - a version with a sequence is newer than any version without one;
+//   - versions without a sequence (Seq <= 0: announced before sequences
+//     existed, or ledger rows written before) compare among themselves by
+//     modification time; an equal time is not newer.
+func (n Newest) Supersedes(f *File) bool {
+	if f.Seq > 0 {
+		return n.Seq > f.Seq
+	}
+	return n.Seq > 0 || n.Modified.After(f.Modified)
+}
 
 // Ledger is a Destination that can say whether it holds a file version.
 type Ledger interface {
