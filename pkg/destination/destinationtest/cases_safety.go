@@ -214,6 +214,11 @@ func testConcurrentNewestWins(t *testing.T, h Harness) {
 			path := fmt.Sprintf("file%d.csv", round)
 			older := File(t, "old"+path, path, t0, Table("t", Cols("v", record.String), []any{"old"}, []any{"old"}))
 			newer := File(t, "new"+path, path, t0.Add(time.Minute), Table("t", Cols("v", record.String), []any{"new"}))
+			if round >= 2 {
+				// Discovery sequences decide, against the modification times.
+				older.Seq, newer.Seq = 100, 200
+				newer.Modified = t0.Add(-time.Minute)
+			}
 			// Alternate which one gets to the database first.
 			slow := older
 			if round%2 == 1 {

@@ -115,13 +115,11 @@ func (d *DB) commit(ctx context.Context, f *destination.File) (*destination.Resu
 		return res, nil
 	}
 	if f.Merge != destination.AppendFile {
-		var newer bool
-		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM `+d.ledger+
-			` WHERE pipeline = $1 AND path = $2 AND modified > $3)`,
-			pipeline, c.file.v, modified).Scan(&newer); err != nil {
-			return nil, fmt.Errorf("read ledger: %w", err)
+		n, err := d.newest(ctx, tx, pipeline, c.file.v)
+		if err != nil {
+			return nil, err
 		}
-		if newer {
+		if n.Supersedes(f) {
 			return &destination.Result{Outcome: destination.Superseded}, nil
 		}
 	}
@@ -142,9 +140,9 @@ func (d *DB) commit(ctx context.Context, f *destination.File) (*destination.Resu
 		return nil, fmt.Errorf("ledger: %w", err)
 	}
 	_, err = tx.Exec(ctx, `INSERT INTO `+d.ledger+
-		` (pipeline, version, path, size, modified, sha256, tables, rows, committed)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		pipeline, version, c.file.v, f.Size, modified, c.hash.v, string(tables), c.rows, now)
+		` (pipeline, version, path, size, modified, seq, sha256, tables, rows, committed)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		pipeline, version, c.file.v, f.Size, modified, ledgerSeq(f.Seq), c.hash.v, string(tables), c.rows, now)
 	if err != nil {
 		var pgErr *pgconn.PgError
 		if errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.TableName == destination.LedgerTable {
@@ -280,6 +278,38 @@ func (c *commit) applyWriteMode(ctx context.Context, t *table) error {
 // the statement unnamed, and an unnamed statement gets a custom plan).
 // E'\\' is one backslash whatever standard_conforming_strings says.
 var fileMatch = `(` + quote(record.FileColumn) + ` = $1 OR ` + quote(record.FileColumn) + ` LIKE $2 ESCAPE E'\\')`
+
+// newest reads what the ledger holds of path for newest-wins (see
+// destination.Newest): two probes of the (pipeline, path, seq) index.
+func (d *DB) newest(ctx context.Context, q querier, pipeline, path string) (destination.Newest, error) {
+	var (
+		seq      *int64
+		modified *time.Time
+	)
+	err := q.QueryRow(ctx, `SELECT
+		(SELECT max(seq) FROM `+d.ledger+` WHERE pipeline = $1 AND path = $2),
+		(SELECT max(modified) FROM `+d.ledger+` WHERE pipeline = $1 AND path = $2 AND seq IS NULL)`,
+		pipeline, path).Scan(&seq, &modified)
+	if err != nil {
+		return destination.Newest{}, fmt.Errorf("read ledger: %w", err)
+	}
+	var n destination.Newest
+	if seq != nil {
+		n.Seq = *seq
+	}
+	if modified != nil {
+		n.Modified = modified.UTC()
+	}
+	return n, nil
+}
+
+// ledgerSeq is the ledger's seq of a version: NULL when it has none.
+func ledgerSeq(seq int64) *int64 {
+	if seq <= 0 {
+		return nil
+	}
+	return &seq
+}
 
 // releasePending releases a batch read and not copied.
 func (c *commit) releasePending() {

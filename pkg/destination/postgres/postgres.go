@@ -120,7 +120,9 @@ func parseURL(raw string) (*pgxpool.Config, string, error) {
 	return cfg, target, nil
 }
 
-// setUp creates the schema and the bookkeeping tables if they are missing.
+// setUp creates the schema and the bookkeeping tables if they are missing,
+// and brings a ledger written by an earlier filedge up to date (the seq
+// column and its index).
 // It runs on a connection of its own, under a session advisory lock, so that
 // concurrent calls of New do not race on the catalog (CREATE ... IF NOT EXISTS is
 // not safe against itself); closing the connection releases the lock even
@@ -135,11 +137,17 @@ func (d *DB) setUp(ctx context.Context, cc *pgx.ConnConfig) error {
 	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock(hashtextextended('filedge.open/' || $1::text, 0))`, d.schema); err != nil {
 		return fmt.Errorf("lock schema %q for set-up: %w", d.schema, err)
 	}
-	var hasSchema, hasLedger, hasTables bool
+	// The catalog is read first, and only what is missing is created or
+	// altered: an ALTER TABLE takes an ACCESS EXCLUSIVE lock, which would
+	// wait for every commit in progress and hold up the ones after it.
+	pathSeqIndex := pgx.Identifier{d.schema, destination.LedgerTable + "_path_seq"}.Sanitize()
+	var hasSchema, hasLedger, hasSeq, hasPathSeqIndex, hasTables bool
 	err = conn.QueryRow(ctx, `SELECT
 		EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1),
 		to_regclass($2) IS NOT NULL,
-		to_regclass($3) IS NOT NULL`, d.schema, d.ledger, d.tables).Scan(&hasSchema, &hasLedger, &hasTables)
+		EXISTS (SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = to_regclass($2) AND attname = 'seq' AND NOT attisdropped),
+		to_regclass($3) IS NOT NULL,
+		to_regclass($4) IS NOT NULL`, d.schema, d.ledger, pathSeqIndex, d.tables).Scan(&hasSchema, &hasLedger, &hasSeq, &hasPathSeqIndex, &hasTables)
 	if err != nil {
 		return fmt.Errorf("read the catalog of schema %q: %w", d.schema, err)
 	}
@@ -148,20 +156,29 @@ func (d *DB) setUp(ctx context.Context, cc *pgx.ConnConfig) error {
 		stmts = append(stmts, `CREATE SCHEMA IF NOT EXISTS `+pgx.Identifier{d.schema}.Sanitize())
 	}
 	if !hasLedger {
-		stmts = append(stmts,
-			`CREATE TABLE IF NOT EXISTS `+d.ledger+` (
+		stmts = append(stmts, `CREATE TABLE IF NOT EXISTS `+d.ledger+` (
 				pipeline text NOT NULL,
 				version text NOT NULL,
 				path text NOT NULL,
 				size bigint,
 				modified timestamptz,
+				seq bigint,
 				sha256 text,
 				tables text,
 				rows bigint,
 				committed timestamptz NOT NULL,
-				PRIMARY KEY (pipeline, version))`,
-			`CREATE INDEX IF NOT EXISTS `+pgx.Identifier{destination.LedgerTable + "_path"}.Sanitize()+
-				` ON `+d.ledger+` (pipeline, path)`)
+				PRIMARY KEY (pipeline, version))`)
+	} else if !hasSeq {
+		// A ledger written by an earlier filedge: its rows keep seq NULL.
+		stmts = append(stmts, `ALTER TABLE `+d.ledger+` ADD COLUMN IF NOT EXISTS seq bigint`)
+	}
+	if !hasPathSeqIndex {
+		// (pipeline, path, seq) serves newest-wins and every lookup of a
+		// path the (pipeline, path) index of earlier versions served.
+		stmts = append(stmts,
+			`CREATE INDEX IF NOT EXISTS `+pgx.Identifier{destination.LedgerTable + "_path_seq"}.Sanitize()+
+				` ON `+d.ledger+` (pipeline, path, seq)`,
+			`DROP INDEX IF EXISTS `+pgx.Identifier{d.schema, destination.LedgerTable + "_path"}.Sanitize())
 	}
 	if !hasTables {
 		stmts = append(stmts, `CREATE TABLE IF NOT EXISTS `+d.tables+` (
@@ -172,7 +189,7 @@ func (d *DB) setUp(ctx context.Context, cc *pgx.ConnConfig) error {
 	}
 	for _, s := range stmts {
 		if _, err := conn.Exec(ctx, s); err != nil {
-			return fmt.Errorf("create the bookkeeping tables in schema %q: %w", d.schema, err)
+			return fmt.Errorf("create or update the bookkeeping tables in schema %q: %w", d.schema, err)
 		}
 	}
 	if _, err := conn.Exec(ctx, `SELECT pg_advisory_unlock(hashtextextended('filedge.open/' || $1::text, 0))`, d.schema); err != nil {

@@ -89,13 +89,11 @@ func (d *DB) commit(ctx context.Context, f *destination.File) (*destination.Resu
 		return &destination.Result{Outcome: destination.Duplicate}, nil
 	}
 	if merge != destination.AppendFile {
-		var newer int
-		err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+quote(destination.LedgerTable)+
-			` WHERE "pipeline" = ? AND "path" = ? AND "modified" > ?`, f.Pipeline, f.Path, formatTimestamp(f.Modified)).Scan(&newer)
+		n, err := newest(ctx, tx, f.Pipeline, f.Path)
 		if err != nil {
-			return nil, fmt.Errorf("check ledger: %w", err)
+			return nil, err
 		}
-		if newer > 0 {
+		if n.Supersedes(f) {
 			return &destination.Result{Outcome: destination.Superseded}, nil
 		}
 	}
@@ -133,8 +131,8 @@ func (d *DB) commit(ctx context.Context, f *destination.File) (*destination.Resu
 		tables = []byte("[]")
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO `+quote(destination.LedgerTable)+
-		` ("pipeline", "version", "path", "size", "modified", "sha256", "tables", "rows", "committed") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		f.Pipeline, f.Version, f.Path, f.Size, formatTimestamp(f.Modified), nullString(f.SHA256), string(tables), w.rows, formatTimestamp(now))
+		` ("pipeline", "version", "path", "size", "modified", "seq", "sha256", "tables", "rows", "committed") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		f.Pipeline, f.Version, f.Path, f.Size, formatTimestamp(f.Modified), nullSeq(f.Seq), nullString(f.SHA256), string(tables), w.rows, formatTimestamp(now))
 	if isUniqueViolation(err) {
 		return &destination.Result{Outcome: destination.Duplicate}, nil
 	}
@@ -166,6 +164,38 @@ func ledgerHas(ctx context.Context, q queryer, pipeline, version string) (bool, 
 		return false, fmt.Errorf("check ledger: %w", err)
 	}
 	return n > 0, nil
+}
+
+// newest reads what the ledger holds of path for newest-wins (see
+// destination.Newest): two probes of the (pipeline, path, seq) index.
+func newest(ctx context.Context, q queryer, pipeline, path string) (destination.Newest, error) {
+	var (
+		seq      sql.NullInt64
+		modified sql.NullString
+		ledger   = quote(destination.LedgerTable)
+	)
+	err := q.QueryRowContext(ctx, `SELECT
+		(SELECT MAX("seq") FROM `+ledger+` WHERE "pipeline" = ?1 AND "path" = ?2),
+		(SELECT CAST(MAX("modified") AS TEXT) FROM `+ledger+` WHERE "pipeline" = ?1 AND "path" = ?2 AND "seq" IS NULL)`,
+		pipeline, path).Scan(&seq, &modified)
+	if err != nil {
+		return destination.Newest{}, fmt.Errorf("check ledger: %w", err)
+	}
+	n := destination.Newest{Seq: seq.Int64}
+	if modified.Valid {
+		if n.Modified, err = parseTimestamp(modified.String); err != nil {
+			return destination.Newest{}, fmt.Errorf("check ledger: modified: %w", err)
+		}
+	}
+	return n, nil
+}
+
+// nullSeq is the ledger's seq of a version: NULL when it has none.
+func nullSeq(seq int64) any {
+	if seq <= 0 {
+		return nil
+	}
+	return seq
 }
 
 func nullString(s string) any {

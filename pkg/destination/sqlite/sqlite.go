@@ -145,33 +145,51 @@ func dsn(path string, busy time.Duration) string {
 }
 
 // createLedger creates the ledger and ownership tables if they are
-// missing. Several processes may run it at once: each waits for the write
-// lock in turn.
+// missing, and brings a ledger written by an earlier filedge up to date: it
+// adds the seq column (NULL in the rows already there) and replaces the
+// (pipeline, path) index by (pipeline, path, seq), which serves the same
+// lookups and newest-wins besides. Several processes may run it at once:
+// the transaction is BEGIN IMMEDIATE, so each waits for the write lock in
+// turn and sees what the one before did.
 func (d *DB) createLedger(ctx context.Context) error {
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	for _, stmt := range []string{
-		`CREATE TABLE IF NOT EXISTS ` + quote(destination.LedgerTable) + ` (
+	ledger := quote(destination.LedgerTable)
+	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS `+ledger+` (
 			"pipeline" TEXT NOT NULL,
 			"version" TEXT NOT NULL,
 			"path" TEXT NOT NULL,
 			"size" BIGINT,
 			"modified" TIMESTAMP,
+			"seq" BIGINT,
 			"sha256" TEXT,
 			"tables" JSONTEXT,
 			"rows" BIGINT,
 			"committed" TIMESTAMP,
-			PRIMARY KEY ("pipeline", "version"))`,
-		`CREATE INDEX IF NOT EXISTS ` + quote(destination.LedgerTable+"_path") + ` ON ` + quote(destination.LedgerTable) + ` ("pipeline", "path")`,
+			PRIMARY KEY ("pipeline", "version"))`); err != nil {
+		return err
+	}
+	var hasSeq bool
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) > 0 FROM pragma_table_info(?) WHERE "name" = 'seq'`,
+		destination.LedgerTable).Scan(&hasSeq); err != nil {
+		return fmt.Errorf("read the ledger's columns: %w", err)
+	}
+	stmts := []string{
+		`CREATE INDEX IF NOT EXISTS ` + quote(destination.LedgerTable+"_path_seq") + ` ON ` + ledger + ` ("pipeline", "path", "seq")`,
+		`DROP INDEX IF EXISTS ` + quote(destination.LedgerTable+"_path"),
 		`CREATE TABLE IF NOT EXISTS ` + quote(destination.TablesTable) + ` (
 			"pipeline" TEXT,
 			"table_name" TEXT PRIMARY KEY,
 			"owner" TEXT,
 			"created" TIMESTAMP)`,
-	} {
+	}
+	if !hasSeq {
+		stmts = append([]string{`ALTER TABLE ` + ledger + ` ADD COLUMN "seq" BIGINT`}, stmts...)
+	}
+	for _, stmt := range stmts {
 		if _, err := tx.ExecContext(ctx, stmt); err != nil {
 			return err
 		}

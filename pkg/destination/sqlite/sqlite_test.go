@@ -282,3 +282,52 @@ func TestBatchCarryingASystemColumnIsPermanent(t *testing.T) {
 		t.Errorf("error %q does not name the file and version", err)
 	}
 }
+
+func TestOpenMigratesALedgerWrittenBeforeSequences(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "old.db")
+	old := readDB(t, path)
+	for _, stmt := range []string{
+		// The ledger as filedge created it before discovery sequences.
+		`CREATE TABLE "_filedge_ledger" (
+			"pipeline" TEXT NOT NULL,
+			"version" TEXT NOT NULL,
+			"path" TEXT NOT NULL,
+			"size" BIGINT,
+			"modified" TIMESTAMP,
+			"sha256" TEXT,
+			"tables" JSONTEXT,
+			"rows" BIGINT,
+			"committed" TIMESTAMP,
+			PRIMARY KEY ("pipeline", "version"))`,
+		`CREATE INDEX "_filedge_ledger_path" ON "_filedge_ledger" ("pipeline", "path")`,
+	} {
+		if _, err := old.Exec(stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := old.Exec(`INSERT INTO "_filedge_ledger" VALUES (?, 'legacy', 'a.csv', 10, ?, NULL, '[]', 0, ?)`,
+		destinationtest.Pipeline, destinationtest.LegacyModified.Format("2006-01-02T15:04:05.000000Z"), time.Now().UTC().Format("2006-01-02T15:04:05.000000Z")); err != nil {
+		t.Fatal(err)
+	}
+
+	// Several destinations (sinks upgraded at once) open the file together.
+	var wg sync.WaitGroup
+	dests := make([]*sqlite.DB, 4)
+	errs := make([]error, len(dests))
+	for i := range dests {
+		wg.Go(func() { dests[i], errs[i] = sqliteOpen(t, path) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("open %d: %v", i, err)
+		}
+		t.Cleanup(func() { dests[i].Close() })
+	}
+
+	indexes := destinationtest.Rows(t, old, `SELECT "name" FROM sqlite_schema WHERE "type" = 'index' AND "tbl_name" = '_filedge_ledger' AND "sql" IS NOT NULL ORDER BY "name"`)
+	if len(indexes) != 1 || indexes[0][0] != "_filedge_ledger_path_seq" {
+		t.Errorf("the ledger's indexes are %v, want only _filedge_ledger_path_seq (which serves every lookup the old one did)", indexes)
+	}
+	destinationtest.AssertMigratedLedger(t, dests[1], old)
+}
