@@ -129,6 +129,7 @@ func (s *Service) commit(ctx context.Context, fd *bus.FileDiscovered) (*bus.File
 		Path:      fd.Path,
 		Size:      fd.Size,
 		Modified:  fd.Modified,
+		Seq:       fd.Seq,
 		WriteMode: destination.WriteMode(dst.WriteMode),
 		Merge:     destination.Merge(p.ModifiedFileMerge),
 	}

@@ -88,7 +88,7 @@ func newFixture(t *testing.T) *fixture {
 	return &fixture{p: p, b: b, db: db, svc: svc}
 }
 
-var fd = &bus.FileDiscovered{Pipeline: "orders", Version: "v1", Path: "a.csv", Size: 10, Modified: time.Unix(1700000000, 0)}
+var fd = &bus.FileDiscovered{Pipeline: "orders", Version: "v1", Path: "a.csv", Size: 10, Modified: time.Unix(1700000000, 0), Seq: 1700000100123456789}
 
 func batch(t *testing.T, rows int) []byte {
 	t.Helper()
@@ -285,5 +285,22 @@ func TestMagicFolderModeClaimsTablesForTheFile(t *testing.T) {
 	f.handle(t)
 	if len(f.db.files) != 1 || f.db.files[0].Owner != fd.Path {
 		t.Fatalf("owner %q, want %q", f.db.files[0].Owner, fd.Path)
+	}
+}
+
+func TestTheVersionsDiscoverySequenceReachesTheDestination(t *testing.T) {
+	f := newFixture(t)
+	f.publishBatch(t, "orders", 0, 1)
+	f.publishTrailer(t, okTrailer(1, 1))
+	if settled, out := f.handle(t); settled != "ack" || out.Status != bus.StatusCommitted {
+		t.Fatalf("settled %q, outcome %+v", settled, out)
+	}
+	if len(f.db.files) != 1 {
+		t.Fatalf("the destination committed %d files, want 1", len(f.db.files))
+	}
+	// Newest-wins compares sequences: without it a file replaced by content
+	// with an older modification time would lose to its old version.
+	if got := f.db.files[0]; got.Seq != fd.Seq || !got.Modified.Equal(fd.Modified) {
+		t.Fatalf("the destination saw Seq %d, Modified %v; want %d, %v", got.Seq, got.Modified, fd.Seq, fd.Modified)
 	}
 }
