@@ -24,6 +24,16 @@
 // the destinations' ledgers absorb. A publish that fails is not recorded
 // and is retried by the next scan.
 //
+// Each published version carries a discovery sequence
+// (bus.FileDiscovered.Seq), kept in its record so that a known version is
+// reported with the same one: the watcher's clock in nanoseconds, forced
+// above the path's previous sequence. Destinations keep the version with
+// the highest sequence, so a file replaced by content with an older
+// modification time (cp -p, rsync -t, unzip, tar x) is loaded, and since
+// the sequence comes from the clock rather than a counter, a lost state
+// (a wiped data dir or bucket) does not make new versions lose to the
+// ones already loaded.
+//
 // Deleted files are not propagated: the watcher publishes nothing for
 // them and keeps their last version in the bucket, so a file restored with
 // the same size and modification time is not loaded again (a file written

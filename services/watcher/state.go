@@ -20,6 +20,28 @@ type record struct {
 	Size      int64     `json:"size"`
 	Modified  time.Time `json:"modified"`
 	Published time.Time `json:"published"`
+	// Seq is the discovery sequence the version was published with
+	// (bus.FileDiscovered.Seq); 0 in records written before sequences.
+	Seq int64 `json:"seq,omitempty"`
+}
+
+// nextSeq returns the discovery sequence of a new version of a path,
+// discovered at now, whose last published version is prev: the clock in
+// nanoseconds, forced strictly above prev.Seq.
+//
+// Destinations keep the version with the highest sequence (newest means
+// discovered last, whatever the modification times say). A counter kept in
+// the state bucket would restart at 1 whenever the state is lost (a wiped
+// data dir, a deleted bucket, a new bus) while the destinations keep their
+// ledgers, and every later version of every path would then lose to the
+// version loaded before, for good. The clock needs no state: a version
+// discovered now is above every version discovered before, by this watcher
+// or an earlier one, as long as the clock has not been set back across the
+// loss. Forcing it above prev.Seq keeps each path's order while the state
+// lives, even when the clock steps back (NTP) or stands still. Nanoseconds
+// since 1970 fit an int64 until 2262.
+func nextSeq(prev record, now time.Time) int64 {
+	return max(now.UnixNano(), prev.Seq+1)
 }
 
 // stateKey is the bucket key of a path: the first 32 hex digits of its

@@ -406,7 +406,7 @@ func (w *Watcher) observe(ctx context.Context, files []source.FileInfo, out *out
 		rec, read := w.known[fi.Path]
 		if read && rec.Version == v {
 			delete(w.pending, fi.Path)
-			out.add(w.discovered(fi, v, rec.Published))
+			out.add(w.discovered(fi, v, rec.Published, rec.Seq))
 			continue
 		}
 		e := w.pending[fi.Path]
@@ -446,7 +446,7 @@ func (w *Watcher) observe(ctx context.Context, files []source.FileInfo, out *out
 		case recs[i].Version == e.version:
 			w.known[p] = recs[i]
 			delete(w.pending, p)
-			out.add(w.discovered(e.info, e.version, recs[i].Published))
+			out.add(w.discovered(e.info, e.version, recs[i].Published, recs[i].Seq))
 		case w.settled(e, now):
 			w.known[p] = recs[i]
 			ready = append(ready, e)
@@ -477,15 +477,17 @@ func (w *Watcher) observe(ctx context.Context, files []source.FileInfo, out *out
 			}
 			continue
 		}
-		w.known[p] = record{Path: p, Version: f.Version, Size: f.Size, Modified: f.Modified, Published: f.Discovered}
+		w.known[p] = record{Path: p, Version: f.Version, Size: f.Size, Modified: f.Modified, Published: f.Discovered, Seq: f.Seq}
 	}
 }
 
 // publish publishes a settled version and records it. It returns the
-// message published (zero if none) and whether anything failed.
+// message published (zero if none) and whether anything failed. The
+// version's sequence comes after its path's last one (see nextSeq).
 func (w *Watcher) publish(ctx context.Context, e *entry) (bus.FileDiscovered, error) {
 	fi := e.info
-	f := w.discovered(fi, e.version, w.now())
+	now := w.now()
+	f := w.discovered(fi, e.version, now, nextSeq(w.known[fi.Path], now))
 	m, err := bus.FileDiscoveredMessage(&f)
 	if err != nil {
 		return bus.FileDiscovered{}, fmt.Errorf("watcher: %s: %w", fi.Path, err)
@@ -494,7 +496,7 @@ func (w *Watcher) publish(ctx context.Context, e *entry) (bus.FileDiscovered, er
 		return bus.FileDiscovered{}, fmt.Errorf("watcher: publish %s (version %s): %w", fi.Path, e.version, err)
 	}
 	w.log.Info("file version published", "file", fi.Path, "version", e.version, "size", fi.Size)
-	rec := record{Path: fi.Path, Version: e.version, Size: fi.Size, Modified: fi.Modified, Published: f.Discovered}
+	rec := record{Path: fi.Path, Version: e.version, Size: fi.Size, Modified: fi.Modified, Published: f.Discovered, Seq: f.Seq}
 	if err := w.save(ctx, rec); err != nil {
 		// Published but not recorded: the next scan publishes it again
 		// (the bus dedups) and retries the record.
@@ -503,7 +505,9 @@ func (w *Watcher) publish(ctx context.Context, e *entry) (bus.FileDiscovered, er
 	return f, nil
 }
 
-func (w *Watcher) discovered(fi source.FileInfo, version string, at time.Time) bus.FileDiscovered {
+// discovered is the FileDiscovered of a version published at at with
+// discovery sequence seq.
+func (w *Watcher) discovered(fi source.FileInfo, version string, at time.Time, seq int64) bus.FileDiscovered {
 	return bus.FileDiscovered{
 		Schema:     bus.SchemaFileDiscovered,
 		Pipeline:   w.pipeline,
@@ -514,6 +518,7 @@ func (w *Watcher) discovered(fi source.FileInfo, version string, at time.Time) b
 		Modified:   fi.Modified,
 		ETag:       fi.ETag,
 		Discovered: at,
+		Seq:        seq,
 	}
 }
 

@@ -159,10 +159,10 @@ func TestScanPublishesEachMatchingFileOnce(t *testing.T) {
 					Size:     fi.Size,
 					Modified: fi.Modified,
 				}
-				if !f.Modified.Equal(want.Modified) || f.Discovered.IsZero() {
-					t.Errorf("published %+v, want modified %v and a discovery time", f, want.Modified)
+				if !f.Modified.Equal(want.Modified) || f.Discovered.IsZero() || f.Seq != f.Discovered.UnixNano() {
+					t.Errorf("published %+v, want modified %v, a discovery time and its nanoseconds as the sequence", f, want.Modified)
 				}
-				f.Modified, f.Discovered = want.Modified, time.Time{}
+				f.Modified, f.Discovered, f.Seq = want.Modified, time.Time{}, 0
 				if f != want {
 					t.Errorf("published %+v, want %+v", f, want)
 				}
