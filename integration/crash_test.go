@@ -174,7 +174,7 @@ sink: {workers: 2, ack_wait: 4s, batch_idle: 8s}
 	}
 	bad := queryInt(t, db, `
 		SELECT count(*) FROM (
-			SELECT DISTINCT ON (path) path, rows FROM _filedge_ledger WHERE pipeline = $1 ORDER BY path, modified DESC
+			SELECT DISTINCT ON (path) path, rows FROM _filedge_ledger WHERE pipeline = $1 ORDER BY path, seq DESC NULLS LAST, modified DESC
 		) l
 		WHERE l.rows <> (SELECT count(*) FROM events e WHERE e._file = l.path)`, pipeline)
 	if bad != 0 {
