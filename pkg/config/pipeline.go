@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"strings"
 )
 
 // Destination returns the destination named name.
@@ -20,6 +21,39 @@ func (p *Pipeline) Destination(name string) (*Destination, bool) {
 // DataDir returns the folder of the embedded bus's state (bus.data_dir,
 // absolute after Load).
 func (p *Pipeline) DataDir() string { return p.Bus.DataDir }
+
+// Secrets returns, revealed, every value of the pipeline that may hold a
+// credential, for a process to remove from all it prints (see
+// internal/redact): the URL of each destination but a sqlite file's, the
+// bus URL (also with nats:// before each server that names no scheme, as
+// NATS reads it), and the PGP private key, passphrase and trusted signers'
+// keys.
+func (p *Pipeline) Secrets() []string {
+	var out []string
+	for _, d := range p.Destinations {
+		if d.Type != "sqlite" && d.URL != "" {
+			out = append(out, d.URL.Reveal())
+		}
+	}
+	if p.Bus.URL != "" {
+		out = append(out, p.Bus.URL)
+		servers := strings.Split(p.Bus.URL, ",")
+		for i, s := range servers {
+			servers[i] = natsScheme(strings.TrimSpace(s))
+		}
+		if withScheme := strings.Join(servers, ","); withScheme != p.Bus.URL {
+			out = append(out, withScheme)
+		}
+	}
+	if g := p.Layers.PGP; g != nil {
+		for _, s := range append([]Secret{g.PrivateKey, g.Passphrase}, g.TrustedSigners...) {
+			if s != "" {
+				out = append(out, s.Reveal())
+			}
+		}
+	}
+	return out
+}
 
 // GoString implements fmt.GoStringer, so that %#v does not print the
 // secret either.
