@@ -144,7 +144,7 @@ func (v logValue) LogValue() slog.Value { return slog.StringValue("v=" + v.inner
 // textValue prints nothing secret with %+v but marshals a secret as text.
 type textValue struct{}
 
-func (textValue) String() string                { return "textValue" }
+func (textValue) String() string               { return "textValue" }
 func (textValue) MarshalText() ([]byte, error) { return []byte("t-" + pieceA), nil }
 
 // TestHandlerScrubsEveryPartOfARecord logs a secret through the text and
