@@ -1,7 +1,6 @@
 package redact
 
 import (
-	"fmt"
 	"net/url"
 	"regexp"
 	"strings"
@@ -136,6 +135,24 @@ func TokenScheme(scheme string) bool {
 	return false
 }
 
+// NATSServers splits s, a comma-separated list of NATS server URLs, as
+// NATS does: each trimmed, empty ones dropped, and nats:// before each that
+// names no scheme.
+func NATSServers(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		p = strings.TrimSpace(p)
+		switch {
+		case p == "":
+		case strings.Contains(p, "://"):
+			out = append(out, p)
+		default:
+			out = append(out, "nats://"+p)
+		}
+	}
+	return out
+}
+
 // CredentialParams returns the values, as written, of the query
 // parameters of u whose names say they hold a credential (see
 // IsCredentialName).
@@ -232,16 +249,4 @@ func redactOne(s string) string {
 		}
 	}
 	return pu.String()
-}
-
-// Endpoint names what u connects to, for messages: its scheme, host and
-// path (the database), without user info or query, or "" when u does not
-// pass Check.
-func (u URL) Endpoint() string {
-	if u.Check() != nil {
-		return ""
-	}
-	path, _, _ := strings.Cut(u.Rest, "?")
-	path, _, _ = strings.Cut(path, "#")
-	return fmt.Sprintf("%s://%s%s", u.Scheme, u.Host, path)
 }

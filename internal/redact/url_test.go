@@ -150,3 +150,13 @@ func TestURLs(t *testing.T) {
 		}
 	}
 }
+
+func TestNATSServers(t *testing.T) {
+	got := NATSServers(" tok@a:4222, ,nats://b:4222,tls://c")
+	if want := []string{"nats://tok@a:4222", "nats://b:4222", "tls://c"}; !slices.Equal(got, want) {
+		t.Errorf("NATSServers = %q, want %q", got, want)
+	}
+	if got := NATSServers(""); got != nil {
+		t.Errorf("NATSServers(\"\") = %q", got)
+	}
+}

@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+
+	"github.com/filedge/filedge/internal/redact"
 )
 
 // Destination returns the destination named name.
@@ -37,12 +39,8 @@ func (p *Pipeline) Secrets() []string {
 	}
 	if p.Bus.URL != "" {
 		out = append(out, p.Bus.URL)
-		servers := strings.Split(p.Bus.URL, ",")
-		for i, s := range servers {
-			servers[i] = natsScheme(strings.TrimSpace(s))
-		}
-		if withScheme := strings.Join(servers, ","); withScheme != p.Bus.URL {
-			out = append(out, withScheme)
+		if servers := strings.Join(redact.NATSServers(p.Bus.URL), ","); servers != p.Bus.URL {
+			out = append(out, servers)
 		}
 	}
 	if g := p.Layers.PGP; g != nil {

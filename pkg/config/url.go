@@ -33,12 +33,7 @@ func writtenPassword(raw string) bool {
 // of NATS URLs, each read as nats:// when it names no scheme, as NATS does.
 func writtenBusPassword(raw string) bool {
 	masked, pure := maskRefs(raw)
-	for _, part := range strings.Split(masked, ",") {
-		if literalCredential(natsScheme(strings.TrimSpace(part)), pure) {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(redact.NATSServers(masked), func(s string) bool { return literalCredential(s, pure) })
 }
 
 // literalCredential reports whether the URL masked (see maskRefs) holds a
@@ -56,15 +51,6 @@ func literalCredential(masked string, pure map[string]bool) bool {
 		}
 	}
 	return slices.ContainsFunc(u.CredentialParams(), literal)
-}
-
-// natsScheme returns s, one server of a bus URL, with the nats:// that
-// NATS adds when it names no scheme.
-func natsScheme(s string) string {
-	if s == "" || strings.Contains(s, "://") {
-		return s
-	}
-	return "nats://" + s
 }
 
 // maskRefs replaces every ${...} in s with a token of letters and digits,
@@ -123,15 +109,12 @@ func checkPostgresURL(s string) error {
 // checkBusURL checks that every server of s, a bus URL, is read by NATS as
 // a person reads it (see redact.URL.Check). Its errors never quote s.
 func checkBusURL(s string) error {
-	for _, part := range strings.Split(s, ",") {
-		u, ok := redact.ParseURL(natsScheme(strings.TrimSpace(part)))
-		if !ok {
-			continue
-		}
+	for _, server := range redact.NATSServers(s) {
+		u, _ := redact.ParseURL(server)
 		if err := u.Check(); err != nil {
 			return err
 		}
-		if _, err := url.Parse(natsScheme(strings.TrimSpace(part))); err != nil {
+		if _, err := url.Parse(server); err != nil {
 			return errors.New("not a valid URL: check its hosts and ports (the URL is not shown)")
 		}
 	}
