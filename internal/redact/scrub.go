@@ -152,6 +152,10 @@ func credentials(v string) []string {
 			continue
 		}
 		for _, ui := range u.UserInfos() {
+			if strings.Contains(ui, "://") {
+				// A list read as one URL: its parts give the credentials.
+				continue
+			}
 			user, pw, hasPW := strings.Cut(ui, ":")
 			switch {
 			case hasPW && pw != "":

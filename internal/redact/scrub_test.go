@@ -102,6 +102,17 @@ func TestScrubberKeepsShortPiecesAndWhatIsNoSecret(t *testing.T) {
 	}
 }
 
+func TestScrubberReadsAListOfURLsServerByServer(t *testing.T) {
+	s := New("nats://a:4222, nats://filedge:" + pieceA + "@b:4222,tls://" + pieceC + "@c:4222")
+	const text = "connect to nats://a:4222,nats://REDACTED@b:4222: nats: no servers"
+	if got := s.String(text); got != text {
+		t.Errorf("scrubbed %q to %q: the list read as one URL gave pieces that are no secret", text, got)
+	}
+	if got := s.String(pieceA + " " + pieceC); got != "REDACTED REDACTED" {
+		t.Errorf("got %q", got)
+	}
+}
+
 func TestScrubberLearnsSecretsLater(t *testing.T) {
 	s := New()
 	if got := s.String(pieceA); got != pieceA {
