@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strings"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -87,6 +88,6 @@ func connectError(servers string, err error) error {
 	if errors.As(err, &urlErr) {
 		reason = "not a valid URL: check its hosts and ports (the URL is not shown)"
 	}
-	msg := fmt.Sprintf("natsbus: connect to %s: %s", redact.URLs(servers), reason)
+	msg := fmt.Sprintf("natsbus: connect to %s: %s", redact.URLs(strings.Join(redact.NATSServers(servers), ",")), reason)
 	return redact.Masked(err, redact.New(servers).String(msg))
 }
