@@ -27,6 +27,9 @@ type handler struct {
 func (h *handler) Enabled(ctx context.Context, l slog.Level) bool { return h.h.Enabled(ctx, l) }
 
 func (h *handler) Handle(ctx context.Context, r slog.Record) error {
+	if h.s.r.Load() == nil {
+		return h.h.Handle(ctx, r)
+	}
 	out := slog.NewRecord(r.Time, r.Level, h.s.String(r.Message), r.PC)
 	r.Attrs(func(a slog.Attr) bool {
 		out.AddAttrs(h.s.attr(a))

@@ -9,7 +9,8 @@ import (
 // Writer writes to another writer what it is given, line by line, with
 // the secrets its Scrubber knows removed. A line is held until its newline
 // arrives (a secret split across two writes is still found); Flush writes
-// what is held. It is safe for concurrent use.
+// what is held. Until its Scrubber knows a secret, writes pass straight
+// through. It is safe for concurrent use.
 type Writer struct {
 	s   *Scrubber
 	w   io.Writer
@@ -27,6 +28,10 @@ func (s *Scrubber) Writer(w io.Writer) *Writer {
 func (w *Writer) Write(p []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if len(w.buf) == 0 && w.s.r.Load() == nil {
+		// No secret known yet: nothing to hold back.
+		return w.w.Write(p)
+	}
 	w.buf = append(w.buf, p...)
 	end := bytes.LastIndexByte(w.buf, '\n')
 	if end < 0 {
