@@ -108,20 +108,28 @@ func (g *globals) scrubbed(cmd *cobra.Command) {
 	}
 }
 
-// logger makes the process's logger, writing to w.
+// logger makes the process's logger, writing to w through g.scrub, and
+// makes it slog's default, so that what logs through slog.Default (the
+// local source, which source.Open gives no logger) is formatted and
+// scrubbed the same way.
 func (g *globals) logger(w io.Writer) (*slog.Logger, error) {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(g.logLevel)); err != nil {
 		return nil, fmt.Errorf("--log-level: %w", err)
 	}
 	opts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler
 	switch strings.ToLower(g.logFormat) {
 	case "text":
-		return slog.New(g.scrub.Handler(slog.NewTextHandler(w, opts))), nil
+		h = slog.NewTextHandler(w, opts)
 	case "json":
-		return slog.New(g.scrub.Handler(slog.NewJSONHandler(w, opts))), nil
+		h = slog.NewJSONHandler(w, opts)
+	default:
+		return nil, fmt.Errorf("--log-format: want text or json, got %q", g.logFormat)
 	}
-	return nil, fmt.Errorf("--log-format: want text or json, got %q", g.logFormat)
+	log := slog.New(g.scrub.Handler(h))
+	slog.SetDefault(log)
+	return log, nil
 }
 
 // load reads the pipeline file, printing every problem on failure, and

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"log/slog"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,8 +14,9 @@ import (
 
 // TestEverythingTheProcessPrintsIsScrubbedOfItsSecrets wires a command the
 // way newRoot does and has it print a secret of its pipeline, and a piece
-// of one, in every way a command can: a log line (text and JSON), its
-// output, its error output and the error it returns. None shows them, and
+// of one, in every way a command can: a log line (text and JSON, through
+// its logger and slog's default), its output, its error output and the
+// error it returns. None shows them, and
 // the returned error still carries its exit code.
 func TestEverythingTheProcessPrintsIsScrubbedOfItsSecrets(t *testing.T) {
 	const piece, other = "Wd3xMq8Tz", "Hp7kRn2Lc"
@@ -40,6 +42,7 @@ connector: {type: postgres, url: 'postgresql://loader:${FILEDGE_TEST_PASSWORD}@1
 					return err
 				}
 				log.Warn("driver said database="+piece, "err", fmt.Errorf("lookup %s@127.0.0.1: no such host", other), "detail", []string{password})
+				slog.Info("a library logs through the default logger", "file", piece+".csv")
 				fmt.Fprint(cmd.OutOrStdout(), "FILE\tDETAIL\nx.csv\t")
 				fmt.Fprintln(cmd.OutOrStdout(), "failed: "+piece)
 				fmt.Fprintln(cmd.ErrOrStderr(), "warning: "+other)
@@ -50,6 +53,9 @@ connector: {type: postgres, url: 'postgresql://loader:${FILEDGE_TEST_PASSWORD}@1
 			cmd.SetErr(&out)
 			cmd.SetArgs(nil)
 			err := cmd.Execute()
+			if !strings.Contains(logs.String(), "a library logs") {
+				t.Errorf("a line logged through slog's default is not in the process's log:\n%s", logs.String())
+			}
 			var ee *exitError
 			if !errors.As(err, &ee) || ee.code != 2 {
 				t.Fatalf("error %v lost its exit code", err)
