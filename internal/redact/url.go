@@ -57,12 +57,15 @@ func ParseURL(s string) (u URL, ok bool) {
 	return u, true
 }
 
-// Check returns an error wrapping ErrAmbiguousURL when a driver (Go's
-// net/url, and so pgx and nats.go) could read u otherwise than ParseURL
-// does: the user info holds a character that must be percent-encoded
-// ('/', '?', '#', '@', a space, a '%' that starts no %XX escape, or any
-// other character outside those RFC 3986 allows there), or the URL holds
-// an '@' after its user info. The error never quotes the URL.
+// Check returns an error wrapping ErrAmbiguousURL when a driver could read
+// u otherwise than ParseURL does: the user info holds a character that
+// must be percent-encoded ('/', '?', '#', '@', a space, a '%' that starts
+// no %XX escape, or any other character outside those RFC 3986 allows
+// there), or the URL holds an '@' after its user info. Drivers differ:
+// Go's net/url (and so nats.go) ends the authority at the first '/', '?'
+// or '#' and the user info at its last '@'; pgx, like libpq, ends the user
+// info at the first '@' before any '/'. A URL that passes Check reads the
+// same to all three. The error never quotes the URL.
 func (u URL) Check() error {
 	if strings.Contains(u.Host, "@") || strings.Contains(u.Rest, "@") || !validUserInfo(u.UserInfo) {
 		return ErrAmbiguousURL
