@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 func TestParseURLReadsUserInfoUpToTheLastAtBeforeTheQuery(t *testing.T) {
@@ -74,6 +76,16 @@ func TestCheckRefusesWhatGoReadsOtherwise(t *testing.T) {
 			wantPW, _ := url.PathUnescape(pw)
 			if pu.Host != u.Host || gotHasPW != hasPW || gotPW != wantPW {
 				t.Errorf("url.Parse reads host %q password %q (%t); ParseURL host %q password %q (%t)", pu.Host, gotPW, gotHasPW, u.Host, wantPW, hasPW)
+			}
+			if u.Scheme != "postgresql" {
+				return
+			}
+			cfg, err := pgconn.ParseConfig(s)
+			if err != nil {
+				t.Fatalf("pgconn.ParseConfig: %v", err)
+			}
+			if wantUser, _ := url.PathUnescape(u.User()); cfg.Host != pu.Hostname() || cfg.Password != wantPW || (u.HasUserInfo && cfg.User != wantUser) {
+				t.Errorf("pgx reads host %q user %q password %q; ParseURL host %q user %q password %q", cfg.Host, cfg.User, cfg.Password, pu.Hostname(), wantUser, wantPW)
 			}
 		})
 	}
