@@ -31,19 +31,17 @@ type globals struct {
 	scrub *redact.Scrubber
 }
 
-// environmentSecrets are the variables whose values are credentials for
-// the process whether or not the pipeline names them: DATABASE_URL and
-// FILEDGE_NATS_URL, which config reads, and PGPASSWORD, which pgx reads.
-var environmentSecrets = []string{config.EnvDatabaseURL, config.EnvNATSURL, "PGPASSWORD"}
-
 // newGlobals returns the globals before the flags are read, with a
 // scrubber that knows the credentials of the environment (read with
-// getenv).
+// getenv), whether or not the pipeline uses them: DATABASE_URL and
+// FILEDGE_NATS_URL, which config reads, when they carry credentials, and
+// PGPASSWORD, which pgx reads.
 func newGlobals(getenv func(string) string) *globals {
-	var secrets []string
-	for _, name := range environmentSecrets {
-		secrets = append(secrets, getenv(name))
+	secrets := redact.NATSSecrets(getenv(config.EnvNATSURL))
+	if v := getenv(config.EnvDatabaseURL); redact.HasCredentials(v) {
+		secrets = append(secrets, v)
 	}
+	secrets = append(secrets, getenv("PGPASSWORD"))
 	return &globals{scrub: redact.New(secrets...)}
 }
 

@@ -88,4 +88,11 @@ func TestTheEnvironmentsCredentialsAreScrubbedBeforeAnyPipelineLoads(t *testing.
 	if got != "REDACTED REDACTED REDACTED" {
 		t.Errorf("got %q", got)
 	}
+	// Where to connect is no secret: logs keep saying it.
+	plain := map[string]string{"DATABASE_URL": "postgresql://loader@db/sales", "FILEDGE_NATS_URL": "nats://bus:4222"}
+	g = newGlobals(func(name string) string { return plain[name] })
+	const text = "connect to nats://bus:4222 and postgresql://loader@db/sales"
+	if got := g.scrub.String(text); got != text {
+		t.Errorf("scrubbed %q to %q", text, got)
+	}
 }

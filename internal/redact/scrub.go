@@ -132,6 +132,26 @@ func targets(v string) []string {
 	return out
 }
 
+// HasCredentials reports whether the connection string v carries a
+// credential that Add would remove on its own: a password, a NATS token, a
+// credential query parameter or a keyword/value password. A URL without
+// one says only where to connect, and need not be hidden.
+func HasCredentials(v string) bool { return len(credentials(v)) > 0 }
+
+// NATSSecrets returns what a Scrubber must know of s, a NATS server list
+// (see NATSServers): s and its servers as NATS reads them, when they carry
+// credentials; nil otherwise.
+func NATSSecrets(s string) []string {
+	servers := strings.Join(NATSServers(s), ",")
+	switch {
+	case !HasCredentials(servers):
+		return nil
+	case servers == s:
+		return []string{s}
+	}
+	return []string{s, servers}
+}
+
 // credentials returns the credentials the connection string v carries:
 // the passwords of every reading of its user info (see URL.UserInfos), a
 // NATS token, the values of credential query parameters, and the password

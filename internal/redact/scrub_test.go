@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -110,6 +111,31 @@ func TestScrubberReadsAListOfURLsServerByServer(t *testing.T) {
 	}
 	if got := s.String(pieceA + " " + pieceC); got != "REDACTED REDACTED" {
 		t.Errorf("got %q", got)
+	}
+}
+
+func TestHasCredentials(t *testing.T) {
+	for _, sh := range secretShapes {
+		if !HasCredentials(sh.secret) {
+			t.Errorf("HasCredentials(%q) = false", sh.secret)
+		}
+	}
+	for _, s := range []string{"nats://a:4222,nats://b:4222", "postgresql://loader@db/sales?sslmode=require", "postgresql://loader:@db/sales", "host=db user=u", "sqlite:///x.db"} {
+		if HasCredentials(s) {
+			t.Errorf("HasCredentials(%q) = true", s)
+		}
+	}
+}
+
+func TestNATSSecrets(t *testing.T) {
+	if got := NATSSecrets("nats://a:4222, b:4222"); got != nil {
+		t.Errorf("NATSSecrets without credentials = %q", got)
+	}
+	if got, want := NATSSecrets("tok@a:4222"), []string{"tok@a:4222", "nats://tok@a:4222"}; !slices.Equal(got, want) {
+		t.Errorf("NATSSecrets = %q, want %q", got, want)
+	}
+	if got, want := NATSSecrets("nats://u:p@a:4222"), []string{"nats://u:p@a:4222"}; !slices.Equal(got, want) {
+		t.Errorf("NATSSecrets = %q, want %q", got, want)
 	}
 }
 

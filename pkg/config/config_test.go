@@ -836,7 +836,7 @@ bus:
 	}
 }
 
-func TestSecretsListsEveryValueThatMayHoldACredential(t *testing.T) {
+func TestSecretsListsEveryValueThatHoldsACredential(t *testing.T) {
 	vars := map[string]string{
 		"PGPASSWORD":       "pg-pw",
 		"FILEDGE_NATS_URL": "tok@a:4222,nats://b:4222",
@@ -848,6 +848,7 @@ source: {path: ./in}
 destinations:
   - {name: a, type: postgres, url: 'postgresql://loader:${PGPASSWORD}@db/sales'}
   - {name: b, type: sqlite, url: sqlite:///out.db}
+  - {name: c, type: postgres, url: 'postgresql://loader@db/sales'}
 pgp: {private_key: '${PGP_PRIVATE_KEY}', passphrase: '${PGP_PASSPHRASE}'}
 `
 	p, _ := mustParse(t, doc, vars)
@@ -855,6 +856,10 @@ pgp: {private_key: '${PGP_PRIVATE_KEY}', passphrase: '${PGP_PASSPHRASE}'}
 	want := []string{"postgresql://loader:pg-pw@db/sales", "tok@a:4222,nats://b:4222", "nats://tok@a:4222,nats://b:4222", testPrivateKey, testPassphrase}
 	if !slices.Equal(got, want) {
 		t.Errorf("Secrets() = %q, want %q", got, want)
+	}
+	p, _ = mustParse(t, base+"bus: {url: 'nats://a:4222,nats://b:4222'}\n", nil)
+	if got := p.Secrets(); len(got) != 0 {
+		t.Errorf("Secrets() = %q for a pipeline without credentials", got)
 	}
 }
 

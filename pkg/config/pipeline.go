@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
-	"strings"
 
 	"github.com/filedge/filedge/internal/redact"
 )
@@ -24,25 +23,21 @@ func (p *Pipeline) Destination(name string) (*Destination, bool) {
 // absolute after Load).
 func (p *Pipeline) DataDir() string { return p.Bus.DataDir }
 
-// Secrets returns, revealed, every value of the pipeline that may hold a
+// Secrets returns, revealed, every value of the pipeline that holds a
 // credential, for a process to remove from all it prints (see
-// internal/redact): the URL of each destination but a sqlite file's, the
-// bus URL (also with nats:// before each server that names no scheme, as
-// NATS reads it), and the PGP private key, passphrase and trusted signers'
-// keys.
+// internal/redact): each destination or bus URL that carries a password, a
+// token or a credential parameter (the bus URL also with nats:// before
+// each server that names no scheme, as NATS reads it), and the PGP private
+// key, passphrase and trusted signers' keys. A URL without credentials says
+// only where to connect, which logs should keep saying.
 func (p *Pipeline) Secrets() []string {
 	var out []string
 	for _, d := range p.Destinations {
-		if d.Type != "sqlite" && d.URL != "" {
-			out = append(out, d.URL.Reveal())
+		if u := d.URL.Reveal(); redact.HasCredentials(u) {
+			out = append(out, u)
 		}
 	}
-	if p.Bus.URL != "" {
-		out = append(out, p.Bus.URL)
-		if servers := strings.Join(redact.NATSServers(p.Bus.URL), ","); servers != p.Bus.URL {
-			out = append(out, servers)
-		}
-	}
+	out = append(out, redact.NATSSecrets(p.Bus.URL)...)
 	if g := p.Layers.PGP; g != nil {
 		for _, s := range append([]Secret{g.PrivateKey, g.Passphrase}, g.TrustedSigners...) {
 			if s != "" {
