@@ -10,22 +10,43 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/filedge/filedge/internal/redact"
 	"github.com/filedge/filedge/pkg/config"
 	_ "github.com/filedge/filedge/pkg/destination/all" // every destination
 	_ "github.com/filedge/filedge/pkg/format/all"      // every format
 	_ "github.com/filedge/filedge/pkg/source/local"    // the local folder source
 )
 
-// globals are the flags every subcommand shares.
+// globals are the flags every subcommand shares, and what the process
+// knows of its secrets.
 type globals struct {
 	config    string
 	logLevel  string
 	logFormat string
 	profile   string
+
+	// scrub removes every secret the process knows from its logs, its
+	// output and the error it ends with. It starts with the credentials of
+	// the environment and learns the pipeline's when it loads.
+	scrub *redact.Scrubber
+}
+
+// newGlobals returns the globals before the flags are read, with a
+// scrubber that knows the credentials of the environment (read with
+// getenv), whether or not the pipeline uses them: DATABASE_URL and
+// FILEDGE_NATS_URL, which config reads, when they carry credentials, and
+// PGPASSWORD, which pgx reads.
+func newGlobals(getenv func(string) string) *globals {
+	secrets := redact.NATSSecrets(getenv(config.EnvNATSURL))
+	if v := getenv(config.EnvDatabaseURL); redact.HasCredentials(v) {
+		secrets = append(secrets, v)
+	}
+	secrets = append(secrets, getenv("PGPASSWORD"))
+	return &globals{scrub: redact.New(secrets...)}
 }
 
 func newRoot() *cobra.Command {
-	g := &globals{}
+	g := newGlobals(os.Getenv)
 	root := &cobra.Command{
 		Use:           "filedge",
 		Short:         "Load files into databases, every version exactly once, seconds after it lands",
@@ -61,32 +82,63 @@ func newRoot() *cobra.Command {
 		}
 	}
 	root.AddCommand(newRunCmd(g), newWatcherCmd(g), newParserCmd(g), newSinkCmd(g), newPreviewCmd(g), newValidateCmd(g))
+	for _, cmd := range root.Commands() {
+		g.scrubbed(cmd)
+	}
 	return root
 }
 
-// logger makes the process's logger, writing to w.
+// scrubbed makes cmd print through g.scrub: its output and error output
+// line by line, and the error it returns.
+func (g *globals) scrubbed(cmd *cobra.Command) {
+	run := cmd.RunE
+	if run == nil {
+		return
+	}
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		out, errOut := g.scrub.Writer(cmd.OutOrStdout()), g.scrub.Writer(cmd.ErrOrStderr())
+		cmd.SetOut(out)
+		cmd.SetErr(errOut)
+		err := run(cmd, args)
+		out.Flush()
+		errOut.Flush()
+		return g.scrub.Error(err)
+	}
+}
+
+// logger makes the process's logger, writing to w through g.scrub, and
+// makes it slog's default, so that what logs through slog.Default (the
+// local source, which source.Open gives no logger) is formatted and
+// scrubbed the same way.
 func (g *globals) logger(w io.Writer) (*slog.Logger, error) {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(g.logLevel)); err != nil {
 		return nil, fmt.Errorf("--log-level: %w", err)
 	}
 	opts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler
 	switch strings.ToLower(g.logFormat) {
 	case "text":
-		return slog.New(slog.NewTextHandler(w, opts)), nil
+		h = slog.NewTextHandler(w, opts)
 	case "json":
-		return slog.New(slog.NewJSONHandler(w, opts)), nil
+		h = slog.NewJSONHandler(w, opts)
+	default:
+		return nil, fmt.Errorf("--log-format: want text or json, got %q", g.logFormat)
 	}
-	return nil, fmt.Errorf("--log-format: want text or json, got %q", g.logFormat)
+	log := slog.New(g.scrub.Handler(h))
+	slog.SetDefault(log)
+	return log, nil
 }
 
-// load reads the pipeline file, printing every problem on failure.
+// load reads the pipeline file, printing every problem on failure, and
+// teaches g.scrub the pipeline's secrets.
 func (g *globals) load(cmd *cobra.Command) (*config.Pipeline, error) {
 	p, err := config.Load(g.config)
 	if err != nil {
 		fmt.Fprintln(cmd.ErrOrStderr(), err)
 		return nil, &exitError{code: 2}
 	}
+	g.scrub.Add(p.Secrets()...)
 	return p, nil
 }
 
@@ -101,6 +153,7 @@ func newValidateCmd(g *globals) *cobra.Command {
 				fmt.Fprintln(cmd.ErrOrStderr(), err)
 				return &exitError{code: 1}
 			}
+			g.scrub.Add(p.Secrets()...)
 			names := make([]string, len(p.Destinations))
 			for i, d := range p.Destinations {
 				names[i] = d.Name + " (" + d.Type + ")"

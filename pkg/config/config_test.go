@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -598,9 +599,9 @@ func TestEnvironmentExpansion(t *testing.T) {
 		{"default when unset", "table: ${NOPE:-fallback}", func(p *config.Pipeline) any { return p.Table }, "fallback"},
 		{"default when empty", "table: ${EMPTY:-fallback}", func(p *config.Pipeline) any { return p.Table }, "fallback"},
 		{"set wins over default", "table: ${TABLE:-fallback}", func(p *config.Pipeline) any { return p.Table }, "orders"},
-		{"dollar escape", "encoding: a$$b", func(p *config.Pipeline) any { return p.Format.Encoding }, "a$b"},
-		{"lone dollar kept", "encoding: ab$", func(p *config.Pipeline) any { return p.Format.Encoding }, "ab$"},
-		{"$NAME without braces kept", "encoding: $TABLE", func(p *config.Pipeline) any { return p.Format.Encoding }, "$table"},
+		{"dollar escape", "null_sequence: a$$b", func(p *config.Pipeline) any { return p.Format.NullSequence }, "a$b"},
+		{"lone dollar kept", "null_sequence: ab$", func(p *config.Pipeline) any { return p.Format.NullSequence }, "ab$"},
+		{"$NAME without braces kept", "null_sequence: $TABLE", func(p *config.Pipeline) any { return p.Format.NullSequence }, "$TABLE"},
 		{"numbers expand", "parser: {workers: '${WORKERS}'}", func(p *config.Pipeline) any { return p.Parser.Workers }, 6},
 		{"durations expand", "sink: {batch_idle: '${IDLE:-90s}'}", func(p *config.Pipeline) any { return p.Sink.BatchIdle }, 90 * time.Second},
 		{"urls expand", "destinations: [{name: w, type: postgres, url: 'postgresql://u@${PGHOST}:5432/d'}]", func(p *config.Pipeline) any { return p.Destinations[0].URL.Reveal() }, "postgresql://u@db.internal:5432/d"},
@@ -643,6 +644,12 @@ func TestPasswordWrittenInTheFileIsRefused(t *testing.T) {
 		{"half a reference", `{type: postgres, url: "postgresql://loader:x${PW}@db/sales"}`, "connector.url", 3},
 		{"in the query", `{type: postgres, url: "postgresql://loader@db/sales?sslmode=require&password=` + pw + `"}`, "connector.url", 3},
 		{"unescaped slash makes a bad URL", `{type: postgres, url: "postgresql://loader:` + pw + `/x@db/sales"}`, "connector.url", 3},
+		{"digits before a slash read as a port", `{type: postgres, url: "postgresql://loader:2024/` + pw + `@db/sales"}`, "connector.url", 3},
+		{"digits before a slash, reference after it", `{type: postgres, url: "postgresql://loader:2024/${PW}@db/sales"}`, "connector.url", 3},
+		{"question mark in the password", `{type: postgres, url: "postgresql://loader:` + pw + `?x@db/sales"}`, "connector.url", 3},
+		{"at sign in the password", `{type: postgres, url: "postgresql://loader:` + pw + `@x@db/sales"}`, "connector.url", 3},
+		{"percent-escaped password", `{type: postgres, url: "postgresql://loader:` + pw + `%2Fx@db/sales"}`, "connector.url", 3},
+		{"sslpassword in the query", `{type: postgres, url: "postgresql://loader@db/sales?sslpassword=` + pw + `"}`, "connector.url", 3},
 		{"keyword form", `{type: postgres, url: "host=db user=loader password=` + pw + `"}`, "connector.url", 3},
 		{"password key", "{type: postgres, url: 'postgresql://loader@db/sales', password: " + pw + "}", "connector.password", 3},
 		{"token key", "{type: postgres, url: 'postgresql://loader@db/sales', api_token: " + pw + "}", "connector.api_token", 3},
@@ -668,13 +675,25 @@ func TestPasswordWrittenInTheFileIsRefused(t *testing.T) {
 			t.Errorf("error shows the password: %v", err)
 		}
 	})
-	t.Run("in bus.url", func(t *testing.T) {
-		_, _, err := parse(t, base+"bus:\n  url: nats://u:"+pw+"@bus:4222\n", nil)
-		wantErrs(t, err, "pipeline.yaml:5: bus.url: a password is written in the file")
-		if strings.Contains(err.Error(), pw) {
-			t.Errorf("error shows the password: %v", err)
-		}
-	})
+	for name, url := range map[string]string{
+		"user and password":                  "nats://u:" + pw + "@bus:4222",
+		"token":                              "nats://" + pw + "@bus:4222",
+		"token without a scheme":             pw + "@bus:4222",
+		"digits before a slash":              "nats://u:4222/" + pw + "@bus:4222",
+		"second server of a list":            "nats://a:4222,nats://u:" + pw + "@b:4222",
+		"token in the second server of list": "nats://${NATS_TOKEN}@a:4222, tls://" + pw + "@b:4222",
+	} {
+		t.Run("in bus.url, "+name, func(t *testing.T) {
+			_, _, err := parse(t, base+"bus:\n  url: '"+url+"'\n", map[string]string{"NATS_TOKEN": "from-env"})
+			wantErrs(t, err, "pipeline.yaml:5: bus.url: a password is written in the file")
+			if strings.Contains(err.Error(), pw) {
+				t.Errorf("error shows the password: %v", err)
+			}
+			if !errors.Is(err, config.ErrCredentialInFile) {
+				t.Errorf("errors.Is(ErrCredentialInFile) false")
+			}
+		})
+	}
 	t.Run("password key holding a reference points to the url", func(t *testing.T) {
 		_, _, err := parse(t, base+"password: ${PGPASSWORD}\n", nil)
 		wantErrs(t, err, "pipeline.yaml:4: password: unknown key: a credential goes into the connection URL")
@@ -703,11 +722,59 @@ func TestPasswordFromTheEnvironmentIsAccepted(t *testing.T) {
 func TestInvalidURLFromTheEnvironmentIsReportedWithoutThePassword(t *testing.T) {
 	const pw = "s3cr3t/with@odd:chars"
 	_, _, err := parse(t, "name: p\nsource: {path: ./in}\nconnector: {type: postgres, url: 'postgresql://loader:${PGPASSWORD}@db/sales'}\n", map[string]string{"PGPASSWORD": pw})
-	wantErrs(t, err, "pipeline.yaml:3: connector.url: not a valid URL (percent-encode")
+	wantErrs(t, err, "pipeline.yaml:3: connector.url: ambiguous URL: percent-encode")
 	for _, part := range []string{pw, "s3cr3t", "odd:chars"} {
 		if strings.Contains(err.Error(), part) {
 			t.Errorf("error shows %q: %v", part, err)
 		}
+	}
+}
+
+// TestAmbiguousURLFromTheEnvironmentIsRefusedWithoutEcho gives URLs that
+// Go's parser reads otherwise than a person (a password with an unescaped
+// '/', '?', '#', '@' or '%', or with digits before a '/', which read as a
+// port) through ${VAR}, DATABASE_URL and FILEDGE_NATS_URL: each is refused
+// with the fix, and no message holds the password or a piece of it.
+func TestAmbiguousURLFromTheEnvironmentIsRefusedWithoutEcho(t *testing.T) {
+	const canary = "Kq7vZx3wPa"
+	passwords := map[string]string{
+		"digits before a slash": "2024/" + canary,
+		"slash":                 canary + "/" + canary,
+		"question mark":         canary + "?x=" + canary,
+		"hash":                  canary + "#" + canary,
+		"at sign":               canary + "@" + canary,
+		"bad escape":            canary + "%zz" + canary,
+		"space":                 canary + " " + canary,
+	}
+	for name, pw := range passwords {
+		t.Run(name, func(t *testing.T) {
+			cases := []struct {
+				where, doc, want string
+				vars             map[string]string
+			}{
+				{"${VAR} in url", "name: p\nsource: {path: ./in}\nconnector: {type: postgres, url: 'postgresql://loader:${PGPASSWORD}@db:5432/sales'}\n",
+					"pipeline.yaml:3: connector.url: ambiguous URL: percent-encode", map[string]string{"PGPASSWORD": pw}},
+				{"whole url from ${VAR}", "name: p\nsource: {path: ./in}\nconnector: {type: postgres, url: '${PGURL}'}\n",
+					"pipeline.yaml:3: connector.url: ambiguous URL: percent-encode", map[string]string{"PGURL": "postgresql://loader:" + pw + "@db:5432/sales"}},
+				{"DATABASE_URL", "name: p\nsource: {path: ./in}\nconnector: {type: postgres}\n",
+					"pipeline.yaml:3: connector.url: DATABASE_URL: ambiguous URL: percent-encode", map[string]string{"DATABASE_URL": "postgres://loader:" + pw + "@db/sales"}},
+				{"${VAR} in bus.url", base + "bus: {url: 'nats://filedge:${NATS_PASSWORD}@bus:4222'}\n",
+					"pipeline.yaml:4: bus.url: ambiguous URL: percent-encode", map[string]string{"NATS_PASSWORD": pw}},
+				{"FILEDGE_NATS_URL", base,
+					"bus.url: FILEDGE_NATS_URL: ambiguous URL: percent-encode", map[string]string{"FILEDGE_NATS_URL": "nats://a:4222,nats://filedge:" + pw + "@b:4222"}},
+				{"FILEDGE_NATS_URL token", base,
+					"bus.url: FILEDGE_NATS_URL: ambiguous URL: percent-encode", map[string]string{"FILEDGE_NATS_URL": "nats://" + pw + "@b:4222"}},
+			}
+			for _, c := range cases {
+				t.Run(c.where, func(t *testing.T) {
+					_, _, err := parse(t, c.doc, c.vars)
+					wantErrs(t, err, c.want)
+					if strings.Contains(err.Error(), canary) || strings.Contains(err.Error(), "2024") {
+						t.Errorf("error shows a piece of the password: %v", err)
+					}
+				})
+			}
+		})
 	}
 }
 
@@ -766,6 +833,33 @@ bus:
 	}
 	if !strings.Contains(string(js), `"url":"nats://REDACTED@bus:4222"`) {
 		t.Errorf("bus url in JSON is not redacted to its host: %s", js)
+	}
+}
+
+func TestSecretsListsEveryValueThatHoldsACredential(t *testing.T) {
+	vars := map[string]string{
+		"PGPASSWORD":       "pg-pw",
+		"FILEDGE_NATS_URL": "tok@a:4222,nats://b:4222",
+		"PGP_PRIVATE_KEY":  testPrivateKey,
+		"PGP_PASSPHRASE":   testPassphrase,
+	}
+	doc := `name: p
+source: {path: ./in}
+destinations:
+  - {name: a, type: postgres, url: 'postgresql://loader:${PGPASSWORD}@db/sales'}
+  - {name: b, type: sqlite, url: sqlite:///out.db}
+  - {name: c, type: postgres, url: 'postgresql://loader@db/sales'}
+pgp: {private_key: '${PGP_PRIVATE_KEY}', passphrase: '${PGP_PASSPHRASE}'}
+`
+	p, _ := mustParse(t, doc, vars)
+	got := p.Secrets()
+	want := []string{"postgresql://loader:pg-pw@db/sales", "tok@a:4222,nats://b:4222", "nats://tok@a:4222,nats://b:4222", testPrivateKey, testPassphrase}
+	if !slices.Equal(got, want) {
+		t.Errorf("Secrets() = %q, want %q", got, want)
+	}
+	p, _ = mustParse(t, base+"bus: {url: 'nats://a:4222,nats://b:4222'}\n", nil)
+	if got := p.Secrets(); len(got) != 0 {
+		t.Errorf("Secrets() = %q for a pipeline without credentials", got)
 	}
 }
 

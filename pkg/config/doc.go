@@ -10,8 +10,15 @@
 // Credentials: a password written in the file is refused; it must come from
 // the environment, either through ${VAR} expansion inside a URL
 // (postgresql://loader:${PGPASSWORD}@db/sales) or through DATABASE_URL.
-// Connection URLs are held as Secret, whose printed, logged and JSON forms
-// are REDACTED, and no error message ever quotes an expanded URL. The keys
+// URLs are read as a person reads them (internal/redact): the user info runs
+// to the last '@' before the query, so a password with an unescaped '/'
+// ("2024/x", which Go's parser takes for a port) is still found, and a URL
+// that a driver could read otherwise (from the file, ${VAR}, DATABASE_URL or
+// FILEDGE_NATS_URL) is refused, without being quoted. NATS tokens
+// (nats://TOKEN@host) are credentials too. Connection URLs are held as
+// Secret, whose printed, logged and JSON forms are REDACTED, and no error
+// message ever quotes an expanded URL; Pipeline.Secrets lists every value a
+// process must scrub from what it prints. The keys
 // of the pgp: block (private key, passphrase, trusted signers) must each be
 // exactly one ${VAR} reference; they are held as Secret too, and no message
 // quotes them.

@@ -11,6 +11,8 @@ import (
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/filedge/filedge/pkg/decode"
 )
 
 // fileTypeAlias is a file_type users write for a format of FileTypes, with
@@ -58,9 +60,7 @@ func (p *parser) format(m fields) Format {
 	if f.Delimiter == "" {
 		f.Delimiter = implied
 	}
-	if v, ok := p.str(m.val("encoding"), "encoding"); ok {
-		f.Encoding = strings.ToLower(strings.TrimSpace(v))
-	}
+	f.Encoding, _ = p.encoding(m.val("encoding"), "encoding")
 	f.JSONDelivery = p.enum(m.val("json_delivery"), "json_delivery", "unpacked", "unpacked", "packed")
 	f.QuoteChar, _ = p.char(m.val("quote_char"), "quote_char")
 	f.EscapeChar, _ = p.char(m.val("escape_char"), "escape_char")
@@ -72,6 +72,26 @@ func (p *parser) format(m fields) Format {
 	f.XMLRecordPath, _ = p.xmlRecordPath(m.val("xml_record_path"), "xml_record_path")
 	p.formatClashes(m, f)
 	return f
+}
+
+// encoding reads a text encoding name, one that decode.Text knows, in
+// lower case.
+func (p *parser) encoding(n *yaml.Node, key string) (string, bool) {
+	v, ok := p.str(n, key)
+	if !ok {
+		return "", false
+	}
+	name := strings.ToLower(strings.TrimSpace(v))
+	if decode.KnownEncoding(name) {
+		return name, true
+	}
+	names := decode.EncodingNames()
+	msg := fmt.Sprintf("unknown text encoding %s (known: %s; omit the key to read UTF-8, or the encoding a byte order mark names)", quote(n, v), strings.Join(names, ", "))
+	if s := suggest(name, names); s != "" {
+		msg += "; did you mean " + s + "?"
+	}
+	p.add(n, key, decode.ErrUnknownEncoding, "%s", msg)
+	return "", false
 }
 
 // formatClashes reports format keys given in the file whose values cannot

@@ -130,8 +130,25 @@ func TestWrittenPassword(t *testing.T) {
 		{"postgresql://u:p/w#x@h/d", true},
 		{"postgresql://u:p#w@h/d", true},
 		{"postgresql://u:p?w@h/d", true},
-		{"postgres://h:5432/d?opt=a@b", false},
-		{"nats://tok@h:4222", false},
+		// An '@' after the query mark may end a password that holds a '?':
+		// read so, the file holds the password 5432/d?opt=a of user h.
+		{"postgres://h:5432/d?opt=a@b", true},
+		{"postgres://h:5432/d?opt=a%40b", false},
+		// Go's parser reads host u, port 2024: the password hides there.
+		{"postgresql://u:2024/secret@h/d", true},
+		{"postgresql://u:2024/${PW}@h/d", true},
+		{"postgresql://u:${PW}/x@h/d", true},
+		{"postgresql://u:1234/w?x@h/d", true},
+		{"postgresql://u:p%40ss@h/d", true},
+		{"postgresql://u:p@ss@h/d", true},
+		{"postgresql://u:pa:ss@h/d", true},
+		{"postgresql://u@h/d?sslpassword=${PW}&password=x", true},
+		{"postgresql://u@h/d?pass%77ord=x", true},
+		{"nats://tok@h:4222", true},
+		{"nats://${NATS_TOKEN}@h:4222", false},
+		{"tls://tok@h:4222", true},
+		{"nats://u:${PW}@h:4222", false},
+		{"nats://u:12/x@h", true},
 		{"sqlite:///rel/x:y@z.db", false},
 		{"host=db user=u password=pw", true},
 		{"host=db user=u password='p w'", true},
@@ -158,6 +175,10 @@ func TestRedactURL(t *testing.T) {
 		{"postgresql://h/d?sslmode=disable&password=pw", "postgresql://h/d?password=REDACTED&sslmode=disable"},
 		{"nats://u:12/x@h", "REDACTED"},
 		{"nats://u:p w@h", "REDACTED"},
+		{"u:pw@h:4222", "REDACTED"},
+		{"postgresql://u:2024/secret@h/d", "REDACTED"},
+		{"postgresql://u:p?w@h/d", "REDACTED"},
+		{"postgresql://u:p%zz@h/d", "REDACTED"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {

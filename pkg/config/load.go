@@ -590,13 +590,22 @@ func (p *parser) destinationURL(dm fields, at *yaml.Node, path, typ string) Secr
 func (p *parser) bus(n *yaml.Node) Bus {
 	b := Bus{DataDir: DefaultDataDir, SyncAlways: true, BatchRetention: DefaultBatchRetention}
 	m, _ := p.mapping(n, "bus", busKeys)
-	if un := resolve(m.val("url")); present(un) && un.Kind == yaml.ScalarNode && writtenPassword(un.Value) {
-		p.add(un, "bus.url", ErrCredentialInFile, "a password is written in the file; put it in the environment (nats://user:%s@host:4222, or %s)", "${NATS_PASSWORD}", EnvNATSURL)
+	un := resolve(m.val("url"))
+	if present(un) && un.Kind == yaml.ScalarNode && writtenBusPassword(un.Value) {
+		p.add(un, "bus.url", ErrCredentialInFile, "a password is written in the file; put it in the environment (nats://user:%s@host:4222 or nats://%s@host:4222, or %s)", "${NATS_PASSWORD}", "${NATS_TOKEN}", EnvNATSURL)
 	} else if v, ok := p.str(un, "bus.url"); ok {
 		b.URL = strings.TrimSpace(v)
+		if err := checkBusURL(b.URL); err != nil {
+			p.add(un, "bus.url", err, "%v", err)
+			b.URL = ""
+		}
 	}
 	if v, ok := p.lookup(EnvNATSURL); ok && strings.TrimSpace(v) != "" {
 		b.URL = strings.TrimSpace(v)
+		if err := checkBusURL(b.URL); err != nil {
+			p.add(un, "bus.url", err, "%s: %v", EnvNATSURL, err)
+			b.URL = ""
+		}
 	}
 	if dn := m.val("data_dir"); present(dn) {
 		if v, ok := p.str(dn, "bus.data_dir"); ok {

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/filedge/filedge/internal/redact"
 )
 
 // parser walks a pipeline file's YAML nodes and collects every problem.
@@ -152,7 +154,7 @@ func (p *parser) unknownKey(f field, path, name string, known []string) {
 		p.add(f.key, key, ErrUnknownKey, "%s", msg)
 		return
 	}
-	if isCredentialName(name) {
+	if redact.IsCredentialName(name) {
 		v := resolve(f.val)
 		if v != nil && v.Kind == yaml.ScalarNode && pureRef.MatchString(v.Value) {
 			p.add(f.key, key, ErrUnknownKey, "unknown key: a credential goes into the connection URL from the environment, e.g. url: postgresql://user:%s@host/db (or DATABASE_URL)", "${PGPASSWORD}")

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+
+	"github.com/filedge/filedge/internal/redact"
 )
 
 // Destination returns the destination named name.
@@ -20,6 +22,31 @@ func (p *Pipeline) Destination(name string) (*Destination, bool) {
 // DataDir returns the folder of the embedded bus's state (bus.data_dir,
 // absolute after Load).
 func (p *Pipeline) DataDir() string { return p.Bus.DataDir }
+
+// Secrets returns, revealed, every value of the pipeline that holds a
+// credential, for a process to remove from all it prints (see
+// internal/redact): each destination or bus URL that carries a password, a
+// token or a credential parameter (the bus URL also with nats:// before
+// each server that names no scheme, as NATS reads it), and the PGP private
+// key, passphrase and trusted signers' keys. A URL without credentials says
+// only where to connect, which logs should keep saying.
+func (p *Pipeline) Secrets() []string {
+	var out []string
+	for _, d := range p.Destinations {
+		if u := d.URL.Reveal(); redact.HasCredentials(u) {
+			out = append(out, u)
+		}
+	}
+	out = append(out, redact.NATSSecrets(p.Bus.URL)...)
+	if g := p.Layers.PGP; g != nil {
+		for _, s := range append([]Secret{g.PrivateKey, g.Passphrase}, g.TrustedSigners...) {
+			if s != "" {
+				out = append(out, s.Reveal())
+			}
+		}
+	}
+	return out
+}
 
 // GoString implements fmt.GoStringer, so that %#v does not print the
 // secret either.

@@ -4,13 +4,15 @@ import (
 	"encoding/json"
 	"log/slog"
 	"regexp"
+
+	"github.com/filedge/filedge/internal/redact"
 )
 
 // Secret is a string that may hold a credential. It never prints: its
 // String, LogValue and JSON form are REDACTED. Reveal returns the value.
 type Secret string
 
-const redacted = "REDACTED"
+const redacted = redact.Redacted
 
 // Reveal returns the secret's value, for the code that connects with it.
 func (s Secret) Reveal() string { return string(s) }

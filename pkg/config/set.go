@@ -55,8 +55,8 @@ func (pl *Pipeline) set(key, value string, lookup func(string) (string, bool)) e
 			f.Delimiter = v
 		}
 	case "encoding":
-		if v, ok := p.str(n, key); ok {
-			f.Encoding = strings.ToLower(strings.TrimSpace(v))
+		if v, ok := p.encoding(n, key); ok {
+			f.Encoding = v
 		}
 	case "json_delivery":
 		f.JSONDelivery = p.enum(n, key, f.JSONDelivery, "unpacked", "packed")

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/filedge/filedge/pkg/config"
+	"github.com/filedge/filedge/pkg/decode"
 )
 
 // Armored keys for tests: config checks their armor header only.
@@ -159,6 +160,9 @@ func TestInvalidFormatKeysAreReportedWithTheirLine(t *testing.T) {
 		{"xml_record_path wildcard", "xml_record_path: 'catalog/*'", []string{`pipeline.yaml:4: xml_record_path: "catalog/*": "*" is not an element name`}},
 		{"xml_record_path attribute", "xml_record_path: 'book/@id'", []string{`"@id" is not an element name`}},
 		{"xml_record_path parent", "xml_record_path: 'a/../b'", []string{`pipeline.yaml:4: xml_record_path: "a/../b": ".." is not an element name`}},
+		{"encoding unknown", "encoding: klingon", []string{`pipeline.yaml:4: encoding: unknown text encoding "klingon" (known: utf-8, ascii, us-ascii, utf-16, utf-16le`}},
+		{"encoding misspelt", "\nencoding: windows-1525", []string{`pipeline.yaml:5: encoding: unknown text encoding "windows-1525"`, "did you mean windows-1252?"}},
+		{"encoding misspelt in case", "encoding: Latin-2", []string{`pipeline.yaml:4: encoding: unknown text encoding "Latin-2"`, "did you mean latin-1?"}},
 		{"delimiter with an unknown escape", `delimiter: '|\q'`, []string{`pipeline.yaml:4: delimiter: unknown escape \q`}},
 		{"quote_char inside the delimiter", "delimiter: '\"|'\nquote_char: '\"'", []string{`pipeline.yaml:5: quote_char: "\"" is part of the delimiter "\"|"`}},
 		{"escape_char is the delimiter", "escape_char: '|'\ndelimiter: '|'", []string{`pipeline.yaml:4: escape_char: "|" is part of the delimiter "|"`}},
@@ -173,6 +177,27 @@ func TestInvalidFormatKeysAreReportedWithTheirLine(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestEncodingNamesAndAliasesAreAccepted loads every spelling of an
+// encoding that decode.Text reads, and keeps it as written in lower case.
+func TestEncodingNamesAndAliasesAreAccepted(t *testing.T) {
+	for _, name := range []string{"latin1", "Latin-1", "ISO_8859_1", "l1", "utf-16le", "UTF-16LE", "UTF8", "utf-8", "us-ascii", "cp1252", "Windows-1252", "utf_32be", " utf-16 "} {
+		t.Run(name, func(t *testing.T) {
+			p, _ := mustParse(t, base+"encoding: '"+name+"'\n", nil)
+			if want := strings.ToLower(strings.TrimSpace(name)); p.Format.Encoding != want {
+				t.Errorf("encoding = %q, want %q", p.Format.Encoding, want)
+			}
+			if _, err := decode.Text(strings.NewReader("x"), p.Format.Encoding); err != nil {
+				t.Errorf("the loaded encoding does not read: %v", err)
+			}
+		})
+	}
+	t.Run("every name decode knows", func(t *testing.T) {
+		for _, name := range decode.EncodingNames() {
+			mustParse(t, base+"encoding: '"+name+"'\n", nil)
+		}
+	})
 }
 
 func TestLayerKeys(t *testing.T) {
@@ -559,6 +584,7 @@ func TestSetRefusesWhatTheFileRefusesAndChangesNothing(t *testing.T) {
 		{"headerless", "maybe", `headerless: "maybe" is not true or false`},
 		{"xml_record_path", "a//b", "xml_record_path: \"a//b\": empty segment"},
 		{"compression", "rar", `compression: "rar" is not one of`},
+		{"encoding", "klingon", `encoding: unknown text encoding "klingon"`},
 		{"archive_pattern", "([", "archive_pattern: invalid regular expression"},
 		{"limits.max_ratio", "0", "limits.max_ratio: must be at least 1"},
 		{"limits.max_spool_bytes", "1G", "limits.max_spool_bytes: \"1G\": G is ambiguous"},

@@ -6,79 +6,51 @@ import (
 	"net/url"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/filedge/filedge/internal/redact"
 )
 
-// isCredentialName reports whether a key or URL query parameter name says
-// that its value is a credential.
-func isCredentialName(name string) bool {
-	n := strings.ToLower(name)
-	for _, w := range []string{"password", "passwd", "secret", "token", "apikey", "api_key", "credential"} {
-		if strings.Contains(n, w) {
+// writtenPassword reports whether raw, a connection string as written in the
+// file (before ${VAR} expansion), holds a credential that is not entirely
+// one ${VAR} reference: a password in any reading of its user info (see
+// redact.URL.UserInfos, so that an unescaped '/', '?', '#' or '@' in it does
+// not hide it), a NATS token (nats://TOKEN@host), a credential query
+// parameter (?password=, ?sslpassword=, ...), or password= in a
+// keyword/value string. It never returns the password.
+func writtenPassword(raw string) bool {
+	if !strings.Contains(raw, "://") {
+		pw, ok := redact.KeywordPassword(raw)
+		return ok && pw != "" && !pureRef.MatchString(pw)
+	}
+	masked, pure := maskRefs(raw)
+	return literalCredential(masked, pure)
+}
+
+// writtenBusPassword is writtenPassword for bus.url: a comma-separated list
+// of NATS URLs, each read as nats:// when it names no scheme, as NATS does.
+func writtenBusPassword(raw string) bool {
+	masked, pure := maskRefs(raw)
+	return slices.ContainsFunc(redact.NATSServers(masked), func(s string) bool { return literalCredential(s, pure) })
+}
+
+// literalCredential reports whether the URL masked (see maskRefs) holds a
+// credential other than a pure ${VAR} reference.
+func literalCredential(masked string, pure map[string]bool) bool {
+	u, ok := redact.ParseURL(masked)
+	if !ok {
+		return false
+	}
+	literal := func(v string) bool { return v != "" && !pure[v] }
+	for _, ui := range u.UserInfos() {
+		user, pw, hasPW := strings.Cut(ui, ":")
+		if hasPW && literal(pw) || !hasPW && redact.TokenScheme(u.Scheme) && literal(user) {
 			return true
 		}
 	}
-	return n == "pwd" || n == "pass"
-}
-
-// kvPassword finds password=... in a keyword/value connection string
-// ("host=db user=loader password=...").
-var kvPassword = regexp.MustCompile(`(?i)(?:^|\s)password\s*=\s*('[^']*'|\S+)`)
-
-// writtenPassword reports whether raw, a connection string as written in the
-// file (before ${VAR} expansion), holds a password, or a credential in its
-// query, that is not entirely one ${VAR} reference. It never returns the
-// password.
-func writtenPassword(raw string) bool {
-	if !strings.Contains(raw, "://") {
-		if m := kvPassword.FindStringSubmatch(raw); m != nil {
-			v := strings.Trim(m[1], "'")
-			return v != "" && !pureRef.MatchString(v)
-		}
-		return false
-	}
-	masked, pure := maskRefs(raw)
-	literal := func(v string) bool { return v != "" && !pure[v] }
-	if u, err := url.Parse(masked); err == nil {
-		if u.User != nil {
-			if pw, ok := u.User.Password(); ok && literal(pw) {
-				return true
-			}
-		}
-		for k, vs := range u.Query() {
-			if !isCredentialName(k) {
-				continue
-			}
-			for _, v := range vs {
-				if literal(v) {
-					return true
-				}
-			}
-		}
-		return false
-	}
-	// Not a valid URL (a password with an unescaped '/', '#' or '?' is
-	// the usual cause): judge from its text, erring on refusal.
-	rest := masked[strings.Index(masked, "://")+3:]
-	if !strings.HasPrefix(rest, "/") {
-		if at := strings.LastIndexByte(rest, '@'); at >= 0 {
-			user, pw, ok := strings.Cut(rest[:at], ":")
-			if ok && !strings.ContainsAny(user, "/?#") && literal(pw) {
-				return true
-			}
-		}
-	}
-	if _, query, ok := strings.Cut(rest, "?"); ok {
-		query, _, _ = strings.Cut(query, "#")
-		for _, kv := range strings.Split(query, "&") {
-			k, v, _ := strings.Cut(kv, "=")
-			if isCredentialName(k) && literal(v) {
-				return true
-			}
-		}
-	}
-	return false
+	return slices.ContainsFunc(u.CredentialParams(), literal)
 }
 
 // maskRefs replaces every ${...} in s with a token of letters and digits,
@@ -112,63 +84,53 @@ func maskRefs(s string) (string, map[string]bool) {
 // RedactURL returns s, a URL or a comma-separated list of URLs, with every
 // user name, password and credential query parameter replaced by REDACTED,
 // for messages and logs. A URL it cannot read safely becomes REDACTED.
-func RedactURL(s string) string {
-	if s == "" {
-		return s
-	}
-	parts := strings.Split(s, ",")
-	for i, p := range parts {
-		parts[i] = redactOne(p)
-	}
-	return strings.Join(parts, ",")
-}
+func RedactURL(s string) string { return redact.URLs(s) }
 
-func redactOne(s string) string {
-	u, err := url.Parse(strings.TrimSpace(s))
-	if err != nil {
-		if strings.Contains(s, "@") || strings.Contains(strings.ToLower(s), "pass") {
-			return redacted
-		}
-		return s
-	}
-	// An '@' after the authority means the parse may have split a
-	// password: show nothing.
-	if strings.Contains(u.Path+u.RawQuery+u.Fragment, "@") {
-		return redacted
-	}
-	if u.User != nil {
-		u.User = url.User(redacted)
-	}
-	if u.RawQuery != "" {
-		q := u.Query()
-		changed := false
-		for k := range q {
-			if isCredentialName(k) {
-				q.Set(k, redacted)
-				changed = true
-			}
-		}
-		if changed {
-			u.RawQuery = q.Encode()
-		}
-	}
-	return u.String()
-}
-
-// checkPostgresURL checks that s is a postgres:// or postgresql:// URL. Its
-// errors never quote s.
+// checkPostgresURL checks that s is a postgres:// or postgresql:// URL that
+// a driver reads as a person does (see redact.URL.Check). Its errors never
+// quote s.
 func checkPostgresURL(s string) error {
-	u, err := url.Parse(s)
-	if err != nil {
-		return errors.New("not a valid URL (percent-encode characters such as @ : / # ? in the user name and password)")
+	u, ok := redact.ParseURL(s)
+	if !ok {
+		return errors.New("want a postgresql://user@host:5432/dbname URL (the value is not shown)")
+	}
+	if err := u.Check(); err != nil {
+		return err
 	}
 	if u.Scheme != "postgres" && u.Scheme != "postgresql" {
-		if u.Scheme == "" {
-			return errors.New("want a postgresql://user@host:5432/dbname URL")
-		}
-		return fmt.Errorf("scheme %q is not postgres:// or postgresql://", u.Scheme)
+		return fmt.Errorf("scheme %s is not postgres:// or postgresql://", schemeName(u.Scheme))
+	}
+	if _, err := url.Parse(s); err != nil {
+		return errors.New("not a valid URL: check its host, port and query (the URL is not shown)")
 	}
 	return nil
+}
+
+// checkBusURL checks that every server of s, a bus URL, is read by NATS as
+// a person reads it (see redact.URL.Check). Its errors never quote s.
+func checkBusURL(s string) error {
+	for _, server := range redact.NATSServers(s) {
+		u, _ := redact.ParseURL(server)
+		if err := u.Check(); err != nil {
+			return err
+		}
+		if _, err := url.Parse(server); err != nil {
+			return errors.New("not a valid URL: check its hosts and ports (the URL is not shown)")
+		}
+	}
+	return nil
+}
+
+// schemePattern is the syntax of a URL scheme (RFC 3986).
+var schemePattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*$`)
+
+// schemeName quotes scheme for a message, or describes it when it is not
+// a scheme at all (and so may be a piece of something else).
+func schemeName(scheme string) string {
+	if schemePattern.MatchString(scheme) {
+		return strconv.Quote(scheme)
+	}
+	return "(not a valid scheme)"
 }
 
 // resolveSQLite reads a sqlite URL as SQLAlchemy users write it and returns

@@ -26,27 +26,69 @@ var boms = []struct {
 	{[]byte{0xFE, 0xFF}, unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM)},
 }
 
-// encodings maps each name Text knows, folded (see fold), to its encoding;
-// nil is UTF-8, and utf16 and utf32 without a BOM are settled by guessBE.
-var encodings = map[string]encoding.Encoding{
-	"utf8":        nil,
-	"ascii":       nil,
-	"usascii":     nil,
-	"utf16":       unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM),
-	"utf16le":     unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM),
-	"utf16be":     unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM),
-	"utf32":       utf32.UTF32(utf32.BigEndian, utf32.IgnoreBOM),
-	"utf32le":     utf32.UTF32(utf32.LittleEndian, utf32.IgnoreBOM),
-	"utf32be":     utf32.UTF32(utf32.BigEndian, utf32.IgnoreBOM),
-	"latin1":      charmap.ISO8859_1,
-	"iso88591":    charmap.ISO8859_1,
-	"l1":          charmap.ISO8859_1,
-	"windows1252": charmap.Windows1252,
-	"cp1252":      charmap.Windows1252,
+// textEncodings lists the encodings Text knows, each under its names: the
+// first is the one messages use, the others are aliases. nil is UTF-8, and
+// utf-16 and utf-32 without a BOM are settled by guessBE.
+var textEncodings = []struct {
+	names []string
+	enc   encoding.Encoding
+}{
+	{[]string{"utf-8", "ascii", "us-ascii"}, nil},
+	{[]string{"utf-16"}, unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM)},
+	{[]string{"utf-16le"}, unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM)},
+	{[]string{"utf-16be"}, unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM)},
+	{[]string{"utf-32"}, utf32.UTF32(utf32.BigEndian, utf32.IgnoreBOM)},
+	{[]string{"utf-32le"}, utf32.UTF32(utf32.LittleEndian, utf32.IgnoreBOM)},
+	{[]string{"utf-32be"}, utf32.UTF32(utf32.BigEndian, utf32.IgnoreBOM)},
+	{[]string{"latin-1", "iso-8859-1", "l1"}, charmap.ISO8859_1},
+	{[]string{"windows-1252", "cp1252"}, charmap.Windows1252},
 }
 
-// known lists the encoding names for messages.
-const known = "utf-8, utf-16, utf-16le, utf-16be, utf-32, utf-32le, utf-32be, latin-1 (iso-8859-1), windows-1252 (cp1252)"
+// encodings maps each name of textEncodings, folded (see fold), to its
+// encoding.
+var encodings = func() map[string]encoding.Encoding {
+	m := map[string]encoding.Encoding{}
+	for _, e := range textEncodings {
+		for _, n := range e.names {
+			m[fold(n)] = e.enc
+		}
+	}
+	return m
+}()
+
+// known lists the encoding names for messages: "utf-8 (ascii, us-ascii),
+// utf-16, ...".
+var known = func() string {
+	var b strings.Builder
+	for i, e := range textEncodings {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(e.names[0])
+		if len(e.names) > 1 {
+			b.WriteString(" (" + strings.Join(e.names[1:], ", ") + ")")
+		}
+	}
+	return b.String()
+}()
+
+// EncodingNames returns every encoding name Text knows, aliases included,
+// as messages write them ("utf-8", "latin-1", "cp1252", ...). Text matches
+// a name ignoring case, '-', '_' and spaces.
+func EncodingNames() []string {
+	var out []string
+	for _, e := range textEncodings {
+		out = append(out, e.names...)
+	}
+	return out
+}
+
+// KnownEncoding reports whether Text knows the encoding name; "" (no
+// encoding given) is known.
+func KnownEncoding(name string) bool {
+	_, ok := encodings[fold(name)]
+	return ok || name == ""
+}
 
 // fold makes an encoding name comparable: lower case, without '-', '_'
 // and spaces.
@@ -76,8 +118,8 @@ func fold(name string) string {
 // Text reads the first bytes of r before it returns (a read error then is
 // returned); the rest is decoded as the returned reader is read.
 func Text(r io.Reader, encoding string) (io.Reader, error) {
-	enc, ok := encodings[fold(encoding)]
-	if !ok && encoding != "" {
+	enc := encodings[fold(encoding)]
+	if !KnownEncoding(encoding) {
 		return nil, fmt.Errorf("%w %q (known: %s)", ErrUnknownEncoding, encoding, known)
 	}
 	// The first bytes, read without a buffer of our own: the decoder reads

@@ -3,10 +3,13 @@ package natsbus
 import (
 	"errors"
 	"fmt"
+	"net/url"
+	"strings"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/filedge/filedge/internal/redact"
 	"github.com/filedge/filedge/pkg/bus"
 )
 
@@ -58,4 +61,33 @@ func classify(err error) error {
 		return fmt.Errorf("%w: %w", bus.ErrClosed, err)
 	}
 	return err
+}
+
+// checkURL refuses a server URL that nats.go would read otherwise than a
+// person does (see redact.URL.Check): a password with an unescaped '/' is
+// read as a port, and the error or the connection would then hold a piece
+// of it. The error never quotes the URL.
+func checkURL(servers string) error {
+	for _, s := range redact.NATSServers(servers) {
+		u, _ := redact.ParseURL(s)
+		if err := u.Check(); err != nil {
+			return fmt.Errorf("natsbus: connect: the server URL: %w", err)
+		}
+	}
+	return nil
+}
+
+// connectError wraps err, from connecting to servers, in an error that
+// names the servers without their credentials and that unwraps to err.
+// nats.go returns net/url's errors as they are, and they quote the URL:
+// such an error says only that the URL is not valid. What remains is
+// scrubbed of the URL's credentials all the same.
+func connectError(servers string, err error) error {
+	reason := err.Error()
+	var urlErr *url.Error
+	if errors.As(err, &urlErr) {
+		reason = "not a valid URL: check its hosts and ports (the URL is not shown)"
+	}
+	msg := fmt.Sprintf("natsbus: connect to %s: %s", redact.URLs(strings.Join(redact.NATSServers(servers), ",")), reason)
+	return redact.Masked(err, redact.New(servers).String(msg))
 }

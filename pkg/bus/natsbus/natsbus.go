@@ -123,11 +123,13 @@ func Connect(ctx context.Context, opts Options) (*Bus, error) {
 	if opts.Server != nil {
 		url = ""
 		nopts = append(nopts, nats.InProcessServer(opts.Server))
+	} else if err := checkURL(url); err != nil {
+		return nil, err
 	}
 	nopts = append(nopts, opts.NATSOptions...)
 	nc, err := nats.Connect(url, nopts...)
 	if err != nil {
-		return nil, fmt.Errorf("natsbus: connect: %w", err)
+		return nil, connectError(url, err)
 	}
 	b.nc = nc
 	if b.js, err = jetstream.New(nc); err != nil {

@@ -116,3 +116,41 @@ func release(t *testing.T, url, pipeline string) {
 		t.Errorf("release %s: delete bucket: %v", pipeline, err)
 	}
 }
+
+// TestConnectErrorsNeverShowCredentials connects to servers that cannot be
+// reached or whose URLs nats.go cannot read (it returns net/url's errors,
+// which quote the URL): no error holds the password, the token or a piece
+// of either, and an unreachable server's error still unwraps to nats.go's.
+func TestConnectErrorsNeverShowCredentials(t *testing.T) {
+	const pw, digits = "Nq4tRw9Lk", "4443"
+	for _, tc := range []struct {
+		name, url   string
+		unreachable bool
+	}{
+		{"user and password", "nats://filedge:" + pw + "@127.0.0.1:1", true},
+		{"token", "nats://" + pw + "@127.0.0.1:1", true},
+		{"token without a scheme", pw + "@127.0.0.1:1", true},
+		{"list", "nats://127.0.0.1:1, nats://filedge:" + pw + "@127.0.0.1:2", true},
+		{"bad escape", "nats://filedge:" + pw + "%zz@127.0.0.1:1", false},
+		{"space", "nats://filedge:" + pw + " x@127.0.0.1:1", false},
+		{"bad escape in the second server", "nats://127.0.0.1:1,nats://filedge:" + pw + "%zz@127.0.0.1:2", false},
+		{"digits before a slash", "nats://filedge:" + digits + "/" + pw + "@127.0.0.1:1", false},
+		{"question mark", "nats://filedge:" + digits + "?" + pw + "@127.0.0.1:1", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b, err := natsbus.Connect(t.Context(), natsbus.Options{URL: tc.url, Logger: testLogger(t), NATSOptions: []nats.Option{nats.Timeout(5 * time.Second)}})
+			if err == nil {
+				_ = b.Close()
+				t.Fatal("Connect succeeded")
+			}
+			for _, s := range []string{pw, digits, tc.url} {
+				if strings.Contains(err.Error(), s) {
+					t.Errorf("error shows %q: %v", s, err)
+				}
+			}
+			if tc.unreachable && (!errors.Is(err, nats.ErrNoServers) || !strings.Contains(err.Error(), "REDACTED@127.0.0.1:")) {
+				t.Errorf("error %v does not unwrap to nats.ErrNoServers or does not name the server", err)
+			}
+		})
+	}
+}

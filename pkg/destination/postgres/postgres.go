@@ -11,8 +11,10 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/filedge/filedge/internal/redact"
 	"github.com/filedge/filedge/pkg/destination"
 )
 
@@ -51,8 +53,8 @@ type DB struct {
 // New connects to the PostgreSQL database at cfg.URL (postgres:// or
 // postgresql://), creates cfg.Schema (default "public") if it is missing and,
 // in it, the ledger and _filedge_tables tables. Concurrent calls from several
-// processes are safe. Errors never include the URL: they name only the host
-// and database.
+// processes are safe. Errors never include the URL: they name only the host,
+// port and database, and still unwrap to the driver's error.
 func New(ctx context.Context, cfg destination.Config) (*DB, error) {
 	schema := cfg.Schema
 	if schema == "" {
@@ -71,43 +73,55 @@ func New(ctx context.Context, cfg destination.Config) (*DB, error) {
 		ledger: pgx.Identifier{schema, destination.LedgerTable}.Sanitize(),
 		tables: pgx.Identifier{schema, destination.TablesTable}.Sanitize(),
 	}
+	// The messages of errors from here on come from pgx and the server,
+	// about a URL that parseURL read as a person does; scrub its
+	// credentials from them all the same.
+	scrub := redact.New(cfg.URL)
 	if err := d.setUp(ctx, poolCfg.ConnConfig); err != nil {
-		return nil, fmt.Errorf("postgres destination %q (%s): %w", cfg.Name, target, err)
+		return nil, scrub.Error(fmt.Errorf("postgres destination %q (%s): %w", cfg.Name, target, err))
 	}
 	d.pool, err = pgxpool.NewWithConfig(ctx, poolCfg)
 	if err != nil {
-		return nil, fmt.Errorf("postgres destination %q (%s): %w", cfg.Name, target, err)
+		return nil, scrub.Error(fmt.Errorf("postgres destination %q (%s): %w", cfg.Name, target, err))
 	}
 	return d, nil
 }
 
 // parseURL turns a connection URL into a pool configuration, and names its
-// target as "host/database" for messages. Parse errors from net/url and pgx
-// quote the URL, password included, so they are replaced by a message that
-// names only the host and database.
+// target as "host:port/database" for messages. A URL that a driver could
+// read otherwise than a person does (redact.URL.Check: a password holding
+// an unescaped '/', which net/url takes for the start of the path after a
+// port) is refused before pgx reads it, so that neither the target nor a
+// message of pgx holds a piece of the password. Parse errors from net/url
+// and pgx quote the URL, password included, so they are replaced by
+// messages that name only the target and the reason; they still unwrap to
+// the parser's error.
 func parseURL(raw string) (*pgxpool.Config, string, error) {
+	ru, ok := redact.ParseURL(raw)
+	if !ok {
+		return nil, "", errors.New("the connection URL is not a postgres:// or postgresql:// URL (it is not shown)")
+	}
+	if err := ru.Check(); err != nil {
+		return nil, "", fmt.Errorf("the connection URL: %w", err)
+	}
+	if ru.Scheme != "postgres" && ru.Scheme != "postgresql" {
+		return nil, "", errors.New("the connection URL's scheme is not postgres:// or postgresql:// (the URL is not shown)")
+	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		// Neither err nor its cause may be shown: both can quote the URL.
-		return nil, "", errors.New("the connection URL is not a valid URL")
-	}
-	if u.Scheme != "postgres" && u.Scheme != "postgresql" {
-		return nil, "", fmt.Errorf("the connection URL has scheme %q, want postgres:// or postgresql://", u.Scheme)
+		return nil, "", redact.Masked(err, "the connection URL is not a valid URL: check its host, port and query (the URL is not shown)")
 	}
 	target := u.Host
 	if h := u.Query().Get("host"); h != "" && target == "" {
 		target = h
 	}
-	if i := strings.LastIndexByte(target, '@'); i >= 0 { // defensive: never show userinfo
-		target = target[i+1:]
-	}
-	target += u.Path
 	if target == "" {
 		target = "(default host)"
 	}
+	target += u.Path
 	cfg, err := pgxpool.ParseConfig(raw)
 	if err != nil {
-		return nil, "", fmt.Errorf("cannot parse the connection URL for %s (check its query parameters; the URL is not shown because it may hold a password)", target)
+		return nil, "", redact.Masked(err, redact.New(raw).String("the connection URL: "+parseConfigReason(err, target)))
 	}
 	cc := cfg.ConnConfig
 	// Exec mode sends each query in one round trip and keeps no prepared
@@ -120,6 +134,31 @@ func parseURL(raw string) (*pgxpool.Config, string, error) {
 	return cfg, target, nil
 }
 
+// parseConfigReason says why pgx could not read the connection URL of
+// target: pgx's own message (which setting, and why) about target instead
+// of the URL.
+func parseConfigReason(err error, target string) string {
+	var pce *pgconn.ParseConfigError
+	if !errors.As(err, &pce) {
+		return "cannot parse it for " + target + " (it is not shown)"
+	}
+	safe := *pce
+	safe.ConnString = target
+	return safe.Error()
+}
+
+// connectError replaces the message of pgx's error from a connection
+// attempt, which names the user and database as pgx read them, by its
+// cause's: the dial or server error, which names the host. It unwraps to
+// err.
+func connectError(err error) error {
+	var ce *pgconn.ConnectError
+	if !errors.As(err, &ce) || errors.Unwrap(ce) == nil {
+		return err
+	}
+	return redact.Masked(err, "connect: "+errors.Unwrap(ce).Error())
+}
+
 // setUp creates the schema and the bookkeeping tables if they are missing,
 // and brings a ledger written by an earlier filedge up to date (the seq
 // column and its index).
@@ -130,7 +169,7 @@ func parseURL(raw string) (*pgxpool.Config, string, error) {
 func (d *DB) setUp(ctx context.Context, cc *pgx.ConnConfig) error {
 	conn, err := pgx.ConnectConfig(ctx, cc)
 	if err != nil {
-		return err
+		return connectError(err)
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
 

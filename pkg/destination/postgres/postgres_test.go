@@ -340,23 +340,37 @@ func TestCleanJSONDropsOnlyNULEscapes(t *testing.T) {
 
 func TestNewNeverShowsTheURLOrPassword(t *testing.T) {
 	const pw = "s3cr3t-Pa55"
-	for _, tc := range []struct{ name, url string }{
-		{"bad escape", "postgres://u:" + pw + "%zz@127.0.0.1/test"},
-		{"bad port", "postgres://u:" + pw + "@127.0.0.1:99999x/test"},
-		{"control character", "postgres://u:" + pw + "@127.0.0.1/te\x7fst"},
-		{"bad parameter value", "postgres://u:" + pw + "@127.0.0.1/test?sslmode=sometimes"},
-		{"bad connect_timeout", "postgresql://u:" + pw + "@127.0.0.1/test?connect_timeout=soon"},
-		{"wrong scheme", "mysql://u:" + pw + "@127.0.0.1/test"},
-		{"unreachable", "postgres://u:" + pw + "@127.0.0.1:1/test?connect_timeout=2"},
-		{"wrong password", "postgres://nosuchuser:" + pw + "@127.0.0.1:5432/test?sslmode=disable"},
+	for _, tc := range []struct {
+		name, url string
+		pieces    []string // besides pw
+	}{
+		{"bad escape", "postgres://u:" + pw + "%zz@127.0.0.1/test", nil},
+		{"bad port", "postgres://u:" + pw + "@127.0.0.1:99999x/test", nil},
+		{"control character", "postgres://u:" + pw + "@127.0.0.1/te\x7fst", nil},
+		{"bad parameter value", "postgres://u:" + pw + "@127.0.0.1/test?sslmode=sometimes", nil},
+		{"bad connect_timeout", "postgresql://u:" + pw + "@127.0.0.1/test?connect_timeout=soon", nil},
+		{"wrong scheme", "mysql://u:" + pw + "@127.0.0.1/test", nil},
+		{"unreachable", "postgres://u:" + pw + "@127.0.0.1:1/test?connect_timeout=2", nil},
+		{"wrong password", "postgres://nosuchuser:" + pw + "@127.0.0.1:5432/test?sslmode=disable", nil},
+		// net/url reads host loader, port 2024 and database pw@...: pgx
+		// then printed database=s3cr3t-Pa55@127.0.0.1:1/test.
+		{"digits before a slash in the password", "postgresql://loader:2024/" + pw + "@127.0.0.1:1/test?connect_timeout=2", []string{"2024"}},
+		// An out-of-range "port" made the target quote the password.
+		{"long digits before a slash", "postgresql://postgres:987654321/" + pw + "@127.0.0.1:1/test", []string{"987654321"}},
+		{"question mark in the password", "postgres://u:ab?" + pw + "@127.0.0.1:1/test", nil},
+		{"at sign in the password", "postgres://u:" + pw + "@x@127.0.0.1:1/test?connect_timeout=2", nil},
+		{"hash in the password", "postgres://u:" + pw + "#x@127.0.0.1:1/test", nil},
+		{"query password", "postgres://u@127.0.0.1:1/test?connect_timeout=2&password=" + pw, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := destination.Open(t.Context(), destination.Config{Name: "d", Type: "postgres", URL: tc.url, Schema: "public"})
 			if err == nil {
 				t.Fatal("Open succeeded, want an error")
 			}
-			if strings.Contains(err.Error(), pw) || strings.Contains(err.Error(), tc.url) {
-				t.Errorf("error shows the password: %v", err)
+			for _, s := range append([]string{pw, tc.url}, tc.pieces...) {
+				if strings.Contains(err.Error(), s) {
+					t.Errorf("error shows %q: %v", s, err)
+				}
 			}
 		})
 	}
@@ -364,6 +378,17 @@ func TestNewNeverShowsTheURLOrPassword(t *testing.T) {
 		_, err := New(t.Context(), destination.Config{Name: "d", URL: "postgres://u:" + pw + "@db.example:5432/sales?sslmode=sometimes"})
 		if err == nil || !strings.Contains(err.Error(), "db.example:5432/sales") {
 			t.Errorf("error %v does not name db.example:5432/sales", err)
+		}
+	})
+	t.Run("a connection error names the target and the reason, and unwraps to pgx's", func(t *testing.T) {
+		_, err := New(t.Context(), destination.Config{Name: "d", URL: "postgres://loader:" + pw + "@127.0.0.1:1/sales?connect_timeout=2"})
+		var ce *pgconn.ConnectError
+		if !errors.As(err, &ce) {
+			t.Fatalf("error %v does not unwrap to *pgconn.ConnectError", err)
+		}
+		msg := err.Error()
+		if !strings.Contains(msg, "127.0.0.1:1/sales") || !strings.Contains(msg, "connect") || strings.Contains(msg, "user=") || strings.Contains(msg, pw) {
+			t.Errorf("message %q: want the target and the dial error, not pgx's user= and database=", msg)
 		}
 	})
 }
