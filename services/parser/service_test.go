@@ -72,18 +72,26 @@ func (f *fixture) drop(t *testing.T, name, content string) *bus.FileDiscovered {
 	}
 }
 
-// handle runs Handle on a delivery of fd and returns how it was settled.
+// handle runs Handle on a first delivery of fd and returns how it was
+// settled.
 func (f *fixture) handle(t *testing.T, fd *bus.FileDiscovered) string {
+	t.Helper()
+	return f.deliver(t, fd, 1).settled
+}
+
+// deliver runs Handle on the n-th delivery of fd and returns the delivery,
+// settled.
+func (f *fixture) deliver(t *testing.T, fd *bus.FileDiscovered, n uint64) *recordedDelivery {
 	t.Helper()
 	m, err := bus.FileDiscoveredMessage(fd)
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := &recordedDelivery{m: m}
+	d := &recordedDelivery{m: m, n: n}
 	if err := f.svc.Handle(t.Context(), d); err != nil {
 		t.Fatal(err)
 	}
-	return d.settled
+	return d
 }
 
 // scope reads every message of the version's batch subject, up to and
@@ -121,15 +129,20 @@ func trailer(t *testing.T, msgs []*bus.Message) *bus.FileParsed {
 
 type recordedDelivery struct {
 	m       *bus.Message
+	n       uint64 // NumDelivered
 	settled string
+	delay   time.Duration // of a Nak
 }
 
-func (d *recordedDelivery) Message() *bus.Message                    { return d.m }
-func (d *recordedDelivery) NumDelivered() uint64                     { return 1 }
-func (d *recordedDelivery) Ack(context.Context) error                { d.settled = "ack"; return nil }
-func (d *recordedDelivery) Nak(context.Context, time.Duration) error { d.settled = "nak"; return nil }
-func (d *recordedDelivery) Term(context.Context) error               { d.settled = "term"; return nil }
-func (d *recordedDelivery) InProgress(context.Context) error         { return nil }
+func (d *recordedDelivery) Message() *bus.Message     { return d.m }
+func (d *recordedDelivery) NumDelivered() uint64      { return max(d.n, 1) }
+func (d *recordedDelivery) Ack(context.Context) error { d.settled = "ack"; return nil }
+func (d *recordedDelivery) Nak(_ context.Context, delay time.Duration) error {
+	d.settled, d.delay = "nak", delay
+	return nil
+}
+func (d *recordedDelivery) Term(context.Context) error       { d.settled = "term"; return nil }
+func (d *recordedDelivery) InProgress(context.Context) error { return nil }
 
 func csvRows(n int) string {
 	var b strings.Builder
