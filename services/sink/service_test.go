@@ -133,6 +133,14 @@ func (f *fixture) publishTrailer(t *testing.T, p *bus.FileParsed) {
 
 func (f *fixture) handle(t *testing.T) (settled string, out *bus.FileCommitted) {
 	t.Helper()
+	d, out := f.deliver(t)
+	return d.settled, out
+}
+
+// deliver runs Handle on a delivery of fd and returns it, settled, with
+// the outcome it published if it acknowledged it.
+func (f *fixture) deliver(t *testing.T) (*recordedDelivery, *bus.FileCommitted) {
+	t.Helper()
 	m, err := bus.FileDiscoveredMessage(fd)
 	if err != nil {
 		t.Fatal(err)
@@ -142,7 +150,7 @@ func (f *fixture) handle(t *testing.T) (settled string, out *bus.FileCommitted) 
 		t.Fatal(err)
 	}
 	if d.settled != "ack" {
-		return d.settled, nil
+		return d, nil
 	}
 	cur, err := f.b.Read(t.Context(), bus.Committed, "orders", "lite")
 	if err != nil {
@@ -155,24 +163,28 @@ func (f *fixture) handle(t *testing.T) (settled string, out *bus.FileCommitted) 
 	if err != nil {
 		t.Fatalf("no FileCommitted published: %v", err)
 	}
-	out = &bus.FileCommitted{}
+	out := &bus.FileCommitted{}
 	if err := bus.Decode(msg, bus.TypeFileCommitted, out); err != nil {
 		t.Fatal(err)
 	}
-	return d.settled, out
+	return d, out
 }
 
 type recordedDelivery struct {
 	m       *bus.Message
 	settled string
+	delay   time.Duration // of a Nak
 }
 
-func (d *recordedDelivery) Message() *bus.Message                    { return d.m }
-func (d *recordedDelivery) NumDelivered() uint64                     { return 1 }
-func (d *recordedDelivery) Ack(context.Context) error                { d.settled = "ack"; return nil }
-func (d *recordedDelivery) Nak(context.Context, time.Duration) error { d.settled = "nak"; return nil }
-func (d *recordedDelivery) Term(context.Context) error               { d.settled = "term"; return nil }
-func (d *recordedDelivery) InProgress(context.Context) error         { return nil }
+func (d *recordedDelivery) Message() *bus.Message     { return d.m }
+func (d *recordedDelivery) NumDelivered() uint64      { return 1 }
+func (d *recordedDelivery) Ack(context.Context) error { d.settled = "ack"; return nil }
+func (d *recordedDelivery) Nak(_ context.Context, delay time.Duration) error {
+	d.settled, d.delay = "nak", delay
+	return nil
+}
+func (d *recordedDelivery) Term(context.Context) error       { d.settled = "term"; return nil }
+func (d *recordedDelivery) InProgress(context.Context) error { return nil }
 
 func okTrailer(batches int, rows int64) *bus.FileParsed {
 	return &bus.FileParsed{Status: bus.StatusOK, SHA256: "abc123", Tables: []bus.TableParsed{{Name: "orders", Batches: batches, Rows: rows}}}
