@@ -92,8 +92,8 @@ func TestAnUnreadableFileIsRetriedWithBackoffThenFailsForGoodWithTheReason(t *te
 
 	for n, want := range []time.Duration{2 * time.Second, 4 * time.Second} {
 		d := f.deliver(t, fd, uint64(n+1))
-		if d.settled != "nak" || d.delay != want {
-			t.Fatalf("attempt %d: settled %q after %v, want nak after %v", n+1, d.settled, d.delay, want)
+		if d.Settled != "nak" || d.Delay != want {
+			t.Fatalf("attempt %d: settled %q after %v, want nak after %v", n+1, d.Settled, d.Delay, want)
 		}
 	}
 	notices := f.notices(t, fd.Version)
@@ -107,24 +107,15 @@ func TestAnUnreadableFileIsRetriedWithBackoffThenFailsForGoodWithTheReason(t *te
 		}
 	}
 
-	if d := f.deliver(t, fd, 3); d.settled != "ack" {
-		t.Fatalf("last attempt settled %q, want ack: the file fails for good", d.settled)
+	if d := f.deliver(t, fd, 3); d.Settled != "ack" {
+		t.Fatalf("last attempt settled %q, want ack: the file fails for good", d.Settled)
 	}
 	p := trailer(t, f.scope(t, fd.Version))
 	if p.Status != bus.StatusFailed || p.Error == nil || !strings.Contains(p.Error.Message, "permission denied reading locked.csv (3 attempts)") {
 		t.Fatalf("trailer %+v, error %+v; want failed with the reason", p, p.Error)
 	}
-	cur, err := f.b.Read(t.Context(), bus.Parsed, f.p.Name, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cur.Close()
-	m, err := cur.Next(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
 	var marker bus.FileParsed
-	if err := bus.Decode(m, bus.TypeFileParsed, &marker); err != nil || marker.Status != bus.StatusFailed || marker.Version != fd.Version {
+	if err := bus.Decode(f.marker(t), bus.TypeFileParsed, &marker); err != nil || marker.Status != bus.StatusFailed || marker.Version != fd.Version {
 		t.Fatalf("marker %+v, %v; want the failure on the parsed topic too", marker, err)
 	}
 }
@@ -134,12 +125,12 @@ func TestAReadFailureThatPassesIsParsedOnTheNextAttempt(t *testing.T) {
 	src := &lockedSource{Source: f.src, locked: map[string]bool{"a.csv": true}}
 	f.rebuild(t, src, f.b, time.Now())
 	fd := f.drop(t, "a.csv", csvRows(3))
-	if d := f.deliver(t, fd, 1); d.settled != "nak" {
-		t.Fatalf("settled %q, want nak", d.settled)
+	if d := f.deliver(t, fd, 1); d.Settled != "nak" {
+		t.Fatalf("settled %q, want nak", d.Settled)
 	}
 	src.locked = nil
-	if d := f.deliver(t, fd, 2); d.settled != "ack" {
-		t.Fatalf("settled %q, want ack", d.settled)
+	if d := f.deliver(t, fd, 2); d.Settled != "ack" {
+		t.Fatalf("settled %q, want ack", d.Settled)
 	}
 	msgs := f.scope(t, fd.Version)
 	if msgs[0].Header[bus.HeaderType] != bus.TypeFileParseRetry || msgs[1].Header[bus.HeaderSeq] != "0" {
@@ -158,16 +149,16 @@ func TestBusFailuresAreRetriedWithoutCountingAgainstTheFile(t *testing.T) {
 	f.rebuild(t, f.src, b, time.Now())
 	fd := f.drop(t, "a.csv", csvRows(3))
 	for n := uint64(1); n <= 5; n++ {
-		if d := f.deliver(t, fd, n); d.settled != "nak" {
-			t.Fatalf("delivery %d with the bus down settled %q, want nak", n, d.settled)
+		if d := f.deliver(t, fd, n); d.Settled != "nak" {
+			t.Fatalf("delivery %d with the bus down settled %q, want nak", n, d.Settled)
 		}
 	}
 	if n := f.notices(t, fd.Version); len(n) != 0 {
 		t.Errorf("retry notices %+v for a bus failure; the file is not at fault", n)
 	}
 	b.down.Store(false)
-	if d := f.deliver(t, fd, 6); d.settled != "ack" {
-		t.Fatalf("settled %q once the bus is back, want ack", d.settled)
+	if d := f.deliver(t, fd, 6); d.Settled != "ack" {
+		t.Fatalf("settled %q once the bus is back, want ack", d.Settled)
 	}
 	if p := trailer(t, f.scope(t, fd.Version)); p.Status != bus.StatusOK || p.Tables[0].Rows != 3 {
 		t.Fatalf("trailer %+v; want the file parsed, not failed", p)
@@ -189,8 +180,8 @@ func TestANewVersionOfAFileThatFailedIsTriedAfresh(t *testing.T) {
 	if fresh.Version == old.Version {
 		t.Fatal("the rewrite kept the version id")
 	}
-	if d := f.deliver(t, fresh, 1); d.settled != "ack" {
-		t.Fatalf("settled %q, want ack", d.settled)
+	if d := f.deliver(t, fresh, 1); d.Settled != "ack" {
+		t.Fatalf("settled %q, want ack", d.Settled)
 	}
 	if p := trailer(t, f.scope(t, fresh.Version)); p.Status != bus.StatusOK || p.Tables[0].Rows != 4 {
 		t.Fatalf("trailer %+v", p)

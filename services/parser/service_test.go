@@ -16,6 +16,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/filedge/filedge/pkg/bus"
+	"github.com/filedge/filedge/pkg/bus/bustest"
 	"github.com/filedge/filedge/pkg/bus/membus"
 	"github.com/filedge/filedge/pkg/config"
 	_ "github.com/filedge/filedge/pkg/format/all"
@@ -76,18 +77,18 @@ func (f *fixture) drop(t *testing.T, name, content string) *bus.FileDiscovered {
 // settled.
 func (f *fixture) handle(t *testing.T, fd *bus.FileDiscovered) string {
 	t.Helper()
-	return f.deliver(t, fd, 1).settled
+	return f.deliver(t, fd, 1).Settled
 }
 
 // deliver runs Handle on the n-th delivery of fd and returns the delivery,
 // settled.
-func (f *fixture) deliver(t *testing.T, fd *bus.FileDiscovered, n uint64) *recordedDelivery {
+func (f *fixture) deliver(t *testing.T, fd *bus.FileDiscovered, n uint64) *bustest.Delivery {
 	t.Helper()
 	m, err := bus.FileDiscoveredMessage(fd)
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := &recordedDelivery{m: m, n: n}
+	d := &bustest.Delivery{Msg: m, N: n}
 	if err := f.svc.Handle(t.Context(), d); err != nil {
 		t.Fatal(err)
 	}
@@ -118,6 +119,23 @@ func (f *fixture) scope(t *testing.T, version string) []*bus.Message {
 	}
 }
 
+// marker returns the first FileParsed marker on the parsed topic.
+func (f *fixture) marker(t *testing.T) *bus.Message {
+	t.Helper()
+	cur, err := f.b.Read(t.Context(), bus.Parsed, f.p.Name, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cur.Close()
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	m, err := cur.Next(ctx)
+	if err != nil {
+		t.Fatalf("no marker on the parsed topic: %v", err)
+	}
+	return m
+}
+
 func trailer(t *testing.T, msgs []*bus.Message) *bus.FileParsed {
 	t.Helper()
 	var p bus.FileParsed
@@ -126,23 +144,6 @@ func trailer(t *testing.T, msgs []*bus.Message) *bus.FileParsed {
 	}
 	return &p
 }
-
-type recordedDelivery struct {
-	m       *bus.Message
-	n       uint64 // NumDelivered
-	settled string
-	delay   time.Duration // of a Nak
-}
-
-func (d *recordedDelivery) Message() *bus.Message     { return d.m }
-func (d *recordedDelivery) NumDelivered() uint64      { return max(d.n, 1) }
-func (d *recordedDelivery) Ack(context.Context) error { d.settled = "ack"; return nil }
-func (d *recordedDelivery) Nak(_ context.Context, delay time.Duration) error {
-	d.settled, d.delay = "nak", delay
-	return nil
-}
-func (d *recordedDelivery) Term(context.Context) error       { d.settled = "term"; return nil }
-func (d *recordedDelivery) InProgress(context.Context) error { return nil }
 
 func csvRows(n int) string {
 	var b strings.Builder
@@ -186,16 +187,7 @@ func TestHandlePublishesBatchesThenTrailerThenMarkerAndAcks(t *testing.T) {
 		}
 	}
 	// The marker on the parsed topic says the same.
-	cur, err := f.b.Read(t.Context(), bus.Parsed, f.p.Name, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cur.Close()
-	m, err := cur.Next(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if m.ID != fd.Version || !bytes.Equal(m.Data, msgs[len(msgs)-1].Data) {
+	if m := f.marker(t); m.ID != fd.Version || !bytes.Equal(m.Data, msgs[len(msgs)-1].Data) {
 		t.Fatalf("marker %s differs from the trailer", m.ID)
 	}
 }

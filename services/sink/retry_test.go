@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"github.com/filedge/filedge/pkg/bus"
-	"github.com/filedge/filedge/pkg/bus/membus"
-	"github.com/filedge/filedge/pkg/config"
 )
 
 // publishNotice publishes a FileParseRetry of attempt on version's batches.
@@ -34,8 +32,8 @@ func TestAParseRetryNoticeGivesTheFileBackAtOnceUntilTheNextAttempt(t *testing.T
 	if took := time.Since(start); took > 10*time.Second {
 		t.Fatalf("the sink gave the file back after %v: it waited for batches instead of reading the notice", took)
 	}
-	if d.settled != "nak" || d.delay <= 20*time.Second || d.delay > 30*time.Second {
-		t.Fatalf("settled %q after %v; want nak until the parser's next attempt, about 30s", d.settled, d.delay)
+	if d.Settled != "nak" || d.Delay <= 20*time.Second || d.Delay > 30*time.Second {
+		t.Fatalf("settled %q after %v; want nak until the parser's next attempt, about 30s", d.Settled, d.Delay)
 	}
 	if len(f.db.files) != 0 {
 		t.Fatal("the destination committed a file whose parse failed")
@@ -63,21 +61,14 @@ func TestAStaleNoticeIsReadPastAndTheNextAttemptCommitsEachBatchOnce(t *testing.
 // workers over two files whose parse keeps failing, discovered first, and
 // ten good ones: the good files commit at once, not after sink.batch_idle.
 func TestFilesWhoseParseFailsDoNotHoldUpTheSinkWorkers(t *testing.T) {
-	p := config.Defaults()
-	p.Name = "orders"
+	f := newFixture(t)
+	p, b, db := f.p, f.b, f.db
 	p.Sink.Workers = 2
 	p.Sink.BatchIdle = time.Minute
-	b := membus.New(membus.Options{})
-	t.Cleanup(func() { b.Close() })
-	db := &fakeDB{}
-	svc, err := New(Config{Pipeline: p, Destination: &config.Destination{Name: "lite", WriteMode: "append"}, DB: db, Bus: b})
-	if err != nil {
-		t.Fatal(err)
-	}
 	var bad, good []*bus.FileDiscovered
 	for i := range 12 {
-		f := &bus.FileDiscovered{Pipeline: "orders", Version: fmt.Sprintf("v%02d", i), Path: fmt.Sprintf("f%02d.csv", i), Size: 10, Modified: time.Unix(1700000000, 0)}
-		m, err := bus.FileDiscoveredMessage(f)
+		fd := &bus.FileDiscovered{Pipeline: "orders", Version: fmt.Sprintf("v%02d", i), Path: fmt.Sprintf("f%02d.csv", i), Size: 10, Modified: time.Unix(1700000000, 0)}
+		m, err := bus.FileDiscoveredMessage(fd)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -85,29 +76,29 @@ func TestFilesWhoseParseFailsDoNotHoldUpTheSinkWorkers(t *testing.T) {
 			t.Fatal(err)
 		}
 		if i < 2 {
-			bad = append(bad, f)
+			bad = append(bad, fd)
 		} else {
-			good = append(good, f)
+			good = append(good, fd)
 		}
 	}
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
-	go func() { done <- svc.Run(ctx) }()
+	go func() { done <- f.svc.Run(ctx) }()
 	t.Cleanup(func() { cancel(); <-done })
 
 	start := time.Now()
 	// The parser fails the first two files and will try them again in a
 	// minute; it parses the others.
-	for _, f := range bad {
-		publishNotice(t, b, f.Version, 1, time.Now().Add(time.Minute))
+	for _, fd := range bad {
+		publishNotice(t, b, fd.Version, 1, time.Now().Add(time.Minute))
 	}
-	for _, f := range good {
-		m := bus.BatchMessage("orders", f.Version, "orders", 0, batch(t, 2))
+	for _, fd := range good {
+		m := bus.BatchMessage("orders", fd.Version, "orders", 0, batch(t, 2))
 		m.Header[HeaderSHA256] = "abc123"
 		if err := b.Publish(t.Context(), m); err != nil {
 			t.Fatal(err)
 		}
-		tr, err := bus.FileParsedTrailer(&bus.FileParsed{Pipeline: "orders", Version: f.Version, Path: f.Path, Status: bus.StatusOK,
+		tr, err := bus.FileParsedTrailer(&bus.FileParsed{Pipeline: "orders", Version: fd.Version, Path: fd.Path, Status: bus.StatusOK,
 			SHA256: "abc123", Tables: []bus.TableParsed{{Name: "orders", Batches: 1, Rows: 2}}})
 		if err != nil {
 			t.Fatal(err)
