@@ -22,4 +22,7 @@
 //			},
 //		})
 //	}
+//
+// Delivery is a fake delivery for testing a handler on its own: it records
+// how the handler settled it.
 package bustest
