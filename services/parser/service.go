@@ -288,6 +288,9 @@ func (s *Service) fit(parsed *bus.FileParsed, limit int) (*bus.Message, error) {
 			"raise the NATS server's max_payload, or split the file into files of fewer tables or columns", len(parsed.Tables), columns, len(m.Data), s.cfg.MaxPayload)}
 	}
 	parsed.Tables = []bus.TableParsed{}
+	if parsed.Error == nil {
+		parsed.Error = &bus.Problem{Message: parsed.Status}
+	}
 	parsed.Error.Message = clip(parsed.Error.Message, maxReasonBytes)
 	for _, keep := range []int{maxTrimmedProblems, 0} {
 		if left := len(parsed.Problems) - keep; left > 0 {
