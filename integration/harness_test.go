@@ -135,6 +135,8 @@ type proc struct {
 	args []string
 	log  string
 
+	cred *syscall.Credential // the user it runs as; nil: the test's
+
 	mu    sync.Mutex
 	cmd   *exec.Cmd
 	done  chan struct{}
@@ -142,7 +144,13 @@ type proc struct {
 }
 
 func startProc(t *testing.T, dir, name string, args ...string) *proc {
-	p := &proc{t: t, name: name, args: args, log: filepath.Join(dir, name+".log")}
+	return startProcAs(t, dir, name, nil, args...)
+}
+
+// startProcAs starts a process as the user cred, or as the test's when cred
+// is nil.
+func startProcAs(t *testing.T, dir, name string, cred *syscall.Credential, args ...string) *proc {
+	p := &proc{t: t, name: name, args: args, log: filepath.Join(dir, name+".log"), cred: cred}
 	p.start()
 	t.Cleanup(p.stop)
 	return p
@@ -159,6 +167,9 @@ func (p *proc) start() {
 	cmd := exec.Command(binary, p.args...)
 	cmd.Stdout, cmd.Stderr = f, f
 	cmd.Env = append(os.Environ(), "FILEDGE_NATS_URL="+natsURL(p.t))
+	if p.cred != nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: p.cred}
+	}
 	if err := cmd.Start(); err != nil {
 		p.t.Fatal(err)
 	}

@@ -13,7 +13,8 @@ const (
 	// as one group; every destination's sinks share it as another.
 	Files Topic = "files"
 	// Batches carries the record batches of file versions, each version in
-	// its own scope, closed by a copy of its FileParsed marker.
+	// its own scope, closed by a copy of its FileParsed marker. A scope may
+	// also hold FileParseRetry notices of failed attempts.
 	Batches Topic = "batches"
 	// Parsed carries FileParsed, one per parsed (or failed) file version.
 	Parsed Topic = "parsed"
@@ -54,6 +55,8 @@ const (
 	TypeBatch          = "batch"
 	TypeFileParsed     = "file_parsed"
 	TypeFileCommitted  = "file_committed"
+	// TypeFileParseRetry is a FileParseRetry on a version's batches.
+	TypeFileParseRetry = "file_parse_retry"
 )
 
 // Bus is a durable message bus. Implementations are safe for concurrent use.

@@ -16,6 +16,7 @@ const (
 	SchemaFileDiscovered = "filedge.file_discovered.v1"
 	SchemaFileParsed     = "filedge.file_parsed.v1"
 	SchemaFileCommitted  = "filedge.file_committed.v1"
+	SchemaFileParseRetry = "filedge.file_parse_retry.v1"
 )
 
 // FileDiscovered announces one version of one file.
@@ -132,6 +133,25 @@ type FileCommitted struct {
 	Committed   time.Time `json:"committed"`
 }
 
+// FileParseRetry tells the readers of a version's batches that a parse
+// attempt failed and that the parser tries again at RetryAt, so that a sink
+// gives the file back until then instead of waiting for batches that do not
+// come. The batches of the next attempt follow it, from sequence 0; a
+// notice whose RetryAt has passed is stale and is read past. A failure for
+// good is a failed FileParsed, never a notice.
+type FileParseRetry struct {
+	Schema   string `json:"schema"`
+	Pipeline string `json:"pipeline"`
+	Version  string `json:"version"`
+	Path     string `json:"path"`
+	// Attempt is the failed attempt: the delivery count of the version's
+	// FileDiscovered, from 1.
+	Attempt int    `json:"attempt"`
+	Reason  string `json:"reason"`
+	// RetryAt is when the parser gets the file again, by its clock.
+	RetryAt time.Time `json:"retry_at"`
+}
+
 // Envelope builders: each returns the message that carries v, with its
 // subject, key, dedup id and headers as docs/adr/0001 sets them.
 
@@ -151,6 +171,13 @@ func FileParsedMessage(p *FileParsed) (*Message, error) {
 func FileParsedTrailer(p *FileParsed) (*Message, error) {
 	p.Schema = SchemaFileParsed
 	return jsonMessage(Batches, p.Pipeline, p.Version, p.Version, p.Version+"/end", TypeFileParsed, p)
+}
+
+// FileParseRetryMessage wraps r for its version's batches, with an id of
+// its own per attempt.
+func FileParseRetryMessage(r *FileParseRetry) (*Message, error) {
+	r.Schema = SchemaFileParseRetry
+	return jsonMessage(Batches, r.Pipeline, r.Version, r.Version, fmt.Sprintf("%s/retry/%d", r.Version, r.Attempt), TypeFileParseRetry, r)
 }
 
 // FileCommittedMessage wraps c.

@@ -86,7 +86,7 @@ func TestMinimalPipelineGetsEveryDefault(t *testing.T) {
 		}},
 		Bus:     config.Bus{DataDir: filepath.Join(dir, ".filedge"), SyncAlways: true, BatchRetention: 72 * time.Hour},
 		Watcher: config.Watcher{Settle: 2 * time.Second, Rescan: 30 * time.Second},
-		Parser:  config.Parser{Workers: 2, AckWait: 30 * time.Second, MaxLineBytes: 16777216},
+		Parser:  config.Parser{Workers: 2, AckWait: 30 * time.Second, MaxLineBytes: 16777216, MaxAttempts: 5},
 		Sink:    config.Sink{Workers: 2, AckWait: 30 * time.Second, BatchIdle: 2 * time.Minute},
 	}
 	got, _ := json.Marshal(p)
@@ -158,7 +158,7 @@ bus:
   sync_always: false
   batch_retention: 30m
 watcher: {settle: 500ms, rescan: 1m}
-parser: {workers: 8, ack_wait: 45s, max_line_bytes: 1_048_576}
+parser: {workers: 8, ack_wait: 45s, max_line_bytes: 1_048_576, max_attempts: 3}
 sink: {workers: 3, ack_wait: 1m, batch_idle: 5m}
 `
 	p, dir := mustParse(t, doc, pgpVars)
@@ -214,6 +214,7 @@ sink: {workers: 3, ack_wait: 1m, batch_idle: 5m}
 		{"parser.workers", p.Parser.Workers, 8},
 		{"parser.ack_wait", p.Parser.AckWait, 45 * time.Second},
 		{"parser.max_line_bytes", p.Parser.MaxLineBytes, 1 << 20},
+		{"parser.max_attempts", p.Parser.MaxAttempts, 3},
 		{"sink.workers", p.Sink.Workers, 3},
 		{"sink.ack_wait", p.Sink.AckWait, time.Minute},
 		{"sink.batch_idle", p.Sink.BatchIdle, 5 * time.Minute},
@@ -492,6 +493,10 @@ func TestInvalidPipelinesReportEveryProblemWithItsLine(t *testing.T) {
 			[]string{"pipeline.yaml:5: parser.ack_wait: must be positive"}},
 		{"parser max_line_bytes not a size", base + "parser:\n  max_line_bytes: 16 parsecs\n", nil,
 			[]string{`pipeline.yaml:5: parser.max_line_bytes: "16 parsecs": unknown unit "parsecs"`}},
+		{"parser max_attempts zero", base + "parser:\n  max_attempts: 0\n", nil,
+			[]string{"pipeline.yaml:5: parser.max_attempts: must be at least 1, not 0"}},
+		{"parser max_attempts not a number", base + "parser:\n  workers: 2\n  max_attempts: forever\n", nil,
+			[]string{`pipeline.yaml:6: parser.max_attempts: "forever" is not a whole number`}},
 		{"sink workers negative", base + "sink:\n  workers: -2\n", nil,
 			[]string{"pipeline.yaml:5: sink.workers: must be at least 1, not -2"}},
 		{"sink ack_wait zero", base + "sink:\n  ack_wait: 0s\n", nil,

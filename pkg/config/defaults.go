@@ -12,7 +12,7 @@ func Defaults() *Pipeline {
 		Limits:            DefaultLimits(),
 		Bus:               Bus{DataDir: DefaultDataDir, SyncAlways: true, BatchRetention: DefaultBatchRetention},
 		Watcher:           Watcher{Settle: DefaultSettle, Rescan: DefaultRescan},
-		Parser:            Parser{Workers: DefaultWorkers, AckWait: DefaultAckWait, MaxLineBytes: DefaultMaxLineBytes},
+		Parser:            Parser{Workers: DefaultWorkers, AckWait: DefaultAckWait, MaxLineBytes: DefaultMaxLineBytes, MaxAttempts: DefaultMaxAttempts},
 		Sink:              Sink{Workers: DefaultWorkers, AckWait: DefaultAckWait, BatchIdle: DefaultBatchIdle},
 	}
 }

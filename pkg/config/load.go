@@ -44,6 +44,10 @@ const (
 	DefaultAckWait        = 30 * time.Second
 	DefaultMaxLineBytes   = 16 << 20
 	DefaultBatchIdle      = 2 * time.Minute
+	// DefaultMaxAttempts bounds the attempts at a file that cannot be read:
+	// with the parser's backoff (2s, 4s, 8s, 16s) it fails about 30 s after
+	// its first attempt.
+	DefaultMaxAttempts = 5
 
 	DefaultMaxDecompressedBytes = 64 << 30
 	DefaultMaxRatio             = 1000
@@ -81,7 +85,7 @@ var (
 	destinationKeys = []string{"name", "type", "url", "schema", "write_mode"}
 	busKeys         = []string{"url", "data_dir", "sync_always", "batch_retention"}
 	watcherKeys     = []string{"settle", "rescan"}
-	parserKeys      = []string{"workers", "ack_wait", "max_line_bytes"}
+	parserKeys      = []string{"workers", "ack_wait", "max_line_bytes", "max_attempts"}
 	sinkKeys        = []string{"workers", "ack_wait", "batch_idle"}
 	pgpKeys         = []string{"private_key", "passphrase", "trusted_signers"}
 	limitsKeys      = []string{
@@ -639,6 +643,7 @@ func (p *parser) parserBlock(m fields) Parser {
 		Workers:      p.positiveInt(m.val("workers"), "parser.workers", DefaultWorkers),
 		AckWait:      p.duration(m.val("ack_wait"), "parser.ack_wait", DefaultAckWait),
 		MaxLineBytes: p.intSize(m.val("max_line_bytes"), "parser.max_line_bytes", DefaultMaxLineBytes),
+		MaxAttempts:  p.positiveInt(m.val("max_attempts"), "parser.max_attempts", DefaultMaxAttempts),
 	}
 }
 

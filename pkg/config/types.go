@@ -191,6 +191,10 @@ type Parser struct {
 	Workers      int           `json:"workers"`        // concurrent files per process, default 2
 	AckWait      time.Duration `json:"ack_wait"`       // default 30s
 	MaxLineBytes int           `json:"max_line_bytes"` // default 16 MiB; the same as Limits.MaxLineBytes
+	// MaxAttempts is how many times a file that cannot be read (or parsed,
+	// for any reason but the bus) is tried before it fails for good
+	// (default 5). Failures to publish on the bus do not count.
+	MaxAttempts int `json:"max_attempts"`
 }
 
 // Sink is the sink: block.

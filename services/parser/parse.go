@@ -186,11 +186,14 @@ func problemOf(err error) *bus.Problem {
 	pr := &bus.Problem{Message: err.Error()}
 	var re *format.RowError
 	var fe *format.FileError
+	var tl *tooLargeError
 	switch {
 	case errors.As(err, &re):
 		pr.Message, pr.Table, pr.Line, pr.Column = re.Err.Error(), re.Table, re.Line, re.Column
 	case errors.As(err, &fe):
 		pr.Message, pr.Line = fe.Err.Error(), fe.Line
+	case errors.As(err, &tl):
+		pr.Message, pr.Line = tl.reason(), tl.line
 	}
 	return pr
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/filedge/filedge/pkg/bus"
+	"github.com/filedge/filedge/pkg/bus/bustest"
 	"github.com/filedge/filedge/pkg/bus/membus"
 	"github.com/filedge/filedge/pkg/config"
 	_ "github.com/filedge/filedge/pkg/format/all"
@@ -72,18 +73,26 @@ func (f *fixture) drop(t *testing.T, name, content string) *bus.FileDiscovered {
 	}
 }
 
-// handle runs Handle on a delivery of fd and returns how it was settled.
+// handle runs Handle on a first delivery of fd and returns how it was
+// settled.
 func (f *fixture) handle(t *testing.T, fd *bus.FileDiscovered) string {
+	t.Helper()
+	return f.deliver(t, fd, 1).Settled
+}
+
+// deliver runs Handle on the n-th delivery of fd and returns the delivery,
+// settled.
+func (f *fixture) deliver(t *testing.T, fd *bus.FileDiscovered, n uint64) *bustest.Delivery {
 	t.Helper()
 	m, err := bus.FileDiscoveredMessage(fd)
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := &recordedDelivery{m: m}
+	d := &bustest.Delivery{Msg: m, N: n}
 	if err := f.svc.Handle(t.Context(), d); err != nil {
 		t.Fatal(err)
 	}
-	return d.settled
+	return d
 }
 
 // scope reads every message of the version's batch subject, up to and
@@ -110,6 +119,23 @@ func (f *fixture) scope(t *testing.T, version string) []*bus.Message {
 	}
 }
 
+// marker returns the first FileParsed marker on the parsed topic.
+func (f *fixture) marker(t *testing.T) *bus.Message {
+	t.Helper()
+	cur, err := f.b.Read(t.Context(), bus.Parsed, f.p.Name, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cur.Close()
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	m, err := cur.Next(ctx)
+	if err != nil {
+		t.Fatalf("no marker on the parsed topic: %v", err)
+	}
+	return m
+}
+
 func trailer(t *testing.T, msgs []*bus.Message) *bus.FileParsed {
 	t.Helper()
 	var p bus.FileParsed
@@ -118,18 +144,6 @@ func trailer(t *testing.T, msgs []*bus.Message) *bus.FileParsed {
 	}
 	return &p
 }
-
-type recordedDelivery struct {
-	m       *bus.Message
-	settled string
-}
-
-func (d *recordedDelivery) Message() *bus.Message                    { return d.m }
-func (d *recordedDelivery) NumDelivered() uint64                     { return 1 }
-func (d *recordedDelivery) Ack(context.Context) error                { d.settled = "ack"; return nil }
-func (d *recordedDelivery) Nak(context.Context, time.Duration) error { d.settled = "nak"; return nil }
-func (d *recordedDelivery) Term(context.Context) error               { d.settled = "term"; return nil }
-func (d *recordedDelivery) InProgress(context.Context) error         { return nil }
 
 func csvRows(n int) string {
 	var b strings.Builder
@@ -173,16 +187,7 @@ func TestHandlePublishesBatchesThenTrailerThenMarkerAndAcks(t *testing.T) {
 		}
 	}
 	// The marker on the parsed topic says the same.
-	cur, err := f.b.Read(t.Context(), bus.Parsed, f.p.Name, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cur.Close()
-	m, err := cur.Next(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if m.ID != fd.Version || !bytes.Equal(m.Data, msgs[len(msgs)-1].Data) {
+	if m := f.marker(t); m.ID != fd.Version || !bytes.Equal(m.Data, msgs[len(msgs)-1].Data) {
 		t.Fatalf("marker %s differs from the trailer", m.ID)
 	}
 }

@@ -50,6 +50,7 @@ type writer struct {
 type table struct {
 	name    string
 	cols    []record.Column // every column so far, in table order
+	index   map[string]int  // column name → its place in cols
 	b       *record.Builder
 	summary *bus.TableParsed
 }
@@ -108,7 +109,7 @@ func (w *writer) Begin(sheet string, cols []format.Column) error {
 		}
 		t := w.tables[name]
 		if t == nil {
-			t = &table{name: name, summary: &bus.TableParsed{Name: name}}
+			t = &table{name: name, index: map[string]int{}, summary: &bus.TableParsed{Name: name}}
 			w.tables[name] = t
 			w.order = append(w.order, t)
 		}
@@ -143,15 +144,10 @@ func (w *writer) mapColumns(t *table, cols []format.Column) error {
 	var required []bool
 	for i := len(w.idx); i < len(declared); i++ {
 		c := declared[i]
-		j := -1
-		for k, tc := range t.cols {
-			if tc.Name == c.Name {
-				j = k
-				break
-			}
-		}
-		if j < 0 {
+		j, ok := t.index[c.Name]
+		if !ok {
 			j = len(t.cols)
+			t.index[c.Name] = j
 			t.cols = append(t.cols, c)
 			added = append(added, c)
 			required = append(required, w.isRequired(c.Source))

@@ -35,24 +35,37 @@ func (e *notLoaded) Error() string {
 	return e.parsed.Status
 }
 
+// retryLater is a parse attempt that failed (a FileParseRetry): the file is
+// given back until the parser's next attempt, so that the worker takes
+// another file instead of waiting for batches that do not come.
+type retryLater struct {
+	notice *bus.FileParseRetry
+	wait   time.Duration // until the parser's next attempt
+}
+
+func (e *retryLater) Error() string {
+	return fmt.Sprintf("parse attempt %d failed: %s", e.notice.Attempt, e.notice.Reason)
+}
+
 // batchReader implements destination.Batches over a version's batch scope on
 // the bus. Batches are deduplicated by table and sequence number, because a
-// parser that died mid-file leaves a prefix of the batches that its
-// successor publishes again, and the trailer's counts are checked, so that a
-// file is committed whole or not at all.
+// parser that died mid-file, or whose attempt failed, leaves a prefix of the
+// batches that its next attempt publishes again, and the trailer's counts
+// are checked, so that a file is committed whole or not at all.
 type batchReader struct {
 	cur     bus.Cursor
 	file    *destination.File
 	idle    time.Duration
 	mem     memory.Allocator
+	now     func() time.Time
 	next    map[string]int // next expected seq per table
 	order   []string       // tables in the order first seen
 	parsed  *bus.FileParsed
 	decoded int64 // bytes of payload read
 }
 
-func newBatchReader(cur bus.Cursor, f *destination.File, idle time.Duration, mem memory.Allocator) *batchReader {
-	return &batchReader{cur: cur, file: f, idle: idle, mem: mem, next: map[string]int{}}
+func newBatchReader(cur bus.Cursor, f *destination.File, idle time.Duration, mem memory.Allocator, now func() time.Time) *batchReader {
+	return &batchReader{cur: cur, file: f, idle: idle, mem: mem, now: now, next: map[string]int{}}
 }
 
 // Next implements destination.Batches.
@@ -108,6 +121,16 @@ func (r *batchReader) Next(ctx context.Context) (string, arrow.RecordBatch, erro
 				r.file.SHA256 = p.SHA256
 			}
 			return "", nil, io.EOF
+		case bus.TypeFileParseRetry:
+			var n bus.FileParseRetry
+			if err := bus.Decode(m, bus.TypeFileParseRetry, &n); err != nil {
+				return "", nil, err
+			}
+			if wait := n.RetryAt.Sub(r.now()); wait > 0 {
+				return "", nil, &retryLater{notice: &n, wait: wait}
+			}
+			// An earlier attempt's notice: the next attempt is due or
+			// under way, and its batches follow.
 		}
 	}
 }

@@ -7,4 +7,6 @@
 //
 // A sink starts on a file as soon as it is discovered, so that the database
 // loads while the parser still reads: see docs/adr/0001-pipeline-on-the-bus.md.
+// It learns from the bus when the parser's attempt at a file failed (a
+// FileParseRetry, or a failed FileParsed) and gives the file back at once.
 package sink

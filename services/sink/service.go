@@ -68,7 +68,9 @@ func (s *Service) Run(ctx context.Context) error {
 // Handle commits the file version of one FileDiscovered delivery and settles
 // it: Ack once the destination committed it (or already held it, or the file
 // failed for good) and FileCommitted is published; Nak with backoff when a
-// retry may succeed.
+// retry may succeed. When the parser announces that its attempt at the file
+// failed (a FileParseRetry), the file is given back at once until the
+// parser's next attempt, so that the worker takes another file.
 func (s *Service) Handle(ctx context.Context, d bus.Delivery) error {
 	var fd bus.FileDiscovered
 	if err := bus.Decode(d.Message(), bus.TypeFileDiscovered, &fd); err != nil {
@@ -83,6 +85,11 @@ func (s *Service) Handle(ctx context.Context, d bus.Delivery) error {
 	if err != nil {
 		if ctx.Err() != nil {
 			return d.Nak(context.WithoutCancel(ctx), 0)
+		}
+		var later *retryLater
+		if errors.As(err, &later) {
+			log.Info("the parser will try the file again; giving it back until then", "reason", later.notice.Reason, "retry_in", later.wait)
+			return d.Nak(ctx, later.wait)
 		}
 		delay := bus.Backoff(d.NumDelivered())
 		if errors.Is(err, errIdle) {
@@ -136,7 +143,7 @@ func (s *Service) commit(ctx context.Context, fd *bus.FileDiscovered) (*bus.File
 	if p.Mode == config.MagicFolder {
 		f.Owner = fd.Path
 	}
-	f.Batches = newBatchReader(cur, f, p.Sink.BatchIdle, s.cfg.Alloc)
+	f.Batches = newBatchReader(cur, f, p.Sink.BatchIdle, s.cfg.Alloc, s.cfg.Now)
 	res, err := s.cfg.DB.Commit(ctx, f)
 	out.Committed = s.cfg.Now().UTC()
 	var nl *notLoaded

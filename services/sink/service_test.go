@@ -14,6 +14,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/filedge/filedge/pkg/bus"
+	"github.com/filedge/filedge/pkg/bus/bustest"
 	"github.com/filedge/filedge/pkg/bus/membus"
 	"github.com/filedge/filedge/pkg/config"
 	"github.com/filedge/filedge/pkg/destination"
@@ -133,16 +134,24 @@ func (f *fixture) publishTrailer(t *testing.T, p *bus.FileParsed) {
 
 func (f *fixture) handle(t *testing.T) (settled string, out *bus.FileCommitted) {
 	t.Helper()
+	d, out := f.deliver(t)
+	return d.Settled, out
+}
+
+// deliver runs Handle on a delivery of fd and returns it, settled, with
+// the outcome it published if it acknowledged it.
+func (f *fixture) deliver(t *testing.T) (*bustest.Delivery, *bus.FileCommitted) {
+	t.Helper()
 	m, err := bus.FileDiscoveredMessage(fd)
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := &recordedDelivery{m: m}
+	d := &bustest.Delivery{Msg: m}
 	if err := f.svc.Handle(t.Context(), d); err != nil {
 		t.Fatal(err)
 	}
-	if d.settled != "ack" {
-		return d.settled, nil
+	if d.Settled != "ack" {
+		return d, nil
 	}
 	cur, err := f.b.Read(t.Context(), bus.Committed, "orders", "lite")
 	if err != nil {
@@ -155,24 +164,12 @@ func (f *fixture) handle(t *testing.T) (settled string, out *bus.FileCommitted) 
 	if err != nil {
 		t.Fatalf("no FileCommitted published: %v", err)
 	}
-	out = &bus.FileCommitted{}
+	out := &bus.FileCommitted{}
 	if err := bus.Decode(msg, bus.TypeFileCommitted, out); err != nil {
 		t.Fatal(err)
 	}
-	return d.settled, out
+	return d, out
 }
-
-type recordedDelivery struct {
-	m       *bus.Message
-	settled string
-}
-
-func (d *recordedDelivery) Message() *bus.Message                    { return d.m }
-func (d *recordedDelivery) NumDelivered() uint64                     { return 1 }
-func (d *recordedDelivery) Ack(context.Context) error                { d.settled = "ack"; return nil }
-func (d *recordedDelivery) Nak(context.Context, time.Duration) error { d.settled = "nak"; return nil }
-func (d *recordedDelivery) Term(context.Context) error               { d.settled = "term"; return nil }
-func (d *recordedDelivery) InProgress(context.Context) error         { return nil }
 
 func okTrailer(batches int, rows int64) *bus.FileParsed {
 	return &bus.FileParsed{Status: bus.StatusOK, SHA256: "abc123", Tables: []bus.TableParsed{{Name: "orders", Batches: batches, Rows: rows}}}

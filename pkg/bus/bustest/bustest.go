@@ -56,7 +56,7 @@ func Run(t *testing.T, h Harness) {
 		{"Publish/SameIDOnAnotherPipelineOrScopeIsNotADuplicate", testDedupIsPerSubject},
 		{"Publish/ConcurrentPublishesAreEachDeliveredOnceToAGroup", testConcurrentPublish},
 		{"Publish/CancelledContextFailsAndStoresNothing", testPublishCancelled},
-		{"Publish/PayloadAboveMaxPayloadIsRejected", testMaxPayload},
+		{"Publish/PayloadAboveMaxPayloadIsRejectedWithErrTooLarge", testMaxPayload},
 		{"Address/InvalidPipelineScopeOrTopicIsRejected", testInvalidAddress},
 		{"Consume/GroupSharesMessagesBetweenConsumers", testGroupShares},
 		{"Consume/EachGroupGetsEveryMessage", testGroupsFanOut},
@@ -432,10 +432,20 @@ func testMaxPayload(e *env) {
 			e.Fatalf("MaxPayload() = %d", limit)
 		}
 	}
-	if err := b.Publish(e.Context(), &bus.Message{Topic: bus.Batches, Pipeline: p, Scope: "v", ID: "big", Data: make([]byte, limit+1)}); err == nil {
-		e.Errorf("Publish of %d bytes (MaxPayload %d) succeeded", limit+1, limit)
+	// Producers tell "too large" from a failure worth a retry by
+	// bus.ErrTooLarge: the same message would fail forever.
+	err := b.Publish(e.Context(), &bus.Message{Topic: bus.Batches, Pipeline: p, Scope: "v", ID: "big", Data: make([]byte, limit+1)})
+	if !errors.Is(err, bus.ErrTooLarge) {
+		e.Errorf("Publish of %d bytes (MaxPayload %d) = %v, want bus.ErrTooLarge", limit+1, limit, err)
 	}
 	e.publish(b, &bus.Message{Topic: bus.Batches, Pipeline: p, Scope: "v", ID: "fits", Data: make([]byte, limit-8<<10)})
+	kv, err := b.KeyValue(e.Context(), p)
+	if err != nil {
+		e.Fatal(err)
+	}
+	if err := kv.Put(e.Context(), "big", make([]byte, limit+1)); !errors.Is(err, bus.ErrTooLarge) {
+		e.Errorf("KeyValue.Put of %d bytes (MaxPayload %d) = %v, want bus.ErrTooLarge", limit+1, limit, err)
+	}
 }
 
 func testInvalidAddress(e *env) {

@@ -7,8 +7,8 @@
 // after Nak, handler failure, panic or AckWait, Term and InProgress,
 // MaxDeliver, draining on cancel, ungrouped followers, ordered Read
 // cursors, key-value buckets, concurrent publishers, and errors for
-// cancelled contexts, invalid addresses and closed buses. Addresses follow
-// NATS: pipelines and scopes are subject tokens (non-empty, no '.', '*',
+// cancelled contexts, invalid addresses, closed buses and messages over the
+// bus's limit (bus.ErrTooLarge). Addresses follow NATS: pipelines and scopes are subject tokens (non-empty, no '.', '*',
 // '>' or white space); Batches and Committed messages have a scope, Files
 // and Parsed messages none.
 //
@@ -22,4 +22,7 @@
 //			},
 //		})
 //	}
+//
+// Delivery is a fake delivery for testing a handler on its own: it records
+// how the handler settled it.
 package bustest

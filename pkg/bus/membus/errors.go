@@ -1,11 +1,15 @@
 package membus
 
-import "errors"
+import (
+	"errors"
 
-// ErrTooLarge is returned (wrapped) by Publish and KeyValue.Put for a
-// message larger than Options.MaxPayload (headers count), like
-// natsbus.ErrTooLarge.
-var ErrTooLarge = errors.New("membus: message larger than the max payload")
+	"github.com/filedge/filedge/pkg/bus"
+)
+
+// ErrTooLarge is bus.ErrTooLarge: Publish and KeyValue.Put return it
+// (wrapped) for a message larger than Options.MaxPayload (headers count),
+// as natsbus does.
+var ErrTooLarge = bus.ErrTooLarge
 
 // ErrInvalidAddress is returned (wrapped) for a topic, pipeline, scope,
 // group, header, bucket or key that NATS would refuse (see

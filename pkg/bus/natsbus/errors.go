@@ -13,10 +13,11 @@ import (
 	"github.com/filedge/filedge/pkg/bus"
 )
 
-// ErrTooLarge is returned (wrapped) by Publish and KeyValue.Put for a
-// message larger than the server accepts (see Bus.MaxPayload; headers
-// count). The caller can split the payload and publish the parts.
-var ErrTooLarge = errors.New("natsbus: message larger than the server's max payload")
+// ErrTooLarge is bus.ErrTooLarge: Publish and KeyValue.Put return it
+// (wrapped) for a message larger than the server accepts (see
+// Bus.MaxPayload, and the stream's max_msg_size; headers count). The caller
+// can split the payload and publish the parts.
+var ErrTooLarge = bus.ErrTooLarge
 
 // ErrInvalidAddress is returned (wrapped) for a topic, pipeline, scope,
 // group, header or bucket that cannot be written on the bus: pipelines and

@@ -26,6 +26,7 @@ var schemaIDs = map[string]struct {
 	bus.TypeFileDiscovered: {bus.SchemaFileDiscovered, reflect.TypeFor[bus.FileDiscovered]()},
 	bus.TypeFileParsed:     {bus.SchemaFileParsed, reflect.TypeFor[bus.FileParsed]()},
 	bus.TypeFileCommitted:  {bus.SchemaFileCommitted, reflect.TypeFor[bus.FileCommitted]()},
+	bus.TypeFileParseRetry: {bus.SchemaFileParseRetry, reflect.TypeFor[bus.FileParseRetry]()},
 }
 
 func schemaURL(id string) string {
@@ -116,6 +117,8 @@ func sampleMessages(t *testing.T, pipeline string) []*bus.Message {
 	add(bus.FileParsedTrailer(failed))
 	add(bus.FileCommittedMessage(committed))
 	add(bus.FileCommittedMessage(rejected))
+	add(bus.FileParseRetryMessage(&bus.FileParseRetry{Pipeline: pipeline, Version: version, Path: "in/a.csv",
+		Attempt: 2, Reason: "permission denied", RetryAt: now.Add(4 * time.Second)}))
 	return msgs
 }
 
@@ -193,6 +196,8 @@ func TestSchemasRejectInvalidPayloads(t *testing.T) {
 		{"ProblemWithoutMessage", bus.TypeFileParsed, func(v map[string]any) { v["error"] = map[string]any{"line": 3} }},
 		{"MissingDestination", bus.TypeFileCommitted, func(v map[string]any) { delete(v, "destination") }},
 		{"UnknownCommitStatus", bus.TypeFileCommitted, func(v map[string]any) { v["status"] = "ok" }},
+		{"RetryWithoutRetryAt", bus.TypeFileParseRetry, func(v map[string]any) { delete(v, "retry_at") }},
+		{"RetryAttemptZero", bus.TypeFileParseRetry, func(v map[string]any) { v["attempt"] = 0 }},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
