@@ -24,12 +24,16 @@ type FileDiscovered struct {
 	Pipeline string    `json:"pipeline"`
 	Version  string    `json:"version"`
 	Source   string    `json:"source"` // e.g. local:/abs/folder
-	Path     string    `json:"path"`   // relative to the source, '/'-separated
+	Path     string    `json:"path"`   // relative to the source, '/'-separated; escaped when not UTF-8 (SetPath)
 	Size     int64     `json:"size"`
 	Modified time.Time `json:"modified"`
 	ETag     string    `json:"etag,omitempty"`
 	// Discovered is when the watcher published the version.
 	Discovered time.Time `json:"discovered"`
+
+	// RawPath is the exact path when it is not valid UTF-8, "" otherwise;
+	// SourcePath returns the path to open.
+	RawPath Base64 `json:"raw_path,omitempty"`
 }
 
 // VersionID derives the id of a file version from its source, path, size,
