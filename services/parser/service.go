@@ -122,7 +122,7 @@ func (s *Service) parse(ctx context.Context, fd *bus.FileDiscovered) (*bus.FileP
 	fresh := func(status string, err error) *bus.FileParsed {
 		return &bus.FileParsed{Status: status, Error: &bus.Problem{Message: err.Error()}, Tables: []bus.TableParsed{}}
 	}
-	sum, size, err := hashFile(ctx, src, fd.Path)
+	sum, size, err := hashFile(ctx, src, fd.SourcePath())
 	var parsed *bus.FileParsed
 	switch {
 	case errors.Is(err, source.ErrNotExist):
@@ -135,7 +135,7 @@ func (s *Service) parse(ctx context.Context, fd *bus.FileDiscovered) (*bus.FileP
 		pub := s.newPublisher(ctx, fd, sum)
 		parsed, err = Parse(pub.ctx, s.cfg.Pipeline, File{
 			Path: fd.Path,
-			Open: func(ctx context.Context) (io.ReadCloser, error) { return src.Open(ctx, fd.Path) },
+			Open: func(ctx context.Context) (io.ReadCloser, error) { return src.Open(ctx, fd.SourcePath()) },
 		}, pub.emit, Options{MaxBatchBytes: s.batchBytes(), Logger: s.log})
 		if perr := pub.wait(); err == nil {
 			err = perr
@@ -152,6 +152,9 @@ func (s *Service) parse(ctx context.Context, fd *bus.FileDiscovered) (*bus.FileP
 		}
 	}
 	parsed.Pipeline, parsed.Version, parsed.Path = fd.Pipeline, fd.Version, fd.Path
+	if issue := fd.PathIssue(); issue != "" {
+		parsed.Problems = append(parsed.Problems, bus.Problem{Message: issue})
+	}
 	parsed.Size, parsed.Modified, parsed.Parsed = fd.Size, fd.Modified, s.cfg.Now().UTC()
 	return parsed, nil
 }
@@ -163,7 +166,7 @@ func (s *Service) batchBytes() int {
 }
 
 func (s *Service) changed(ctx context.Context, fd *bus.FileDiscovered) (bool, error) {
-	fi, err := s.cfg.Source.Stat(ctx, fd.Path)
+	fi, err := s.cfg.Source.Stat(ctx, fd.SourcePath())
 	if errors.Is(err, source.ErrNotExist) {
 		return true, nil
 	}
