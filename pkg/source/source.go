@@ -33,6 +33,7 @@ type FileInfo struct {
 type Skipped struct {
 	Path   string // relative to the root, '/'-separated, as FileInfo.Path
 	Reason string // e.g. "named pipe", "symbolic link to /etc/passwd, outside the folder"
+	Dir    bool   // a folder, whose files are left out with it
 }
 
 // SkipWalker is a Source that can say what its Walk leaves out, so that

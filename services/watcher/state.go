@@ -13,13 +13,17 @@ import (
 )
 
 // record is the value kept in the state bucket for one path: the last
-// version published.
+// version published. In memory Path is the exact path; in the bucket a path
+// that is not UTF-8 is stored as FileDiscovered stores it, escaped in Path
+// and exact in RawPath.
 type record struct {
 	Path      string    `json:"path"`
 	Version   string    `json:"version"`
 	Size      int64     `json:"size"`
 	Modified  time.Time `json:"modified"`
 	Published time.Time `json:"published"`
+
+	RawPath bus.Base64 `json:"raw_path,omitempty"`
 }
 
 // stateKey is the bucket key of a path: the first 32 hex digits of its
@@ -42,8 +46,11 @@ func (w *Watcher) load(ctx context.Context, path string) (record, error) {
 	if err := json.Unmarshal(b, &rec); err != nil {
 		// Publishing again is safe (the bus and the ledgers dedup), and
 		// rewrites the record.
-		w.log.Warn("unreadable state record; the file will be published again", "file", path, "error", err)
+		w.log.Warn("unreadable state record; the file will be published again", "file", path, "err", err)
 		return record{}, nil
+	}
+	if rec.RawPath != "" {
+		rec.Path, rec.RawPath = string(rec.RawPath), ""
 	}
 	if rec.Path != path { // two paths sharing a key: as likely as a SHA-256 collision
 		return record{}, nil
@@ -53,7 +60,11 @@ func (w *Watcher) load(ctx context.Context, path string) (record, error) {
 
 // save records rec as its path's last published version.
 func (w *Watcher) save(ctx context.Context, rec record) error {
-	b, err := json.Marshal(rec)
+	stored := rec
+	if stored.Path = bus.EscapePath(rec.Path); stored.Path != rec.Path { // not UTF-8
+		stored.RawPath = bus.Base64(rec.Path)
+	}
+	b, err := json.Marshal(stored)
 	if err != nil {
 		return fmt.Errorf("watcher: encode the state of %s: %w", rec.Path, err)
 	}

@@ -137,11 +137,11 @@ func (s *Source) walkFS(ctx context.Context, fsys fs.FS, fn func(source.FileInfo
 		stop     error   // from fn, skipped or ctx: ends the walk, returned as is
 		problems []error // unreadable entries: skipped, returned joined
 	)
-	skip := func(p, reason string) error {
+	skip := func(p, reason string, dir bool) error {
 		if skipped == nil {
 			return nil
 		}
-		if err := skipped(source.Skipped{Path: p, Reason: reason}); err != nil {
+		if err := skipped(source.Skipped{Path: p, Reason: reason, Dir: dir}); err != nil {
 			stop = err
 			return fs.SkipAll
 		}
@@ -159,7 +159,7 @@ func (s *Source) walkFS(ctx context.Context, fsys fs.FS, fn func(source.FileInfo
 			switch {
 			case errors.Is(err, fs.ErrNotExist): // removed mid-walk: simply gone
 			case errors.Is(err, fs.ErrPermission) && skipped != nil && d != nil && d.IsDir():
-				if serr := skip(p, "folder cannot be read: permission denied"); serr != nil {
+				if serr := skip(p, "folder cannot be read: permission denied", true); serr != nil {
 					return serr
 				}
 			default:
@@ -177,7 +177,7 @@ func (s *Source) walkFS(ctx context.Context, fsys fs.FS, fn func(source.FileInfo
 			return nil
 		}
 		if !d.Type().IsRegular() {
-			return skip(p, s.skipReason(fsys, p, d.Type()))
+			return skip(p, s.skipReason(fsys, p, d.Type()), false)
 		}
 		info, err := d.Info()
 		if err != nil {
@@ -187,7 +187,7 @@ func (s *Source) walkFS(ctx context.Context, fsys fs.FS, fn func(source.FileInfo
 			return nil
 		}
 		if !info.Mode().IsRegular() { // replaced by something else since it was listed
-			return skip(p, s.skipReason(fsys, p, info.Mode().Type()))
+			return skip(p, s.skipReason(fsys, p, info.Mode().Type()), false)
 		}
 		if err := fn(source.FileInfo{Path: p, Size: info.Size(), Modified: info.ModTime()}); err != nil {
 			stop = err

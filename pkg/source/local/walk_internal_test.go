@@ -107,6 +107,9 @@ func TestWalkWithSkipsReportsEachEntryThatIsNotAFileWithTheReason(t *testing.T) 
 		got = append(got, "file "+fi.Path)
 		return nil
 	}, func(sk source.Skipped) error {
+		if sk.Dir != (sk.Path == "locked") {
+			t.Errorf("%+v: Dir is %v", sk, sk.Dir)
+		}
 		got = append(got, "skip "+sk.Path+": "+sk.Reason)
 		return nil
 	})
