@@ -38,6 +38,26 @@
 // lost (a full queue, a watch limit); rescans make up for them. Scan is the
 // one-shot form for `filedge run --once`.
 //
+// # What is reported
+//
+// Any name the source holds travels: a path that is not valid UTF-8 is
+// published escaped in FileDiscovered.Path and exactly in RawPath (see
+// bus.FileDiscovered.SetPath). What the source leaves out though a user may
+// take it for a file (source.SkipWalker: links, pipes, devices, unreadable
+// folders) is reported with the reason. A settled version the source cannot
+// read (source.ReadChecker: permission denied) is held back and reported as
+// skipped; every later look at it (rescan, notification) checks it again
+// without waiting to settle, and publishes it once it can be read. Versions
+// already published are never checked again.
+//
+// Scan returns all of this in its Report, one entry per file. Run logs it
+// as it changes: a skipped entry or a file's own problem when first met
+// and when its reason changes, not at every rescan; an outage of the bus
+// or of the state bucket, which every file meets at once, when it starts,
+// at most every minute while it lasts and when it ends, with counts. While
+// such an outage lasts, each look tries one file first and leaves the
+// others waiting when that one fails too.
+//
 // One watcher per pipeline and source is the intended deployment. A second
 // one sharing the bucket would publish the same versions again, which the
 // bus dedup and the destinations' ledgers absorb, at the cost of the work.
