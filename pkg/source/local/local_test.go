@@ -3,6 +3,7 @@ package local_test
 import (
 	"errors"
 	"io"
+	"maps"
 	"net"
 	"os"
 	"path/filepath"
@@ -82,14 +83,7 @@ func TestRootMayBeASymbolicLink(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got []string
-	if err := s.Walk(t.Context(), func(fi source.FileInfo) error {
-		got = append(got, fi.Path)
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if !slices.Equal(got, []string{"sub/a.csv"}) {
+	if got := walkPaths(t, s); !slices.Equal(got, []string{"sub/a.csv"}) {
 		t.Fatalf("Walk through a linked root listed %q, want [sub/a.csv]", got)
 	}
 	if _, err := s.Stat(t.Context(), "sub/a.csv"); err != nil {
@@ -123,15 +117,8 @@ func TestDataDirAndSymlinksAreNotFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got []string
-	if err := s.Walk(t.Context(), func(fi source.FileInfo) error {
-		got = append(got, fi.Path)
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
 	want := []string{".filedgeish/z.csv", "keep.csv", "sub/keep.csv", "sub/not.filedge.csv"}
-	if slices.Sort(got); !slices.Equal(got, want) {
+	if got := walkPaths(t, s); !slices.Equal(got, want) {
 		t.Fatalf("Walk listed %q, want %q", got, want)
 	}
 	for _, p := range []string{".filedge/jetstream/x.blk", "sub/.filedge/y.csv", "link.csv", "escape.csv", "linked folder/secret.csv", "inner link/keep.csv", "inner link"} {
@@ -163,18 +150,8 @@ func TestNamesOfAnyBytesAreListedStatedAndOpened(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got []string
-	if err := s.Walk(t.Context(), func(fi source.FileInfo) error {
-		got = append(got, fi.Path)
-		if fi.Size != int64(len(files[fi.Path])) {
-			t.Errorf("Walk: %q has size %d, want %d", fi.Path, fi.Size, len(files[fi.Path]))
-		}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if len(got) != len(files) {
-		t.Fatalf("Walk listed %q, want %d files", got, len(files))
+	if got := walkPaths(t, s); !slices.Equal(got, slices.Sorted(maps.Keys(files))) {
+		t.Fatalf("Walk listed %q, want %q", got, slices.Sorted(maps.Keys(files)))
 	}
 	for p, want := range files {
 		if fi, err := s.Stat(t.Context(), p); err != nil || fi.Size != int64(len(want)) {
@@ -264,6 +241,19 @@ func TestOpenRefusesPathsOutsideRoot(t *testing.T) {
 			t.Errorf("Open(%q) = %v, want ErrInvalidPath", p, err)
 		}
 	}
+}
+
+// walkPaths returns the paths s.Walk lists, in order.
+func walkPaths(t *testing.T, s *local.Source) []string {
+	t.Helper()
+	var got []string
+	if err := s.Walk(t.Context(), func(fi source.FileInfo) error {
+		got = append(got, fi.Path)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return got
 }
 
 func writeFiles(t *testing.T, dir string, files map[string][]byte) {
