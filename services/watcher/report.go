@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"maps"
+	"math/rand/v2"
 	"slices"
 	"time"
 
@@ -147,21 +148,29 @@ func (w *Watcher) worked(o *outage, out *outcome, paths []string) {
 }
 
 // tryAll calls fn(i) for every i in [0, n), concurrency at a time. While o
-// is down it first tries fn(0) alone and, if that fails too, gives the
-// others, untried, an error wrapping errNotTried and fn(0)'s error.
+// is down it first tries one i alone, chosen at random (so that a file
+// that fails for a reason of its own cannot keep the others waiting), and
+// if that fails too, gives the others, untried, an error wrapping
+// errNotTried and that one's error.
 func tryAll(o *outage, n int, fn func(i int) error) []error {
 	errs := make([]error, n)
-	first := 0
+	probe := -1
 	if o.down() && n > 1 {
-		if errs[0] = fn(0); errs[0] != nil {
-			for i := 1; i < n; i++ {
-				errs[i] = &notTried{o: o, err: errs[0]}
+		probe = rand.IntN(n)
+		if errs[probe] = fn(probe); errs[probe] != nil {
+			for i := range errs {
+				if i != probe {
+					errs[i] = &notTried{o: o, err: errs[probe]}
+				}
 			}
 			return errs
 		}
-		first = 1
 	}
-	parallel(n-first, func(i int) { errs[first+i] = fn(first + i) })
+	parallel(n, func(i int) {
+		if i != probe {
+			errs[i] = fn(i)
+		}
+	})
 	return errs
 }
 

@@ -287,3 +287,22 @@ func TestBusOutageIsLoggedOncePerChangeAndEveryFileIsPublishedAfter(t *testing.T
 // concurrencyBound is the number of publishes the watcher may have in
 // flight when an outage starts.
 const concurrencyBound = 16
+
+// A file whose publish keeps failing for a reason of its own looks like an
+// outage, but cannot keep the other files waiting: while an outage lasts,
+// the file tried first is chosen at random.
+func TestAFileThatAlwaysFailsToPublishDoesNotHoldUpTheOthers(t *testing.T) {
+	e := newEnv(t, "", 20*time.Millisecond, 20*time.Millisecond)
+	e.bus.failPub["0-first.csv"] = 1 << 30
+	e.write(t, "0-first.csv", "a.csv")
+	run(t, e.watcherOn(t, withoutNotify{e.src})) // rescans: each look holds every file
+	e.bus.waitFor(t, "a.csv", 1, 10*time.Second)
+	var later []string
+	for i := range 10 {
+		later = append(later, fmt.Sprintf("later/%d.csv", i))
+	}
+	e.write(t, later...)
+	for _, p := range later {
+		e.bus.waitFor(t, p, 1, 20*time.Second)
+	}
+}
