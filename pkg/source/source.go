@@ -60,10 +60,19 @@ type ReadChecker interface {
 // Notifier is a Source that can report changes as they happen, so that the
 // watcher need not wait for its next scan.
 type Notifier interface {
-	// Notify sends the path of every file created or written under the
+	// Notify sends a Change for every file created or written under the
 	// root to ch until ctx is done. It may miss events (the watcher rescans
 	// periodically); it must not block the store when ch is full.
-	Notify(ctx context.Context, ch chan<- string) error
+	Notify(ctx context.Context, ch chan<- Change) error
+}
+
+// Change is a file a Notifier saw change.
+type Change struct {
+	Path string // relative to the root, '/'-separated, as FileInfo.Path
+	// Complete tells that the file is as its writer left it: the writer
+	// closed it after writing, or it was renamed into the folder. It is
+	// settled unless it changes again. False when the store cannot tell.
+	Complete bool
 }
 
 // Config configures a source, from pipeline.yaml's source: block.

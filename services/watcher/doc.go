@@ -9,8 +9,16 @@
 // with the same size and modification time on two looks at least the
 // settle interval apart (config Watcher.Settle). A file still being written
 // changes between looks and waits; a half-written file is never published.
-// Two looks are required even for a file whose modification time is old,
-// because a file server's clock may lag the watcher's.
+//
+// Some versions are settled at first sight: one whose modification time is
+// older than the settle interval (nothing wrote it for that long: every
+// file of `run --once` and of a restart), and one the source reports
+// complete (source.Change: its writer closed it, or it was renamed into the
+// folder). Such a version is published at once unless it changes again.
+// Should a file server's clock lag the watcher's by more than the settle
+// interval, a file being written could look old: it would be published
+// early, the parser would find it changed and report that version
+// superseded, and the version it settles at would be published then.
 //
 // # State and exactly-once
 //
@@ -34,7 +42,8 @@
 // Run scans the source at start and then every Watcher.Rescan; when the
 // source is a source.Notifier it also looks at each path the source
 // reports as it changes, so a new file is published about Settle after it
-// was last written, without waiting for the rescan. Notifications may be
+// was last written (at once when the source reports it complete), without
+// waiting for the rescan. Notifications may be
 // lost (a full queue, a watch limit); rescans make up for them. Scan is the
 // one-shot form for `filedge run --once`.
 //

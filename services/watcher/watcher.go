@@ -30,7 +30,7 @@ const (
 	concurrency = 16
 	// walkChunk is how many listed files are looked at together.
 	walkChunk = 1024
-	// notifyBuffer is how many notified paths may wait to be looked at.
+	// notifyBuffer is how many notified changes may wait to be looked at.
 	notifyBuffer = 4096
 	// recheckWalk is the number of settling files above which a recheck
 	// lists the source instead of stating each file.
@@ -182,9 +182,9 @@ func (w *Watcher) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
-	paths := make(chan string, notifyBuffer)
+	changes := make(chan source.Change, notifyBuffer)
 	if n, ok := w.src.(source.Notifier); ok {
-		wg.Go(func() { w.notify(ctx, n, paths) })
+		wg.Go(func() { w.notify(ctx, n, changes) })
 	}
 	w.scan(ctx, nil)
 
@@ -203,8 +203,8 @@ func (w *Watcher) Run(ctx context.Context) error {
 			return ctx.Err()
 		case <-rescan.C:
 			w.scan(ctx, nil)
-		case p := <-paths:
-			w.lookAt(ctx, p, paths)
+		case c := <-changes:
+			w.lookAt(ctx, c, changes)
 		case <-settled:
 			w.recheck(ctx, nil)
 		}
@@ -266,9 +266,9 @@ func (w *Watcher) start(ctx context.Context) error {
 
 // notify runs the source's notifier, restarting it a rescan interval after
 // it fails (in the meantime, rescans alone find the files).
-func (w *Watcher) notify(ctx context.Context, n source.Notifier, paths chan<- string) {
+func (w *Watcher) notify(ctx context.Context, n source.Notifier, changes chan<- source.Change) {
 	for {
-		err := n.Notify(ctx, paths)
+		err := n.Notify(ctx, changes)
 		if ctx.Err() != nil {
 			return
 		}
@@ -309,7 +309,7 @@ func (w *Watcher) scan(ctx context.Context, out *outcome) {
 				stillThere[fi.Path] = true
 			}
 			if chunk = append(chunk, fi); len(chunk) == walkChunk {
-				w.observe(ctx, chunk, out)
+				w.observe(ctx, chunk, nil, out)
 				chunk = chunk[:0]
 			}
 		}
@@ -330,7 +330,7 @@ func (w *Watcher) scan(ctx context.Context, out *outcome) {
 	if ctx.Err() != nil {
 		return
 	}
-	w.observe(ctx, chunk, out) // also after a partial listing: what was listed is right
+	w.observe(ctx, chunk, nil, out) // also after a partial listing: what was listed is right
 	if err == nil {
 		// Forget the held files and the problems of files now gone.
 		for p := range w.held {
@@ -388,25 +388,26 @@ func (w *Watcher) reportListing(out *outcome, err error) {
 	}
 }
 
-// lookAt looks at a notified path and at those queued behind it.
-func (w *Watcher) lookAt(ctx context.Context, first string, paths <-chan string) {
-	batch := map[string]bool{first: true}
+// lookAt looks at a notified change and at those queued behind it. A
+// path is complete when any of its changes says so.
+func (w *Watcher) lookAt(ctx context.Context, first source.Change, changes <-chan source.Change) {
+	complete := map[string]bool{first.Path: first.Complete}
 more:
-	for len(batch) < walkChunk {
+	for len(complete) < walkChunk {
 		select {
-		case p := <-paths:
-			batch[p] = true
+		case c := <-changes:
+			complete[c.Path] = complete[c.Path] || c.Complete
 		default:
 			break more
 		}
 	}
 	var names []string
-	for p := range batch {
+	for p := range complete {
 		if w.match(p) {
 			names = append(names, p)
 		}
 	}
-	w.observe(ctx, w.statAll(ctx, names, nil), nil)
+	w.observe(ctx, w.statAll(ctx, names, nil), complete, nil)
 }
 
 // recheck takes a fresh look at the pending versions that are due.
@@ -422,7 +423,7 @@ func (w *Watcher) recheck(ctx context.Context, out *outcome) {
 		return
 	}
 	if len(due) <= recheckWalk {
-		w.observe(ctx, w.statAll(ctx, due, out), out)
+		w.observe(ctx, w.statAll(ctx, due, out), nil, out)
 		return
 	}
 	// Many files (an initial scan): one listing is cheaper than a stat
@@ -450,7 +451,7 @@ func (w *Watcher) recheck(ctx context.Context, out *outcome) {
 			delete(w.pending, p)
 		}
 	}
-	w.observe(ctx, found, out)
+	w.observe(ctx, found, nil, out)
 }
 
 // statAll stats paths; those gone leave pending, those that fail too, and
@@ -482,8 +483,9 @@ func (w *Watcher) statAll(ctx context.Context, paths []string, out *outcome) []s
 
 // observe takes in the latest look at some files: versions already
 // published are done, new ones start to settle, and those that have
-// settled are published.
-func (w *Watcher) observe(ctx context.Context, files []source.FileInfo, out *outcome) {
+// settled are published. complete holds the paths the source reported
+// complete since they were stated (see source.Change).
+func (w *Watcher) observe(ctx context.Context, files []source.FileInfo, complete map[string]bool, out *outcome) {
 	if len(files) == 0 {
 		return
 	}
@@ -499,8 +501,8 @@ func (w *Watcher) observe(ctx context.Context, files []source.FileInfo, out *out
 			continue
 		}
 		since := now
-		if h, ok := w.held[fi.Path]; ok && h.version == v {
-			since = now.Add(-w.settle) // settled already: check again at once
+		if w.settledAlready(fi, v, complete[fi.Path], now) {
+			since = now.Add(-w.settle)
 		}
 		e := w.pending[fi.Path]
 		switch {
@@ -511,6 +513,8 @@ func (w *Watcher) observe(ctx context.Context, files []source.FileInfo, out *out
 			w.log.Debug("file still changing; waiting for it to settle",
 				"file", fi.Path, "size", fi.Size, "modified", fi.Modified, "settle", w.settle)
 			*e = entry{info: fi, version: v, since: since}
+		case since.Before(e.since): // the same version, now known to be settled
+			e.since = since
 		}
 		switch {
 		case !read:
@@ -698,6 +702,22 @@ func (w *Watcher) discovered(fi source.FileInfo, version string, at time.Time) b
 	}
 	f.SetPath(fi.Path) // escaped, and exact beside, when not UTF-8
 	return f
+}
+
+// settledAlready reports whether version v of fi need not wait to settle:
+// its writer closed it or it was moved in (complete), so it is as written
+// unless it changes again; or its modification time is older than the
+// settle interval, so nothing wrote it for that long (every file of `run
+// --once` and of a restart); or it settled before and was held back
+// unreadable. A file server whose clock lags the watcher's by more than
+// the settle interval could make a file being written look old: it is then
+// published early, the parser finds it changed and reports that version
+// superseded, and the watcher publishes the version it settles at.
+func (w *Watcher) settledAlready(fi source.FileInfo, v string, complete bool, now time.Time) bool {
+	if h, ok := w.held[fi.Path]; ok && h.version == v {
+		return true
+	}
+	return complete || fi.Modified.Before(now.Add(-w.settle))
 }
 
 // settled reports whether e has been seen unchanged for the settle

@@ -1,6 +1,7 @@
 // Package local is the local folder source: it lists, stats and opens the
-// regular files under one root folder and, through fsnotify, reports files
-// as they are created or written.
+// regular files under one root folder and reports files as they are
+// created or written (inotify on Linux, which also tells when a file is
+// complete: closed by its writer or renamed in; fsnotify elsewhere).
 //
 // What the source holds:
 //
