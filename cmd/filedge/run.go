@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -15,6 +16,8 @@ import (
 	"github.com/filedge/filedge/pkg/bus"
 	"github.com/filedge/filedge/pkg/config"
 	"github.com/filedge/filedge/pkg/destination"
+	"github.com/filedge/filedge/pkg/source"
+	"github.com/filedge/filedge/services/watcher"
 )
 
 func newRunCmd(g *globals) *cobra.Command {
@@ -79,8 +82,10 @@ file, and exits 0 when all committed, 1 when any failed.`,
 }
 
 // runOnce scans the source once, runs the stages until every version found
-// has an outcome in every destination, and prints the summary.
-func runOnce(ctx context.Context, out io.Writer, n *node, scan func(context.Context) ([]bus.FileDiscovered, error), timeout time.Duration, stages []runner) error {
+// has an outcome in every destination, and prints the summary. A file the
+// watcher skipped or could not publish is a line of the summary with its
+// reason, not the end of the run: the other files load.
+func runOnce(ctx context.Context, out io.Writer, n *node, scan func(context.Context) (*watcher.Report, error), timeout time.Duration, stages []runner) error {
 	if timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, timeout)
@@ -93,11 +98,11 @@ func runOnce(ctx context.Context, out io.Writer, n *node, scan func(context.Cont
 	defer func() { stopStages(); <-stagesDone }()
 
 	started := time.Now()
-	files, err := scan(ctx)
+	rep, err := scan(ctx)
 	if err != nil {
 		return fmt.Errorf("scan %s: %w", n.p.Source.Path, err)
 	}
-	t := newTally(n.p.Name, files, n.p.Destinations)
+	t := newTally(n.p.Name, rep, n.p.Destinations)
 	if err := t.fromLedgers(ctx, n.dbs, started); err != nil {
 		return err
 	}
@@ -108,30 +113,33 @@ func runOnce(ctx context.Context, out io.Writer, n *node, scan func(context.Cont
 		}
 	}
 	t.print(out)
-	if t.failed() {
+	if t.anyFailed() {
 		return &exitError{code: 1}
 	}
 	return nil
 }
 
-// tally collects the outcome of every file version in every destination.
+// tally collects the outcome of every file version in every destination,
+// beside the files the watcher skipped or could not publish.
 type tally struct {
 	pipeline string
 	files    []bus.FileDiscovered
+	skipped  []source.Skipped
+	failed   []watcher.Failure
 	dests    []string
 	outcome  map[string]map[string]*bus.FileCommitted // version → destination → outcome
 	pending  int
 }
 
-func newTally(pipeline string, files []bus.FileDiscovered, dests []config.Destination) *tally {
-	t := &tally{pipeline: pipeline, files: files, outcome: map[string]map[string]*bus.FileCommitted{}}
+func newTally(pipeline string, rep *watcher.Report, dests []config.Destination) *tally {
+	t := &tally{pipeline: pipeline, files: rep.Files, skipped: rep.Skipped, failed: rep.Failed, outcome: map[string]map[string]*bus.FileCommitted{}}
 	for _, d := range dests {
 		t.dests = append(t.dests, d.Name)
 	}
-	for _, f := range files {
+	for _, f := range t.files {
 		t.outcome[f.Version] = map[string]*bus.FileCommitted{}
 	}
-	t.pending = len(files) * len(t.dests)
+	t.pending = len(t.files) * len(t.dests)
 	sort.Slice(t.files, func(i, j int) bool { return t.files[i].Path < t.files[j].Path })
 	return t
 }
@@ -227,7 +235,10 @@ func (t *tally) follow(ctx context.Context, b bus.Bus, stagesDone <-chan struct{
 	return nil
 }
 
-func (t *tally) failed() bool {
+func (t *tally) anyFailed() bool {
+	if len(t.failed) > 0 {
+		return true
+	}
 	for _, m := range t.outcome {
 		for _, c := range m {
 			if c.Status == bus.StatusFailed {
@@ -238,37 +249,72 @@ func (t *tally) failed() bool {
 	return t.pending > 0
 }
 
-// print writes one line per file and destination, then totals.
+// skippedOutcome is the OUTCOME of a file the watcher left out.
+const skippedOutcome = "skipped"
+
+// print writes one line per file and destination (one line for a file the
+// watcher skipped or could not publish, which reached no destination),
+// then totals. File names and details are escaped (cell), so that every
+// line stays one line with its columns.
 func (t *tally) print(out io.Writer) {
-	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "FILE\tDESTINATION\tOUTCOME\tROWS\tTABLES\tDETAIL")
+	type line struct {
+		path, dest, outcome, rows, tables, detail string
+	}
+	var lines []line
 	counts := map[string]int{}
 	var rows int64
 	for _, f := range t.files {
 		for _, d := range t.dests {
 			c := t.outcome[f.Version][d]
 			if c == nil {
-				fmt.Fprintf(tw, "%s\t%s\tpending\t\t\t\n", f.Path, d)
+				lines = append(lines, line{path: f.SourcePath(), dest: d, outcome: "pending", detail: f.PathIssue()})
 				counts["pending"]++
 				continue
 			}
-			detail := ""
+			detail := f.PathIssue()
 			if c.Error != nil {
 				detail = c.Error.String()
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", f.Path, d, c.Status, c.Rows, strings.Join(c.Tables, ","), detail)
+			lines = append(lines, line{f.SourcePath(), d, c.Status, strconv.FormatInt(c.Rows, 10), strings.Join(c.Tables, ","), detail})
 			counts[c.Status]++
 			if c.Status == bus.StatusCommitted {
 				rows += c.Rows
 			}
 		}
 	}
+	for _, s := range t.skipped {
+		lines = append(lines, line{path: s.Path, dest: "-", outcome: skippedOutcome, detail: s.Reason})
+		counts[skippedOutcome]++
+	}
+	for _, f := range t.failed {
+		path := f.Path
+		if path == "" {
+			path = "-" // the listing, not one file
+		}
+		lines = append(lines, line{path: path, dest: "-", outcome: bus.StatusFailed, detail: f.Err.Error()})
+		counts[bus.StatusFailed]++
+	}
+	sort.SliceStable(lines, func(i, j int) bool { return lines[i].path < lines[j].path })
+
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "FILE\tDESTINATION\tOUTCOME\tROWS\tTABLES\tDETAIL")
+	for _, l := range lines {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", cell(l.path), l.dest, l.outcome, l.rows, cell(l.tables), cell(l.detail))
+	}
 	tw.Flush()
 	var parts []string
-	for _, s := range []string{bus.StatusCommitted, "unchanged", bus.StatusDuplicate, bus.StatusSuperseded, bus.StatusFailed, "pending"} {
+	for _, s := range []string{bus.StatusCommitted, "unchanged", bus.StatusDuplicate, bus.StatusSuperseded, bus.StatusFailed, skippedOutcome, "pending"} {
 		if counts[s] > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", counts[s], s))
 		}
 	}
-	fmt.Fprintf(out, "%d files, %d destinations: %s; %d rows committed\n", len(t.files), len(t.dests), strings.Join(parts, ", "), rows)
+	files := len(t.files) + len(t.skipped) + len(t.failed)
+	fmt.Fprintf(out, "%d files, %d destinations: %s; %d rows committed\n", files, len(t.dests), strings.Join(parts, ", "), rows)
 }
+
+// cell returns s as it is when it prints as one plain cell: valid UTF-8,
+// printable, no leading or trailing space, not starting with '"'.
+// Otherwise it returns s as a Go quoted string ("a\nb.csv",
+// "caf\xe9.csv"), so that a line break or a tab in a file name cannot
+// break the summary's lines or columns, and no byte is lost or hidden.
+func cell(s string) string { return bus.QuoteKey(s) }

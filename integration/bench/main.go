@@ -3,7 +3,9 @@
 // (12 mixed columns, quoted fields), loads it with `filedge run --once` into
 // PostgreSQL and into SQLite, and with `psql \copy` into an equivalent
 // PostgreSQL table, and prints rows/s, MB/s, the ratio to \copy and the
-// peak RSS of each. `make bench` runs it.
+// peak RSS of each. Then it measures drop-to-commit latency with the
+// default watcher settings (-drops files, renamed in, then written in
+// place; see dropLatency). `make bench` runs it.
 package main
 
 import (
@@ -30,8 +32,9 @@ func main() {
 	pgURL := flag.String("postgres", envOr("FILEDGE_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"), "PostgreSQL to load into (a scratch database is created beside it)")
 	bin := flag.String("filedge", "bin/filedge", "the filedge binary")
 	keep := flag.Bool("keep", false, "keep the work folder")
+	drops := flag.Int("drops", 50, "small files dropped one by one to measure drop-to-commit latency (0: none)")
 	flag.Parse()
-	if err := run(*rows, *pgURL, *bin, *keep); err != nil {
+	if err := run(*rows, *drops, *pgURL, *bin, *keep); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -55,7 +58,7 @@ type result struct {
 
 func (r result) rowsPerSec() float64 { return float64(r.rows) / r.dur.Seconds() }
 
-func run(rows int, pgURL, bin string, keep bool) error {
+func run(rows, drops int, pgURL, bin string, keep bool) error {
 	ctx := context.Background()
 	bin, err := filepath.Abs(bin)
 	if err != nil {
@@ -71,15 +74,6 @@ func run(rows int, pgURL, bin string, keep bool) error {
 	if !keep {
 		defer os.RemoveAll(work)
 	}
-	in := filepath.Join(work, "in")
-	os.MkdirAll(in, 0o755)
-	file := filepath.Join(in, "orders.csv")
-	size, err := generate(file, rows)
-	if err != nil {
-		return err
-	}
-	fmt.Printf("generated %s: %d rows, %.1f MB\n", file, rows, float64(size)/1e6)
-
 	admin, err := sql.Open("pgx", pgURL)
 	if err != nil {
 		return err
@@ -93,6 +87,35 @@ func run(rows int, pgURL, bin string, keep bool) error {
 	u, _ := url.Parse(pgURL)
 	u.Path = "/" + scratch
 	dbURL := u.String()
+
+	if rows > 0 {
+		if err := loads(ctx, admin, work, dbURL, bin, rows); err != nil {
+			return err
+		}
+	}
+	for _, how := range []string{"renamed", "written"} {
+		if drops > 0 {
+			took, err := dropLatency(ctx, bin, work, dbURL, how, drops)
+			if err != nil {
+				return err
+			}
+			reportLatency(how, took)
+		}
+	}
+	return nil
+}
+
+// loads times the load of a generated CSV of rows rows with psql \copy and
+// with filedge run --once into PostgreSQL and into SQLite.
+func loads(ctx context.Context, admin *sql.DB, work, dbURL, bin string, rows int) error {
+	in := filepath.Join(work, "in")
+	os.MkdirAll(in, 0o755)
+	file := filepath.Join(in, "orders.csv")
+	size, err := generate(file, rows)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("generated %s: %d rows, %.1f MB\n", file, rows, float64(size)/1e6)
 
 	var results []result
 	// psql \copy first: the reference.

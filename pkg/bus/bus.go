@@ -30,7 +30,8 @@ var Topics = []Topic{Files, Batches, Parsed, Committed}
 //
 // A message is addressed by Topic, Pipeline and Scope: on NATS the subject is
 // filedge.<topic>.<pipeline>[.<scope>]. Key orders and partitions messages on
-// buses that partition (Kafka). ID deduplicates publishes inside the bus's
+// buses that partition (Kafka); it may hold any bytes (it is a file's path
+// on Files) and comes back exact. ID deduplicates publishes inside the bus's
 // dedup window.
 type Message struct {
 	Topic    Topic

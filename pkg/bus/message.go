@@ -25,7 +25,7 @@ type FileDiscovered struct {
 	Pipeline string    `json:"pipeline"`
 	Version  string    `json:"version"`
 	Source   string    `json:"source"` // e.g. local:/abs/folder
-	Path     string    `json:"path"`   // relative to the source, '/'-separated
+	Path     string    `json:"path"`   // relative to the source, '/'-separated; escaped when not UTF-8 (SetPath)
 	Size     int64     `json:"size"`
 	Modified time.Time `json:"modified"`
 	ETag     string    `json:"etag,omitempty"`
@@ -40,6 +40,10 @@ type FileDiscovered struct {
 	// events published before sequences existed; destinations then fall
 	// back to modification times (see destination.Newest).
 	Seq int64 `json:"seq,omitempty"`
+
+	// RawPath is the exact path when it is not valid UTF-8, "" otherwise;
+	// SourcePath returns the path to open.
+	RawPath Base64 `json:"raw_path,omitempty"`
 }
 
 // VersionID derives the id of a file version from its source, path, size,

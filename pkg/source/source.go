@@ -28,13 +28,51 @@ type FileInfo struct {
 	ETag     string // where the store has one
 }
 
+// Skipped is an entry under a store's root that its Walk leaves out though
+// a user may expect it to be loaded, with the reason.
+type Skipped struct {
+	Path   string // relative to the root, '/'-separated, as FileInfo.Path
+	Reason string // e.g. "named pipe", "symbolic link to /etc/passwd, outside the folder"
+	Dir    bool   // a folder, whose files are left out with it
+}
+
+// SkipWalker is a Source that can say what its Walk leaves out, so that
+// nothing is skipped without a word.
+type SkipWalker interface {
+	// WalkWithSkips is Walk that also calls skipped, between calls to fn,
+	// once for each entry Walk leaves out that a user may take for a file
+	// (links, pipes, devices, unreadable folders; not the store's own
+	// state), and for nothing else. An error from skipped stops the walk
+	// like one from fn. A nil skipped makes it Walk.
+	WalkWithSkips(ctx context.Context, fn func(FileInfo) error, skipped func(Skipped) error) error
+}
+
+// ReadChecker is a Source that can tell cheaply, without reading it,
+// whether a file can be read now, so that the watcher holds back a file it
+// could only fail on (no permission) instead of publishing it.
+type ReadChecker interface {
+	// CheckRead returns nil when the file at path can be opened for
+	// reading, or else why not: an error wrapping fs.ErrPermission when
+	// permission is denied, ErrNotExist when there is no such file.
+	CheckRead(ctx context.Context, path string) error
+}
+
 // Notifier is a Source that can report changes as they happen, so that the
 // watcher need not wait for its next scan.
 type Notifier interface {
-	// Notify sends the path of every file created or written under the
+	// Notify sends a Change for every file created or written under the
 	// root to ch until ctx is done. It may miss events (the watcher rescans
 	// periodically); it must not block the store when ch is full.
-	Notify(ctx context.Context, ch chan<- string) error
+	Notify(ctx context.Context, ch chan<- Change) error
+}
+
+// Change is a file a Notifier saw change.
+type Change struct {
+	Path string // relative to the root, '/'-separated, as FileInfo.Path
+	// Complete tells that the file is as its writer left it: the writer
+	// closed it after writing, or it was renamed into the folder. It is
+	// settled unless it changes again. False when the store cannot tell.
+	Complete bool
 }
 
 // Config configures a source, from pipeline.yaml's source: block.

@@ -140,7 +140,7 @@ func (s *Service) Handle(ctx context.Context, d bus.Delivery) error {
 // *publishError when the bus failed.
 func (s *Service) parse(ctx context.Context, fd *bus.FileDiscovered) (*bus.FileParsed, error) {
 	src := s.cfg.Source
-	sum, size, err := hashFile(ctx, src, fd.Path)
+	sum, size, err := hashFile(ctx, src, fd.SourcePath())
 	switch {
 	case errors.Is(err, source.ErrNotExist):
 		return s.outcome(fd, bus.StatusSuperseded, fd.Path+": file removed before it was read"), nil
@@ -152,7 +152,7 @@ func (s *Service) parse(ctx context.Context, fd *bus.FileDiscovered) (*bus.FileP
 	pub := s.newPublisher(ctx, fd, sum)
 	parsed, err := Parse(pub.ctx, s.cfg.Pipeline, File{
 		Path: fd.Path,
-		Open: func(ctx context.Context) (io.ReadCloser, error) { return src.Open(ctx, fd.Path) },
+		Open: func(ctx context.Context) (io.ReadCloser, error) { return src.Open(ctx, fd.SourcePath()) },
 	}, pub.emit, Options{MaxBatchBytes: s.batchBytes(), Logger: s.log})
 	if perr := pub.wait(); perr != nil {
 		err = perr // it stopped the parse
@@ -168,6 +168,9 @@ func (s *Service) parse(ctx context.Context, fd *bus.FileDiscovered) (*bus.FileP
 	}
 	s.stamp(fd, parsed)
 	parsed.SHA256 = sum
+	if issue := fd.PathIssue(); issue != "" {
+		parsed.Problems = append(parsed.Problems, bus.Problem{Message: issue})
+	}
 	if changed, err := s.changed(ctx, fd); err != nil {
 		return nil, err
 	} else if changed && parsed.Status == bus.StatusOK {
@@ -227,7 +230,7 @@ func (s *Service) maxData() int {
 }
 
 func (s *Service) changed(ctx context.Context, fd *bus.FileDiscovered) (bool, error) {
-	fi, err := s.cfg.Source.Stat(ctx, fd.Path)
+	fi, err := s.cfg.Source.Stat(ctx, fd.SourcePath())
 	if errors.Is(err, source.ErrNotExist) {
 		return true, nil
 	}

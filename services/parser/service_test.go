@@ -192,6 +192,26 @@ func TestHandlePublishesBatchesThenTrailerThenMarkerAndAcks(t *testing.T) {
 	}
 }
 
+// A file whose name is not UTF-8 travels escaped in Path and exactly in
+// RawPath: the parser opens the exact name, and lists the escape as an
+// issue.
+func TestAFileNameThatIsNotUTF8IsOpenedExactlyAndReported(t *testing.T) {
+	f := newFixture(t, 0, nil)
+	name := "latin1-caf\xe9.csv"
+	fd := f.drop(t, name, csvRows(2))
+	fd.SetPath(name)
+	if got := f.handle(t, fd); got != "ack" {
+		t.Fatalf("delivery settled %q, want ack", got)
+	}
+	p := trailer(t, f.scope(t, fd.Version))
+	if p.Status != bus.StatusOK || len(p.Tables) != 1 || p.Tables[0].Rows != 2 {
+		t.Fatalf("trailer %+v, want the file's 2 rows", p)
+	}
+	if p.Path != `latin1-caf\xe9.csv` || len(p.Problems) != 1 || !strings.Contains(p.Problems[0].Message, "not valid UTF-8") {
+		t.Fatalf("trailer names %q with problems %+v, want the escaped name and the issue", p.Path, p.Problems)
+	}
+}
+
 func TestBatchesAreSplitToFitTheBusLimitAndNumberedInOrder(t *testing.T) {
 	f := newFixture(t, 64<<10, nil)
 	fd := f.drop(t, "big.csv", csvRows(20000))

@@ -9,8 +9,16 @@
 // with the same size and modification time on two looks at least the
 // settle interval apart (config Watcher.Settle). A file still being written
 // changes between looks and waits; a half-written file is never published.
-// Two looks are required even for a file whose modification time is old,
-// because a file server's clock may lag the watcher's.
+//
+// Some versions are settled at first sight: one whose modification time is
+// older than the settle interval (nothing wrote it for that long: every
+// file of `run --once` and of a restart), and one the source reports
+// complete (source.Change: its writer closed it, or it was renamed into the
+// folder). Such a version is published at once unless it changes again.
+// Should a file server's clock lag the watcher's by more than the settle
+// interval, a file being written could look old: it would be published
+// early, the parser would find it changed and report that version
+// superseded, and the version it settles at would be published then.
 //
 // # State and exactly-once
 //
@@ -44,9 +52,30 @@
 // Run scans the source at start and then every Watcher.Rescan; when the
 // source is a source.Notifier it also looks at each path the source
 // reports as it changes, so a new file is published about Settle after it
-// was last written, without waiting for the rescan. Notifications may be
+// was last written (at once when the source reports it complete), without
+// waiting for the rescan. Notifications may be
 // lost (a full queue, a watch limit); rescans make up for them. Scan is the
 // one-shot form for `filedge run --once`.
+//
+// # What is reported
+//
+// Any name the source holds travels: a path that is not valid UTF-8 is
+// published escaped in FileDiscovered.Path and exactly in RawPath (see
+// bus.FileDiscovered.SetPath). What the source leaves out though a user may
+// take it for a file (source.SkipWalker: links, pipes, devices, unreadable
+// folders) is reported with the reason. A settled version the source cannot
+// read (source.ReadChecker: permission denied) is held back and reported as
+// skipped; every later look at it (rescan, notification) checks it again
+// without waiting to settle, and publishes it once it can be read. Versions
+// already published are never checked again.
+//
+// Scan returns all of this in its Report, one entry per file. Run logs it
+// as it changes: a skipped entry or a file's own problem when first met
+// and when its reason changes, not at every rescan; an outage of the bus
+// or of the state bucket, which every file meets at once, when it starts,
+// at most every minute while it lasts and when it ends, with counts. While
+// such an outage lasts, each look tries one file first and leaves the
+// others waiting when that one fails too.
 //
 // One watcher per pipeline and source is the intended deployment. A second
 // one sharing the bucket would publish the same versions again, which the

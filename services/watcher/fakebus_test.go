@@ -28,6 +28,25 @@ type fakeBus struct {
 	failPub   map[string]int       // path → publishes still to fail
 	failPut   map[string]int       // key → puts still to fail
 	buckets   map[string]*fakeKV
+	down      bool // every publish and key-value call fails, as in an outage
+	attempts  int  // publishes tried while down
+}
+
+// errDown is what every call returns while the fake bus is down.
+var errDown = errors.New("nats: no responders available for request")
+
+// setDown starts or ends an outage.
+func (b *fakeBus) setDown(down bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.down = down
+}
+
+// attemptsWhileDown returns how many publishes were tried while down.
+func (b *fakeBus) attemptsWhileDown() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.attempts
 }
 
 func newFakeBus() *fakeBus {
@@ -47,11 +66,15 @@ func (b *fakeBus) Publish(ctx context.Context, m *bus.Message) error {
 	if err := bus.Decode(m, bus.TypeFileDiscovered, &f); err != nil {
 		return err
 	}
-	if m.Topic != bus.Files || m.Pipeline != f.Pipeline || m.ID != f.Version || m.Key != f.Path || m.Scope != "" {
+	if m.Topic != bus.Files || m.Pipeline != f.Pipeline || m.ID != f.Version || m.Key != f.Path || m.Scope != "" || f.SourcePath() == "" {
 		return fmt.Errorf("fake bus: badly addressed message %+v", m)
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.down {
+		b.attempts++
+		return errDown
+	}
 	if b.failPub[f.Path] > 0 {
 		b.failPub[f.Path]--
 		return errInjected
@@ -217,6 +240,12 @@ func (kv *fakeKV) Keys(ctx context.Context) ([]string, error) {
 func (kv *fakeKV) check(ctx context.Context, key string) error {
 	if err := ctx.Err(); err != nil {
 		return err
+	}
+	kv.bus.mu.Lock()
+	down := kv.bus.down
+	kv.bus.mu.Unlock()
+	if down {
+		return errDown
 	}
 	if !keyName.MatchString(key) {
 		return fmt.Errorf("fake bus: bad key %q", key)

@@ -44,10 +44,11 @@ func (e *env) replaceWithOlderModTime(t *testing.T, path, content string) {
 // scanOne scans with w and returns what it says of path.
 func scanOne(t *testing.T, w *watcher.Watcher, path string) bus.FileDiscovered {
 	t.Helper()
-	got, err := w.Scan(t.Context())
+	rep, err := w.Scan(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
+	got := rep.Files
 	for _, f := range got {
 		if f.Path == path {
 			return f

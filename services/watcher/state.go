@@ -13,7 +13,9 @@ import (
 )
 
 // record is the value kept in the state bucket for one path: the last
-// version published.
+// version published. In memory Path is the exact path; in the bucket a path
+// that is not UTF-8 is stored as FileDiscovered stores it, escaped in Path
+// and exact in RawPath.
 type record struct {
 	Path      string    `json:"path"`
 	Version   string    `json:"version"`
@@ -23,6 +25,8 @@ type record struct {
 	// Seq is the discovery sequence the version was published with
 	// (bus.FileDiscovered.Seq); 0 in records written before sequences.
 	Seq int64 `json:"seq,omitempty"`
+
+	RawPath bus.Base64 `json:"raw_path,omitempty"`
 }
 
 // nextSeq returns the discovery sequence of a new version of a path,
@@ -64,8 +68,11 @@ func (w *Watcher) load(ctx context.Context, path string) (record, error) {
 	if err := json.Unmarshal(b, &rec); err != nil {
 		// Publishing again is safe (the bus and the ledgers dedup), and
 		// rewrites the record.
-		w.log.Warn("unreadable state record; the file will be published again", "file", path, "error", err)
+		w.log.Warn("unreadable state record; the file will be published again", "file", path, "err", err)
 		return record{}, nil
+	}
+	if rec.RawPath != "" {
+		rec.Path, rec.RawPath = string(rec.RawPath), ""
 	}
 	if rec.Path != path { // two paths sharing a key: as likely as a SHA-256 collision
 		return record{}, nil
@@ -75,7 +82,11 @@ func (w *Watcher) load(ctx context.Context, path string) (record, error) {
 
 // save records rec as its path's last published version.
 func (w *Watcher) save(ctx context.Context, rec record) error {
-	b, err := json.Marshal(rec)
+	stored := rec
+	if stored.Path = bus.EscapePath(rec.Path); stored.Path != rec.Path { // not UTF-8
+		stored.RawPath = bus.Base64(rec.Path)
+	}
+	b, err := json.Marshal(stored)
 	if err != nil {
 		return fmt.Errorf("watcher: encode the state of %s: %w", rec.Path, err)
 	}

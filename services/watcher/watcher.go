@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"maps"
 	"regexp"
@@ -29,7 +30,7 @@ const (
 	concurrency = 16
 	// walkChunk is how many listed files are looked at together.
 	walkChunk = 1024
-	// notifyBuffer is how many notified paths may wait to be looked at.
+	// notifyBuffer is how many notified changes may wait to be looked at.
 	notifyBuffer = 4096
 	// recheckWalk is the number of settling files above which a recheck
 	// lists the source instead of stating each file.
@@ -47,8 +48,11 @@ type Config struct {
 	// Bus receives the FileDiscovered messages and holds the state bucket.
 	// Required.
 	Bus bus.Bus
-	// Logger receives one Info line per published version and warnings
-	// about files that could not be looked at; default slog.Default().
+	// Logger receives one Info line per published version, and a warning
+	// per file that is skipped or could not be looked at (once, and again
+	// when its reason changes) and per bus or state bucket outage (when it
+	// starts, at most every minute while it lasts, when it ends); default
+	// slog.Default().
 	Logger *slog.Logger
 	// Now is the clock, for tests; default time.Now. It must advance.
 	Now func() time.Time
@@ -79,6 +83,23 @@ type Watcher struct {
 	// pending holds the versions seen but not yet published, waiting to
 	// settle.
 	pending map[string]*entry
+	// held holds the settled versions that the source cannot read (no
+	// permission): each look at them checks again, and publishes them once
+	// they can be read.
+	held map[string]heldFile
+
+	// What Run has logged, so that it logs changes only.
+	skipped     map[string]string // entries left out → reason
+	problems    map[string]string // files that could not be looked at → problem
+	listProblem string            // the last problem listing the source
+	busOut      *outage           // publishing file events
+	stateOut    *outage           // the state bucket
+}
+
+// heldFile is a settled version held back because it cannot be read.
+type heldFile struct {
+	version string
+	reason  string
 }
 
 // entry is a file version waiting to settle.
@@ -125,7 +146,12 @@ func New(cfg Config) (*Watcher, error) {
 		log:      cmp.Or(cfg.Logger, slog.Default()).With("pipeline", p.Name),
 		now:      cfg.Now,
 		known:    map[string]record{},
+		held:     map[string]heldFile{},
+		skipped:  map[string]string{},
+		problems: map[string]string{},
+		busOut:   newOutage("bus", "publishing file events", "published"),
 	}
+	w.stateOut = newOutage("state bucket", "reading and recording published versions in "+w.bucket, "files")
 	if w.now == nil {
 		w.now = time.Now
 	}
@@ -140,6 +166,11 @@ func New(cfg Config) (*Watcher, error) {
 // the paths the source reports when it is a source.Notifier. Problems with
 // single files are logged and retried at the next scan; Run returns early
 // only when it cannot open its state bucket.
+//
+// Run logs changes, not repeats: a skipped entry or a file that could not
+// be looked at when first seen so and when its reason changes; a bus or
+// state bucket outage when it starts, at most every minute while it lasts,
+// and when it ends, with counts.
 func (w *Watcher) Run(ctx context.Context) error {
 	if err := w.start(ctx); err != nil {
 		return err
@@ -151,9 +182,9 @@ func (w *Watcher) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
-	paths := make(chan string, notifyBuffer)
+	changes := make(chan source.Change, notifyBuffer)
 	if n, ok := w.src.(source.Notifier); ok {
-		wg.Go(func() { w.notify(ctx, n, paths) })
+		wg.Go(func() { w.notify(ctx, n, changes) })
 	}
 	w.scan(ctx, nil)
 
@@ -172,8 +203,8 @@ func (w *Watcher) Run(ctx context.Context) error {
 			return ctx.Err()
 		case <-rescan.C:
 			w.scan(ctx, nil)
-		case p := <-paths:
-			w.lookAt(ctx, p, paths)
+		case c := <-changes:
+			w.lookAt(ctx, c, changes)
 		case <-settled:
 			w.recheck(ctx, nil)
 		}
@@ -181,20 +212,20 @@ func (w *Watcher) Run(ctx context.Context) error {
 }
 
 // Scan lists the source once, waits until every new or changed version has
-// settled, publishes those, and returns every file version now in the
-// source that matches the pattern, those published before included (their
-// Discovered is when they were published), in path order.
-//
-// Files that could not be listed, stated or published are left out and
-// reported in the returned error, next to the files that could; a file
-// that keeps changing makes Scan wait until ctx is done.
-func (w *Watcher) Scan(ctx context.Context) ([]bus.FileDiscovered, error) {
+// settled, publishes those, and reports every file now in the source that
+// matches the pattern: the versions on the bus (those published before
+// included), what it skipped and why, and the files that could not be
+// looked at or published, with the error. A problem with one file is that
+// file's: the error Scan returns is for the scan as a whole (ctx done, the
+// state bucket cannot be opened). A file that keeps changing makes Scan
+// wait until ctx is done.
+func (w *Watcher) Scan(ctx context.Context) (*Report, error) {
 	if err := w.start(ctx); err != nil {
 		return nil, err
 	}
 	defer w.running.Store(false)
 
-	out := &outcome{files: map[string]bus.FileDiscovered{}}
+	out := newOutcome()
 	w.scan(ctx, out)
 	for ctx.Err() == nil && len(w.pending) > 0 {
 		next, _ := w.nextDue()
@@ -213,10 +244,7 @@ func (w *Watcher) Scan(ctx context.Context) ([]bus.FileDiscovered, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	files := slices.SortedFunc(maps.Values(out.files), func(a, b bus.FileDiscovered) int {
-		return cmp.Compare(a.Path, b.Path)
-	})
-	return files, errors.Join(out.errs...)
+	return out.report(), nil
 }
 
 // start claims the watcher for one Run or Scan and opens the state bucket.
@@ -238,14 +266,14 @@ func (w *Watcher) start(ctx context.Context) error {
 
 // notify runs the source's notifier, restarting it a rescan interval after
 // it fails (in the meantime, rescans alone find the files).
-func (w *Watcher) notify(ctx context.Context, n source.Notifier, paths chan<- string) {
+func (w *Watcher) notify(ctx context.Context, n source.Notifier, changes chan<- source.Change) {
 	for {
-		err := n.Notify(ctx, paths)
+		err := n.Notify(ctx, changes)
 		if ctx.Err() != nil {
 			return
 		}
 		w.log.Warn("file notifications stopped; rescans alone find new files until they resume",
-			"error", err, "retry_in", w.rescan)
+			"err", err, "retry_in", w.rescan)
 		t := time.NewTimer(w.rescan)
 		select {
 		case <-ctx.Done():
@@ -256,68 +284,130 @@ func (w *Watcher) notify(ctx context.Context, n source.Notifier, paths chan<- st
 	}
 }
 
-// outcome collects what a Scan found; Run passes nil and problems are
-// logged instead.
-type outcome struct {
-	files map[string]bus.FileDiscovered
-	errs  []error
-}
-
-func (o *outcome) add(f bus.FileDiscovered) {
-	if o != nil {
-		o.files[f.Path] = f
-	}
-}
-
-// fail reports a problem with files that the next scan retries.
-func (w *Watcher) fail(out *outcome, err error) {
+// fileFailed reports a problem with one file of its own (not an outage of
+// the bus), which the next scan retries: in Scan, as the file's failure;
+// in Run, logged when the file first meets it or meets another one.
+func (w *Watcher) fileFailed(out *outcome, path string, err error) {
 	if out != nil {
-		out.errs = append(out.errs, err)
+		out.failed[path] = err
 		return
 	}
-	w.log.Warn("files left for the next scan", "error", err)
+	if msg := err.Error(); w.problems[path] != msg {
+		w.problems[path] = msg
+		w.log.Warn("file left for the next scan", "file", path, "err", err)
+	}
 }
 
-// scan lists the source and looks at every matching file.
+// scan lists the source and looks at every matching file, and reports
+// the entries the source leaves out.
 func (w *Watcher) scan(ctx context.Context, out *outcome) {
 	chunk := make([]source.FileInfo, 0, walkChunk)
-	err := w.src.Walk(ctx, func(fi source.FileInfo) error {
+	stillThere := map[string]bool{} // of the held files and those with a problem
+	listed := func(fi source.FileInfo) error {
 		if w.match(fi.Path) {
+			if _, held := w.held[fi.Path]; held || w.problems[fi.Path] != "" {
+				stillThere[fi.Path] = true
+			}
 			if chunk = append(chunk, fi); len(chunk) == walkChunk {
-				w.observe(ctx, chunk, out)
+				w.observe(ctx, chunk, nil, out)
 				chunk = chunk[:0]
 			}
 		}
 		return ctx.Err()
-	})
+	}
+	skipped := map[string]source.Skipped{}
+	var err error
+	if sw, ok := w.src.(source.SkipWalker); ok {
+		err = sw.WalkWithSkips(ctx, listed, func(s source.Skipped) error {
+			if s.Dir || w.match(s.Path) { // a folder may hide matching files
+				skipped[s.Path] = s
+			}
+			return ctx.Err()
+		})
+	} else {
+		err = w.src.Walk(ctx, listed)
+	}
 	if ctx.Err() != nil {
 		return
 	}
-	w.observe(ctx, chunk, out) // also after a partial listing: what was listed is right
-	if err != nil {
-		w.fail(out, fmt.Errorf("watcher: list %s: %w", w.srcID, err))
+	w.observe(ctx, chunk, nil, out) // also after a partial listing: what was listed is right
+	if err == nil {
+		// Forget the held files and the problems of files now gone.
+		for p := range w.held {
+			if !stillThere[p] {
+				w.done(p)
+			}
+		}
+		for p := range w.problems {
+			if !stillThere[p] {
+				w.done(p)
+			}
+		}
+	}
+	w.reportSkipped(out, skipped, err == nil)
+	w.reportListing(out, err)
+}
+
+// reportSkipped reports the entries a scan found skipped: in Scan, each of
+// them; in Run, those not logged before with the same reason. complete
+// tells whether the listing was: then entries no longer there are
+// forgotten, to be logged again should they come back.
+func (w *Watcher) reportSkipped(out *outcome, skipped map[string]source.Skipped, complete bool) {
+	if out != nil {
+		maps.Copy(out.skipped, skipped)
+		return
+	}
+	for _, p := range slices.Sorted(maps.Keys(skipped)) {
+		if s := skipped[p]; w.skipped[p] != s.Reason {
+			w.log.Warn("file skipped", "file", p, "reason", s.Reason)
+		}
+	}
+	if complete {
+		clear(w.skipped)
+	}
+	for p, s := range skipped {
+		w.skipped[p] = s.Reason
 	}
 }
 
-// lookAt looks at a notified path and at those queued behind it.
-func (w *Watcher) lookAt(ctx context.Context, first string, paths <-chan string) {
-	batch := map[string]bool{first: true}
+// reportListing reports a problem listing the source (nil: none): in
+// Scan, as a failure without a path; in Run, logged when it changes.
+func (w *Watcher) reportListing(out *outcome, err error) {
+	if err == nil {
+		w.listProblem = ""
+		return
+	}
+	err = fmt.Errorf("watcher: list %s: %w", w.srcID, err)
+	if out != nil {
+		out.failed[""] = err
+		return
+	}
+	if msg := err.Error(); msg != w.listProblem {
+		w.listProblem = msg
+		w.log.Warn("source not fully listed; the rest is tried again at the next scan", "err", err)
+	}
+}
+
+// lookAt looks at a notified change and at those queued behind it. A
+// path is complete when any of its changes says so.
+func (w *Watcher) lookAt(ctx context.Context, first source.Change, changes <-chan source.Change) {
+	complete := map[string]bool{first.Path: first.Complete}
 more:
-	for len(batch) < walkChunk {
+	for len(complete) < walkChunk {
 		select {
-		case p := <-paths:
-			batch[p] = true
+		case c := <-changes:
+			complete[c.Path] = complete[c.Path] || c.Complete
 		default:
 			break more
 		}
 	}
 	var names []string
-	for p := range batch {
+	for p := range complete {
 		if w.match(p) {
 			names = append(names, p)
 		}
 	}
-	w.observe(ctx, w.statAll(ctx, names, nil), nil)
+	w.observe(ctx, w.statAll(ctx, names, nil), complete, nil)
 }
 
 // recheck takes a fresh look at the pending versions that are due.
@@ -333,7 +423,7 @@ func (w *Watcher) recheck(ctx context.Context, out *outcome) {
 		return
 	}
 	if len(due) <= recheckWalk {
-		w.observe(ctx, w.statAll(ctx, due, out), out)
+		w.observe(ctx, w.statAll(ctx, due, out), nil, out)
 		return
 	}
 	// Many files (an initial scan): one listing is cheaper than a stat
@@ -361,7 +451,7 @@ func (w *Watcher) recheck(ctx context.Context, out *outcome) {
 			delete(w.pending, p)
 		}
 	}
-	w.observe(ctx, found, out)
+	w.observe(ctx, found, nil, out)
 }
 
 // statAll stats paths; those gone leave pending, those that fail too, and
@@ -381,11 +471,11 @@ func (w *Watcher) statAll(ctx context.Context, paths []string, out *outcome) []s
 		case errors.Is(err, source.ErrNotExist):
 			if _, ok := w.pending[p]; ok {
 				w.log.Debug("file removed before it settled", "file", p)
-				delete(w.pending, p)
 			}
+			w.done(p)
 		default:
 			delete(w.pending, p)
-			w.fail(out, fmt.Errorf("watcher: stat %s: %w", p, err))
+			w.fileFailed(out, p, fmt.Errorf("watcher: stat %s: %w", p, err))
 		}
 	}
 	return found
@@ -393,8 +483,9 @@ func (w *Watcher) statAll(ctx context.Context, paths []string, out *outcome) []s
 
 // observe takes in the latest look at some files: versions already
 // published are done, new ones start to settle, and those that have
-// settled are published.
-func (w *Watcher) observe(ctx context.Context, files []source.FileInfo, out *outcome) {
+// settled are published. complete holds the paths the source reported
+// complete since they were stated (see source.Change).
+func (w *Watcher) observe(ctx context.Context, files []source.FileInfo, complete map[string]bool, out *outcome) {
 	if len(files) == 0 {
 		return
 	}
@@ -405,19 +496,25 @@ func (w *Watcher) observe(ctx context.Context, files []source.FileInfo, out *out
 		v := bus.VersionID(w.srcID, fi.Path, fi.Size, fi.Modified, fi.ETag)
 		rec, read := w.known[fi.Path]
 		if read && rec.Version == v {
-			delete(w.pending, fi.Path)
+			w.done(fi.Path)
 			out.add(w.discovered(fi, v, rec.Published, rec.Seq))
 			continue
+		}
+		since := now
+		if w.settledAlready(fi, v, complete[fi.Path], now) {
+			since = now.Add(-w.settle)
 		}
 		e := w.pending[fi.Path]
 		switch {
 		case e == nil:
-			e = &entry{info: fi, version: v, since: now}
+			e = &entry{info: fi, version: v, since: since}
 			w.pending[fi.Path] = e
 		case e.version != v:
 			w.log.Debug("file still changing; waiting for it to settle",
 				"file", fi.Path, "size", fi.Size, "modified", fi.Modified, "settle", w.settle)
-			*e = entry{info: fi, version: v, since: now}
+			*e = entry{info: fi, version: v, since: since}
+		case since.Before(e.since): // the same version, now known to be settled
+			e.since = since
 		}
 		switch {
 		case !read:
@@ -431,21 +528,25 @@ func (w *Watcher) observe(ctx context.Context, files []source.FileInfo, out *out
 
 	// The first look at a path in this process reads its state.
 	recs := make([]record, len(unread))
-	errs := make([]error, len(unread))
-	parallel(len(unread), func(i int) {
-		recs[i], errs[i] = w.load(ctx, unread[i].info.Path)
+	errs := tryAll(w.stateOut, len(unread), func(i int) (err error) {
+		recs[i], err = w.load(ctx, unread[i].info.Path)
+		return err
 	})
+	var loaded []string
 	for i, e := range unread {
 		p := e.info.Path
+		if errs[i] == nil {
+			loaded = append(loaded, p)
+		}
 		switch {
 		case errs[i] != nil:
 			delete(w.pending, p)
 			if ctx.Err() == nil {
-				w.fail(out, errs[i])
+				w.failed(w.stateOut, out, p, w.stateError(p, errs[i]))
 			}
 		case recs[i].Version == e.version:
 			w.known[p] = recs[i]
-			delete(w.pending, p)
+			w.done(p)
 			out.add(w.discovered(e.info, e.version, recs[i].Published, recs[i].Seq))
 		case w.settled(e, now):
 			w.known[p] = recs[i]
@@ -455,30 +556,112 @@ func (w *Watcher) observe(ctx context.Context, files []source.FileInfo, out *out
 			waiting++
 		}
 	}
+	w.worked(w.stateOut, out, loaded)
 	if waiting > 0 {
 		w.log.Debug("waiting for files to settle", "files", waiting, "settle", w.settle)
 	}
+	ready = w.readable(ctx, ready, out)
 
 	published := make([]bus.FileDiscovered, len(ready))
-	errs = make([]error, len(ready))
-	parallel(len(ready), func(i int) {
-		published[i], errs[i] = w.publish(ctx, ready[i])
+	errs = tryAll(w.busOut, len(ready), func(i int) (err error) {
+		published[i], err = w.publish(ctx, ready[i])
+		return err
 	})
+	var sent, recorded []string
 	for i, e := range ready {
 		p := e.info.Path
 		delete(w.pending, p)
 		f := published[i]
 		if f.Version != "" { // on the bus, recorded or not
 			out.add(f)
+			sent = append(sent, p)
+			w.done(p)
 		}
-		if errs[i] != nil {
-			if ctx.Err() == nil {
-				w.fail(out, errs[i])
-			}
-			continue
+		switch {
+		case errs[i] == nil:
+			recorded = append(recorded, p)
+			w.known[p] = record{Path: p, Version: f.Version, Size: f.Size, Modified: f.Modified, Published: f.Discovered, Seq: f.Seq}
+		case ctx.Err() != nil:
+		case f.Version != "": // published, not recorded: the next scan publishes it again
+			w.failed(w.stateOut, out, p, errs[i])
+		default:
+			w.failed(w.busOut, out, p, w.publishError(p, errs[i]))
 		}
-		w.known[p] = record{Path: p, Version: f.Version, Size: f.Size, Modified: f.Modified, Published: f.Discovered, Seq: f.Seq}
 	}
+	w.worked(w.busOut, out, sent)
+	w.worked(w.stateOut, out, recorded)
+}
+
+// done forgets what waits or went wrong for path: its version is on the
+// bus, or the file is gone.
+func (w *Watcher) done(path string) {
+	delete(w.pending, path)
+	delete(w.held, path)
+	delete(w.problems, path)
+}
+
+// readable returns the entries of ready that the source can read now,
+// when it is a source.ReadChecker. It holds back the others: a file
+// without read permission is reported as skipped, and published once a
+// later look (a rescan, a notification) finds it readable.
+func (w *Watcher) readable(ctx context.Context, ready []*entry, out *outcome) []*entry {
+	rc, ok := w.src.(source.ReadChecker)
+	if !ok || len(ready) == 0 {
+		return ready
+	}
+	errs := make([]error, len(ready))
+	parallel(len(ready), func(i int) { errs[i] = rc.CheckRead(ctx, ready[i].info.Path) })
+	n := 0
+	for i, e := range ready {
+		p := e.info.Path
+		switch err := errs[i]; {
+		case err == nil:
+			ready[n] = e
+			n++
+			continue
+		case ctx.Err() != nil:
+		case errors.Is(err, source.ErrNotExist):
+			w.log.Debug("file removed before it was published", "file", p)
+			w.done(p)
+		case errors.Is(err, fs.ErrPermission):
+			w.hold(out, p, e.version, "permission denied")
+		default:
+			w.fileFailed(out, p, fmt.Errorf("watcher: check that %s can be read: %w", p, err))
+		}
+		delete(w.pending, p)
+	}
+	return ready[:n]
+}
+
+// hold holds back a settled version the source cannot read and reports it
+// as skipped: in Scan, each time; in Run, when the path is first held or
+// held for another reason.
+func (w *Watcher) hold(out *outcome, path, version, reason string) {
+	prev, was := w.held[path]
+	w.held[path] = heldFile{version: version, reason: reason}
+	if out != nil {
+		out.skipped[path] = source.Skipped{Path: path, Reason: reason}
+		return
+	}
+	if !was || prev.reason != reason {
+		w.log.Warn("file skipped until it can be read; each rescan checks it again", "file", path, "reason", reason)
+	}
+}
+
+// publishError names the file of a failed publish that was not tried.
+func (w *Watcher) publishError(path string, err error) error {
+	if errors.Is(err, errNotTried) {
+		return fmt.Errorf("watcher: publish %s: %w", path, err)
+	}
+	return err
+}
+
+// stateError names the file of a failed state read that was not tried.
+func (w *Watcher) stateError(path string, err error) error {
+	if errors.Is(err, errNotTried) {
+		return fmt.Errorf("watcher: read the state of %s: %w", path, err)
+	}
+	return err
 }
 
 // publish publishes a settled version and records it. It returns the
@@ -496,6 +679,9 @@ func (w *Watcher) publish(ctx context.Context, e *entry) (bus.FileDiscovered, er
 		return bus.FileDiscovered{}, fmt.Errorf("watcher: publish %s (version %s): %w", fi.Path, e.version, err)
 	}
 	w.log.Info("file version published", "file", fi.Path, "version", e.version, "size", fi.Size)
+	if f.RawPath != "" {
+		w.log.Warn("file name is not valid UTF-8; _file holds it escaped", "file", fi.Path, "escaped", f.Path)
+	}
 	rec := record{Path: fi.Path, Version: e.version, Size: fi.Size, Modified: fi.Modified, Published: f.Discovered, Seq: f.Seq}
 	if err := w.save(ctx, rec); err != nil {
 		// Published but not recorded: the next scan publishes it again
@@ -508,18 +694,35 @@ func (w *Watcher) publish(ctx context.Context, e *entry) (bus.FileDiscovered, er
 // discovered is the FileDiscovered of a version published at at with
 // discovery sequence seq.
 func (w *Watcher) discovered(fi source.FileInfo, version string, at time.Time, seq int64) bus.FileDiscovered {
-	return bus.FileDiscovered{
+	f := bus.FileDiscovered{
 		Schema:     bus.SchemaFileDiscovered,
 		Pipeline:   w.pipeline,
 		Version:    version,
 		Source:     w.srcID,
-		Path:       fi.Path,
 		Size:       fi.Size,
 		Modified:   fi.Modified,
 		ETag:       fi.ETag,
 		Discovered: at,
 		Seq:        seq,
 	}
+	f.SetPath(fi.Path) // escaped, and exact beside, when not UTF-8
+	return f
+}
+
+// settledAlready reports whether version v of fi need not wait to settle:
+// its writer closed it or it was moved in (complete), so it is as written
+// unless it changes again; or its modification time is older than the
+// settle interval, so nothing wrote it for that long (every file of `run
+// --once` and of a restart); or it settled before and was held back
+// unreadable. A file server whose clock lags the watcher's by more than
+// the settle interval could make a file being written look old: it is then
+// published early, the parser finds it changed and reports that version
+// superseded, and the watcher publishes the version it settles at.
+func (w *Watcher) settledAlready(fi source.FileInfo, v string, complete bool, now time.Time) bool {
+	if h, ok := w.held[fi.Path]; ok && h.version == v {
+		return true
+	}
+	return complete || fi.Modified.Before(now.Add(-w.settle))
 }
 
 // settled reports whether e has been seen unchanged for the settle

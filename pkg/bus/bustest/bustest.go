@@ -52,6 +52,7 @@ func Run(t *testing.T, h Harness) {
 		run  func(*env)
 	}{
 		{"Publish/ConsumeRoundTripKeepsAddressKeyIDHeadersAndData", testRoundTrip},
+		{"Publish/KeyOfAnyBytesComesBackExact", testKeyOfAnyBytes},
 		{"Publish/DuplicateIDInsideWindowIsStoredOnce", testDedup},
 		{"Publish/SameIDOnAnotherPipelineOrScopeIsNotADuplicate", testDedupIsPerSubject},
 		{"Publish/ConcurrentPublishesAreEachDeliveredOnceToAGroup", testConcurrentPublish},
@@ -277,6 +278,49 @@ func testRoundTrip(e *env) {
 				t.Errorf("NumDelivered = %d, want 1", g.n)
 			}
 		})
+	}
+}
+
+// testKeyOfAnyBytes publishes messages whose keys are file names with
+// every kind of byte a Linux file name may hold (all but NUL and '/' in a
+// name), and reads them back through a group consumer and a cursor.
+func testKeyOfAnyBytes(e *env) {
+	b := e.bus()
+	p := e.pipeline()
+	keys := []string{
+		"dir/plain.csv", "line\nbreak.csv", "crlf\r\n.csv", "carriage\rreturn.csv", "tab\there.csv",
+		"bell\a\x01\x1f\x7f.csv", "not-utf8-\xe9t\xe9\xff.csv", " leading space.csv", "trailing space.csv ",
+		"\t leading tab.csv", `"quoted".csv`, `"\x41"`, `back\slash.csv`, "100%41.csv", "é 数据.csv", "a:b: c.csv",
+	}
+	want := map[string]string{}
+	for i, k := range keys {
+		id := fmt.Sprintf("k%d", i)
+		want[id] = k
+		e.publish(b, &bus.Message{Topic: bus.Files, Pipeline: p, Key: k, ID: id,
+			Header: map[string]string{bus.HeaderType: bus.TypeFileDiscovered}, Data: []byte(id)})
+	}
+	check := func(how string, m *bus.Message) {
+		e.Helper()
+		if k, ok := want[m.ID]; !ok || m.Key != k {
+			e.Errorf("%s: message %q has key %q, want %q", how, m.ID, m.Key, k)
+		}
+	}
+	rec := newRecorder()
+	e.consume(b, bus.ConsumerConfig{Topic: bus.Files, Pipeline: p, Group: "g", AckWait: longAckWait}, rec.acking(0))
+	for _, g := range rec.wait(e.T, len(keys)) {
+		check("Consume", g.m)
+	}
+	c, err := b.Read(e.Context(), bus.Files, p, "")
+	if err != nil {
+		e.Fatal(err)
+	}
+	defer c.Close()
+	for range keys {
+		m, err := next(e.T, c)
+		if err != nil {
+			e.Fatal(err)
+		}
+		check("Read", m)
 	}
 }
 

@@ -67,8 +67,8 @@ func checkMessage(m *bus.Message) error {
 			return fmt.Errorf("%w: header %s holds a line break", ErrInvalidAddress, k)
 		}
 	}
-	if strings.ContainsAny(m.Key, "\r\n") || strings.ContainsAny(m.ID, "\r\n") {
-		return fmt.Errorf("%w: key or id holds a line break", ErrInvalidAddress)
+	if strings.ContainsAny(m.ID, "\r\n") { // the key may hold any bytes: natsbus quotes it
+		return fmt.Errorf("%w: id holds a line break", ErrInvalidAddress)
 	}
 	return nil
 }
@@ -82,7 +82,7 @@ func wireSize(m *bus.Message) int {
 	}
 	subject := len("filedge..") + len(m.Topic) + len(m.Pipeline) + len(m.Scope) + 1
 	if m.Key != "" {
-		n += len("Filedge-Key") + len(m.Key) + 4
+		n += len("Filedge-Key") + len(bus.QuoteKey(m.Key)) + 4
 	}
 	if m.ID != "" {
 		n += len("Nats-Msg-Id") + subject + 1 + len(m.ID) + 4

@@ -18,6 +18,11 @@
 // message's subject and ID together, so equal IDs on different pipelines or
 // scopes never collide.
 //
+// A message's Key travels in the Filedge-Key header; a key that a header
+// line cannot carry as it is (a file name with a line break, a tab, a
+// leading space or bytes that are not UTF-8) travels quoted by
+// bus.QuoteKey, and comes back exact.
+//
 // A consumer group is a durable pull consumer named
 // <group>_<pipeline>[_<scope>]; every process that consumes with the same
 // group shares it. A consumer without a group, and every Read cursor, is an

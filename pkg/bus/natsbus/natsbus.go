@@ -24,7 +24,8 @@ const DedupWindow = 2 * time.Minute
 // Options.BatchRetention is 0.
 const DefaultBatchRetention = 72 * time.Hour
 
-// headerKey carries Message.Key.
+// headerKey carries Message.Key, quoted by bus.QuoteKey when it holds
+// bytes a header line cannot carry.
 const headerKey = "Filedge-Key"
 
 // closeTimeout bounds how long Close waits for the connection to drain.
@@ -216,10 +217,7 @@ func encode(m *bus.Message) (*nats.Msg, error) {
 		msg.Header.Set(k, v)
 	}
 	if m.Key != "" {
-		if strings.ContainsAny(m.Key, "\r\n") {
-			return nil, fmt.Errorf("%w: %s: key holds a line break", ErrInvalidAddress, subj)
-		}
-		msg.Header.Set(headerKey, m.Key)
+		msg.Header.Set(headerKey, bus.QuoteKey(m.Key)) // any bytes: a file name may hold line breaks
 	}
 	if strings.ContainsAny(m.ID, "\r\n") {
 		return nil, fmt.Errorf("%w: %s: id holds a line break", ErrInvalidAddress, subj)
@@ -243,7 +241,7 @@ func decode(msg jetstream.Msg) (*bus.Message, error) {
 		case k == nats.MsgIdHdr:
 			m.ID = strings.TrimPrefix(vs[0], subj+"/")
 		case k == headerKey:
-			m.Key = vs[0]
+			m.Key = bus.UnquoteKey(vs[0])
 		case strings.HasPrefix(k, "Nats-"):
 		default:
 			if m.Header == nil {

@@ -83,6 +83,9 @@ func sampleMessages(t *testing.T, pipeline string) []*bus.Message {
 	fdETag.ETag, fdETag.Path = `"9b2cf535f27731c974343645a3985328"`, "in/b.csv"
 	fdETag.Seq = 0 // as published before sequences existed
 	fdETag.Version = bus.VersionID(fdETag.Source, fdETag.Path, fdETag.Size, fdETag.Modified, fdETag.ETag)
+	fdRaw := *fd
+	fdRaw.SetPath("in/latin1-\xe9t\xe9\n.csv")
+	fdRaw.Version = bus.VersionID(fdRaw.Source, fdRaw.SourcePath(), fdRaw.Size, fdRaw.Modified, "")
 
 	var columns []record.Column
 	for ty := record.Unknown; ty <= record.JSON; ty++ {
@@ -111,6 +114,7 @@ func sampleMessages(t *testing.T, pipeline string) []*bus.Message {
 	}
 	add(bus.FileDiscoveredMessage(fd))
 	add(bus.FileDiscoveredMessage(&fdETag))
+	add(bus.FileDiscoveredMessage(&fdRaw))
 	add(bus.FileParsedMessage(ok))
 	add(bus.FileParsedMessage(failed))
 	add(bus.FileParsedTrailer(ok))
@@ -184,6 +188,7 @@ func TestSchemasRejectInvalidPayloads(t *testing.T) {
 		{"SizeAsString", bus.TypeFileDiscovered, func(v map[string]any) { v["size"] = "1234" }},
 		{"UnknownField", bus.TypeFileDiscovered, func(v map[string]any) { v["mtime"] = 1 }},
 		{"ModifiedNotADateTime", bus.TypeFileDiscovered, func(v map[string]any) { v["modified"] = "yesterday" }},
+		{"RawPathNotBase64", bus.TypeFileDiscovered, func(v map[string]any) { v["raw_path"] = "not base64!" }},
 		{"WrongSchemaID", bus.TypeFileDiscovered, func(v map[string]any) { v["schema"] = bus.SchemaFileParsed }},
 		{"SeqZero", bus.TypeFileDiscovered, func(v map[string]any) { v["seq"] = 0 }},
 		{"SeqAsString", bus.TypeFileDiscovered, func(v map[string]any) { v["seq"] = "17" }},
@@ -317,6 +322,11 @@ func checkType(t *testing.T, path string, typ reflect.Type, node, root map[strin
 		}
 		if enum, _ := node["enum"].([]any); !slices.Equal(enum, names) {
 			t.Errorf("%s: enum %v, want the record.Type names %v", path, enum, names)
+		}
+	case typ == reflect.TypeFor[bus.Base64]():
+		want("string")
+		if node["contentEncoding"] != "base64" {
+			t.Errorf("%s: contentEncoding %v, want base64", path, node["contentEncoding"])
 		}
 	case typ.Kind() == reflect.Pointer:
 		checkType(t, path, typ.Elem(), node, root)

@@ -1,6 +1,7 @@
 // Package local is the local folder source: it lists, stats and opens the
-// regular files under one root folder and, through fsnotify, reports files
-// as they are created or written.
+// regular files under one root folder and reports files as they are
+// created or written (inotify on Linux, which also tells when a file is
+// complete: closed by its writer or renamed in; fsnotify elsewhere).
 //
 // What the source holds:
 //
@@ -8,6 +9,13 @@
 //     sockets and pipes are not files of the source: Walk leaves them out and
 //     Stat and Open report them as not existing. Walk does not descend into
 //     linked folders, so a link can never lead the source outside its root.
+//     WalkWithSkips (source.SkipWalker) reports each of them, with the
+//     reason ("named pipe", "symbolic link to /etc/passwd, outside the
+//     folder"), and each folder it has no permission to read.
+//   - Any name Linux allows: line breaks, tabs, leading spaces and bytes
+//     that are not UTF-8 included (every byte but NUL and '/').
+//   - CheckRead (source.ReadChecker) tells whether a file can be opened for
+//     reading now, without reading it.
 //   - Every folder named ".filedge" is left out, at any depth: it is
 //     filedge's own state folder (the embedded bus's data), which users often
 //     keep beside their files. Other hidden files are ordinary files; the

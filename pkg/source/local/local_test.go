@@ -3,9 +3,12 @@ package local_test
 import (
 	"errors"
 	"io"
+	"maps"
+	"net"
 	"os"
 	"path/filepath"
 	"slices"
+	"syscall"
 	"testing"
 
 	"github.com/filedge/filedge/pkg/source"
@@ -80,14 +83,7 @@ func TestRootMayBeASymbolicLink(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got []string
-	if err := s.Walk(t.Context(), func(fi source.FileInfo) error {
-		got = append(got, fi.Path)
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if !slices.Equal(got, []string{"sub/a.csv"}) {
+	if got := walkPaths(t, s); !slices.Equal(got, []string{"sub/a.csv"}) {
 		t.Fatalf("Walk through a linked root listed %q, want [sub/a.csv]", got)
 	}
 	if _, err := s.Stat(t.Context(), "sub/a.csv"); err != nil {
@@ -121,15 +117,8 @@ func TestDataDirAndSymlinksAreNotFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got []string
-	if err := s.Walk(t.Context(), func(fi source.FileInfo) error {
-		got = append(got, fi.Path)
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
 	want := []string{".filedgeish/z.csv", "keep.csv", "sub/keep.csv", "sub/not.filedge.csv"}
-	if slices.Sort(got); !slices.Equal(got, want) {
+	if got := walkPaths(t, s); !slices.Equal(got, want) {
 		t.Fatalf("Walk listed %q, want %q", got, want)
 	}
 	for _, p := range []string{".filedge/jetstream/x.blk", "sub/.filedge/y.csv", "link.csv", "escape.csv", "linked folder/secret.csv", "inner link/keep.csv", "inner link"} {
@@ -139,6 +128,96 @@ func TestDataDirAndSymlinksAreNotFiles(t *testing.T) {
 		if rc, err := s.Open(t.Context(), p); err == nil {
 			rc.Close()
 			t.Errorf("Open(%q) succeeded, want an error", p)
+		}
+	}
+}
+
+// Any name Linux allows is a file of the source: control characters,
+// leading spaces and bytes that are not UTF-8, in files and folders alike.
+func TestNamesOfAnyBytesAreListedStatedAndOpened(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string][]byte{
+		"line\nbreak.csv":             []byte("1\n"),
+		"carriage\rreturn.csv":        []byte("22\n"),
+		"tab\there.csv":               []byte("333\n"),
+		" leading space.csv":          []byte("4444\n"),
+		"latin1-\xe9t\xe9.csv":        []byte("55555\n"),
+		"dir\xff\x01/sub\n/x\xfe.csv": []byte("666666\n"),
+		"ünïcode/数据.csv":              []byte("7777777\n"),
+	}
+	writeFiles(t, dir, files)
+	s, err := local.New(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := walkPaths(t, s); !slices.Equal(got, slices.Sorted(maps.Keys(files))) {
+		t.Fatalf("Walk listed %q, want %q", got, slices.Sorted(maps.Keys(files)))
+	}
+	for p, want := range files {
+		if fi, err := s.Stat(t.Context(), p); err != nil || fi.Size != int64(len(want)) {
+			t.Errorf("Stat(%q) = %+v, %v", p, fi, err)
+		}
+		if err := s.CheckRead(t.Context(), p); err != nil {
+			t.Errorf("CheckRead(%q) = %v", p, err)
+		}
+		rc, err := s.Open(t.Context(), p)
+		if err != nil {
+			t.Errorf("Open(%q): %v", p, err)
+			continue
+		}
+		b, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil || string(b) != string(want) {
+			t.Errorf("Open(%q) read %q, %v; want %q", p, b, err, want)
+		}
+	}
+}
+
+// Pipes, sockets and links on a real disk are reported with their reason
+// and are neither stated nor opened; CheckRead never blocks on a pipe.
+func TestWalkWithSkipsReportsPipesSocketsAndLinksOnDisk(t *testing.T) {
+	dir := t.TempDir()
+	outside := t.TempDir()
+	writeFiles(t, dir, map[string][]byte{"a.csv": []byte("a\n")})
+	writeFiles(t, outside, map[string][]byte{"secret.csv": []byte("secret\n")})
+	if err := syscall.Mkfifo(filepath.Join(dir, "pipe.csv"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("unix", filepath.Join(dir, "s"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	mustSymlink(t, filepath.Join(outside, "secret.csv"), filepath.Join(dir, "escape.csv"))
+	mustSymlink(t, "a.csv", filepath.Join(dir, "inner.csv"))
+
+	s, err := local.New(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var files []string
+	var skipped []source.Skipped
+	if err := s.WalkWithSkips(t.Context(), func(fi source.FileInfo) error {
+		files = append(files, fi.Path)
+		return nil
+	}, func(sk source.Skipped) error {
+		skipped = append(skipped, sk)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	want := []source.Skipped{
+		{Path: "escape.csv", Reason: "symbolic link to " + filepath.Join(outside, "secret.csv") + ", outside the folder"},
+		{Path: "inner.csv", Reason: "symbolic link to a.csv (links are not followed)"},
+		{Path: "pipe.csv", Reason: "named pipe"},
+		{Path: "s", Reason: "socket"},
+	}
+	if !slices.Equal(files, []string{"a.csv"}) || !slices.Equal(skipped, want) {
+		t.Fatalf("WalkWithSkips listed %q and skipped %+v, want [a.csv] and %+v", files, skipped, want)
+	}
+	for _, sk := range want {
+		if err := s.CheckRead(t.Context(), sk.Path); !errors.Is(err, source.ErrNotExist) {
+			t.Errorf("CheckRead(%q) = %v, want ErrNotExist", sk.Path, err)
 		}
 	}
 }
@@ -162,6 +241,19 @@ func TestOpenRefusesPathsOutsideRoot(t *testing.T) {
 			t.Errorf("Open(%q) = %v, want ErrInvalidPath", p, err)
 		}
 	}
+}
+
+// walkPaths returns the paths s.Walk lists, in order.
+func walkPaths(t *testing.T, s *local.Source) []string {
+	t.Helper()
+	var got []string
+	if err := s.Walk(t.Context(), func(fi source.FileInfo) error {
+		got = append(got, fi.Path)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return got
 }
 
 func writeFiles(t *testing.T, dir string, files map[string][]byte) {

@@ -8,121 +8,107 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/fsnotify/fsnotify"
-
 	"github.com/filedge/filedge/pkg/source"
 )
 
 var _ source.Notifier = (*Source)(nil)
 
-// Notify sends to ch the path of every file created, written, touched or
-// moved in under the root until ctx is done, then returns ctx.Err().
+// Notify sends to ch a source.Change for every file created, written,
+// touched or moved in under the root until ctx is done, then returns
+// ctx.Err().
 //
-// It watches every folder of the tree (fsnotify, one inotify watch per
-// folder on Linux), and each folder created or moved in later. When a
-// folder appears it also sends the files already in it, which were written
-// before its watch was in place. Files present when Notify starts are not
-// sent: the watcher's scan lists them.
+// It watches every folder of the tree (one inotify watch per folder on
+// Linux, fsnotify elsewhere), and each folder created or moved in later.
+// When a folder appears it also sends the files already in it, which were
+// written before its watch was in place. Files present when Notify starts
+// are not sent: the watcher's scan lists them.
 //
-// Notify never blocks on ch: a path that does not fit is dropped, and the
+// On Linux a Change is Complete when the file's writer closed it after
+// writing (inotify's IN_CLOSE_WRITE) and when the file was renamed into the
+// tree (IN_MOVED_TO, a folder's files included): the watcher need not wait
+// for such a file to settle. Elsewhere no Change is Complete.
+//
+// Notify never blocks on ch: a change that does not fit is dropped, and the
 // watcher's next rescan finds the file. Folders it cannot watch (the
 // fs.inotify.max_user_watches limit) and events the kernel lost are logged
 // and do not stop it. It returns an error when it cannot watch the root at
 // all (fs.inotify.max_user_instances) or when the root itself is removed or
 // moved; the caller may call it again later.
-func (s *Source) Notify(ctx context.Context, ch chan<- string) error {
-	fw, err := fsnotify.NewWatcher()
-	if err != nil {
-		return fmt.Errorf("local: watch %s: %w", s.root, err)
-	}
-	defer fw.Close()
-
+func (s *Source) Notify(ctx context.Context, ch chan<- source.Change) error {
 	// Watch the real folder: filepath.WalkDir does not enter a root that is
 	// a symbolic link.
 	root, err := filepath.EvalSymlinks(s.root)
 	if err != nil {
 		return fmt.Errorf("local: watch %s: %w", s.root, err)
 	}
-	n := &notifier{src: s, root: root, fw: fw, ch: ch}
-	if err := n.watchTree(ctx, root, false); err != nil {
+	if err := s.notify(ctx, root, ch); err != nil && ctx.Err() == nil {
 		return fmt.Errorf("local: watch %s: %w", s.root, err)
 	}
-	for {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case ev, ok := <-fw.Events:
-			if !ok {
-				return fmt.Errorf("local: watch %s: %w", s.root, fsnotify.ErrClosed)
-			}
-			if err := n.handle(ctx, ev); err != nil {
-				return fmt.Errorf("local: watch %s: %w", s.root, err)
-			}
-		case err, ok := <-fw.Errors:
-			if !ok {
-				return fmt.Errorf("local: watch %s: %w", s.root, fsnotify.ErrClosed)
-			}
-			if errors.Is(err, fsnotify.ErrEventOverflow) {
-				s.log.Warn("file notifications lost (inotify queue overflow); the next rescan finds the files",
-					"folder", s.root, "error", err)
-				continue
-			}
-			s.log.Warn("file notification error", "folder", s.root, "error", err)
-		}
-	}
+	return ctx.Err()
 }
 
-// notifier is the state of one Notify call; only its goroutine uses it.
+// errRootGone is returned by notify when the root is removed or moved.
+var errRootGone = errors.New("the folder was removed or moved")
+
+// event is what happened to a path, as the backends (notify_linux.go,
+// notify_other.go) report it.
+type event int
+
+const (
+	created event = iota // created: a file or a folder
+	movedIn              // renamed into the tree: a file or a folder
+	written              // data, times or permissions changed
+	closed               // closed by a writer after writing
+)
+
+// notifier is the state of one Notify call, shared by the backends; only
+// its goroutine uses it.
 type notifier struct {
 	src      *Source
 	root     string // s.root with symbolic links resolved
-	fw       *fsnotify.Watcher
-	ch       chan<- string
-	dropping bool // the last send found ch full
+	ch       chan<- source.Change
+	add      func(dir string) error // watches one folder (not its subfolders)
+	dropping bool                   // the last send found ch full
 }
 
-// handle acts on one event.
-func (n *notifier) handle(ctx context.Context, ev fsnotify.Event) error {
-	if ev.Name == n.root {
-		if ev.Has(fsnotify.Remove) || ev.Has(fsnotify.Rename) {
-			return errors.New("the folder was removed or moved")
-		}
-		return nil // the root's own attributes
-	}
-	rel, err := filepath.Rel(n.root, ev.Name)
+// handle acts on what happened at abs, an absolute path under the root.
+func (n *notifier) handle(ctx context.Context, abs string, ev event) {
+	rel, err := filepath.Rel(n.root, abs)
 	if err != nil || !filepath.IsLocal(rel) {
-		return nil // a stale name
+		return // a stale name
 	}
 	rel = filepath.ToSlash(rel)
 	if inDataDir(rel) {
-		return nil
+		return
 	}
-	switch {
-	case ev.Has(fsnotify.Create): // created, or moved in
-		info, err := os.Lstat(ev.Name)
+	switch ev {
+	case created, movedIn:
+		info, err := os.Lstat(abs)
 		if err != nil {
-			return nil // already gone
+			return // already gone
 		}
 		switch {
 		case info.IsDir():
-			if err := n.watchTree(ctx, ev.Name, true); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				n.src.log.Warn("cannot watch new folder; rescans will find its files", "folder", ev.Name, "error", err)
+			if err := n.watchTree(ctx, abs, true, ev == movedIn); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				n.src.log.Warn("cannot watch new folder; rescans will find its files", "folder", abs, "err", err)
 			}
 		case info.Mode().IsRegular():
-			n.send(rel)
+			n.send(rel, ev == movedIn)
 		}
-	case ev.Has(fsnotify.Write), ev.Has(fsnotify.Chmod):
-		// Chmod: touch and utime change only the modification time, which
-		// is part of a file's version.
-		n.send(rel)
+	case written:
+		// Attributes too: touch and utime change only the modification
+		// time, which is part of a file's version.
+		n.send(rel, false)
+	case closed:
+		n.send(rel, true)
 	}
-	return nil
 }
 
 // watchTree watches dir and every folder under it, and when send is set,
-// sends the files already in them. It returns an error only when dir itself
-// cannot be watched; folders below that cannot be watched are logged.
-func (n *notifier) watchTree(ctx context.Context, dir string, send bool) error {
+// sends the files already in them (as complete when the tree was moved in
+// whole). It returns an error only when dir itself cannot be watched;
+// folders below that cannot be watched are logged.
+func (n *notifier) watchTree(ctx context.Context, dir string, send, complete bool) error {
 	var (
 		failed   int
 		firstErr error
@@ -141,7 +127,7 @@ func (n *notifier) watchTree(ctx context.Context, dir string, send bool) error {
 			if d.Name() == DataDir && p != n.root {
 				return fs.SkipDir
 			}
-			if err := n.fw.Add(p); err != nil {
+			if err := n.add(p); err != nil {
 				if p == dir {
 					return err
 				}
@@ -154,22 +140,22 @@ func (n *notifier) watchTree(ctx context.Context, dir string, send bool) error {
 		}
 		if send && d.Type().IsRegular() {
 			if rel, err := filepath.Rel(n.root, p); err == nil {
-				n.send(filepath.ToSlash(rel))
+				n.send(filepath.ToSlash(rel), complete)
 			}
 		}
 		return nil
 	})
 	if failed > 0 {
 		n.src.log.Warn("some folders are not watched (raise fs.inotify.max_user_watches?); rescans find their files",
-			"folder", dir, "unwatched", failed, "error", firstErr)
+			"folder", dir, "unwatched", failed, "err", firstErr)
 	}
 	return err
 }
 
-// send hands rel to the watcher without ever blocking.
-func (n *notifier) send(rel string) {
+// send hands a change to the watcher without ever blocking.
+func (n *notifier) send(rel string, complete bool) {
 	select {
-	case n.ch <- rel:
+	case n.ch <- source.Change{Path: rel, Complete: complete}:
 		n.dropping = false
 	default:
 		if !n.dropping {
@@ -177,4 +163,10 @@ func (n *notifier) send(rel string) {
 		}
 		n.dropping = true
 	}
+}
+
+// lost logs events the kernel dropped.
+func (n *notifier) lost(err error) {
+	n.src.log.Warn("file notifications lost (inotify queue overflow); the next rescan finds the files",
+		"folder", n.src.root, "err", err)
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/filedge/filedge/pkg/source"
 	"github.com/filedge/filedge/pkg/source/local"
 )
 
@@ -18,14 +19,14 @@ const notifyWait = 5 * time.Second
 // startNotify runs Notify on dir until the test ends and returns the channel
 // it sends to and the channel its result arrives on. It returns once the
 // watches are in place.
-func startNotify(t *testing.T, dir string, buffer int) (<-chan string, <-chan error) {
+func startNotify(t *testing.T, dir string, buffer int) (<-chan source.Change, <-chan error) {
 	t.Helper()
 	s, err := local.New(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(t.Context())
-	ch := make(chan string, buffer)
+	ch := make(chan source.Change, buffer)
 	done := make(chan error, 1)
 	go func() {
 		done <- s.Notify(ctx, ch)
@@ -43,8 +44,8 @@ func startNotify(t *testing.T, dir string, buffer int) (<-chan string, <-chan er
 			t.Fatal(err)
 		}
 		select {
-		case p := <-ch:
-			if p == "probe.tmp" {
+		case c := <-ch:
+			if c.Path == "probe.tmp" {
 				if err := os.Remove(probe); err != nil {
 					t.Fatal(err)
 				}
@@ -62,7 +63,19 @@ func startNotify(t *testing.T, dir string, buffer int) (<-chan string, <-chan er
 }
 
 // expect waits until every path in want has been received.
-func expect(t *testing.T, ch <-chan string, want ...string) {
+func expect(t *testing.T, ch <-chan source.Change, want ...string) {
+	t.Helper()
+	expectChanges(t, ch, false, want)
+}
+
+// expectComplete waits until every path in want has been reported
+// complete.
+func expectComplete(t *testing.T, ch <-chan source.Change, want ...string) {
+	t.Helper()
+	expectChanges(t, ch, true, want)
+}
+
+func expectChanges(t *testing.T, ch <-chan source.Change, complete bool, want []string) {
 	t.Helper()
 	missing := map[string]bool{}
 	for _, p := range want {
@@ -71,15 +84,17 @@ func expect(t *testing.T, ch <-chan string, want ...string) {
 	timeout := time.After(notifyWait)
 	for len(missing) > 0 {
 		select {
-		case p := <-ch:
-			delete(missing, p)
+		case c := <-ch:
+			if c.Complete || !complete {
+				delete(missing, c.Path)
+			}
 		case <-timeout:
-			t.Fatalf("Notify did not report %v", missing)
+			t.Fatalf("Notify did not report %v (complete: %v)", missing, complete)
 		}
 	}
 }
 
-func drain(ch <-chan string) {
+func drain(ch <-chan source.Change) {
 	for {
 		select {
 		case <-ch:
@@ -166,12 +181,13 @@ func TestNotifyIgnoresDataDir(t *testing.T) {
 	timeout := time.After(notifyWait)
 	for {
 		select {
-		case p := <-ch:
-			switch p {
+		case c := <-ch:
+			switch p := c.Path; p {
 			case "after the state files.csv":
 				return
-			case ".filedge", "sub", "sub/.filedge":
-				// Attribute changes of the folders themselves: not files.
+			case ".filedge", "sub", "sub/.filedge", "probe.tmp":
+				// Attribute changes of the folders themselves, not files;
+				// a late event of startNotify's probe.
 			default:
 				t.Fatalf("Notify reported %q inside a .filedge folder", p)
 			}
@@ -196,8 +212,8 @@ func TestNotifyNeverBlocksOnAFullChannel(t *testing.T) {
 		name := fmt.Sprintf("after%d.csv", i)
 		writeFiles(t, dir, map[string][]byte{name: []byte("x\n")})
 		select {
-		case p := <-ch:
-			if p == name {
+		case c := <-ch:
+			if c.Path == name {
 				return
 			}
 		case <-time.After(50 * time.Millisecond):
@@ -232,6 +248,73 @@ func TestNotifyFailsWhenTheFolderIsRemoved(t *testing.T) {
 		}
 	case <-time.After(notifyWait):
 		t.Fatal("Notify kept running on a removed folder")
+	}
+}
+
+// A file is complete once its writer closes it, or as soon as it is moved
+// in (alone or with its folder): then the watcher need not wait for it to
+// settle. A file still open for writing, or touched, is not.
+func TestNotifyMarksFilesClosedAfterWritingAndMovedInComplete(t *testing.T) {
+	dir := t.TempDir()
+	staging := t.TempDir()
+	writeFiles(t, dir, map[string][]byte{"old.csv": []byte("1\n")})
+	writeFiles(t, staging, map[string][]byte{"moved.csv": []byte("m\n"), "tree/a.csv": []byte("a\n"), "tree/deep/b.csv": []byte("b\n")})
+	ch, _ := startNotify(t, dir, 100)
+
+	f, err := os.Create(filepath.Join(dir, "open.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString("a,b\n1,2\n"); err != nil {
+		t.Fatal(err)
+	}
+	// Written, still open: changes, none complete.
+	quiet := time.After(300 * time.Millisecond)
+	seen := false
+	for waiting := true; waiting; {
+		select {
+		case c := <-ch:
+			if c.Path == "open.csv" && c.Complete {
+				t.Fatal("a file still open for writing was reported complete")
+			}
+			seen = seen || c.Path == "open.csv"
+		case <-quiet:
+			waiting = false
+		}
+	}
+	if !seen {
+		t.Fatal("the file being written was not reported")
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	expectComplete(t, ch, "open.csv")
+
+	if err := os.Rename(filepath.Join(staging, "moved.csv"), filepath.Join(dir, "moved.csv")); err != nil {
+		t.Fatal(err)
+	}
+	expectComplete(t, ch, "moved.csv")
+	if err := os.Rename(filepath.Join(staging, "tree"), filepath.Join(dir, "tree")); err != nil {
+		t.Fatal(err)
+	}
+	expectComplete(t, ch, "tree/a.csv", "tree/deep/b.csv")
+
+	if err := os.Chtimes(filepath.Join(dir, "old.csv"), time.Now(), time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	timeout := time.After(notifyWait)
+	for {
+		select {
+		case c := <-ch:
+			if c.Path == "old.csv" {
+				if c.Complete {
+					t.Fatal("a touched file was reported complete")
+				}
+				return
+			}
+		case <-timeout:
+			t.Fatal("the touched file was not reported")
+		}
 	}
 }
 

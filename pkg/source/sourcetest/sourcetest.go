@@ -179,6 +179,15 @@ func Run(t *testing.T, newSource func(t *testing.T, files map[string][]byte) sou
 		}
 	})
 
+	// The optional abilities are checked where the store has them.
+	probe := newSource(t, map[string][]byte{})
+	if _, ok := probe.(source.SkipWalker); ok {
+		t.Run("WalkWithSkipsListsWhatWalkListsAndSkipsNoFile", func(t *testing.T) { testWalkWithSkips(t, newSource) })
+	}
+	if _, ok := probe.(source.ReadChecker); ok {
+		t.Run("CheckReadAcceptsEveryFileAndRefusesMissingOnes", func(t *testing.T) { testCheckRead(t, newSource) })
+	}
+
 	t.Run("ConcurrentUseIsSafe", func(t *testing.T) {
 		files := Fixture()
 		src := newSource(t, files)
@@ -207,6 +216,52 @@ func Run(t *testing.T, newSource func(t *testing.T, files map[string][]byte) sou
 			t.Error(err)
 		}
 	})
+}
+
+// testWalkWithSkips checks a source.SkipWalker: over a store of files only,
+// it lists what Walk lists and reports nothing skipped.
+func testWalkWithSkips(t *testing.T, newSource func(t *testing.T, files map[string][]byte) source.Source) {
+	src := newSource(t, Fixture())
+	sw := src.(source.SkipWalker)
+	want := walk(t, src)
+	got := map[string]source.FileInfo{}
+	var skipped []source.Skipped
+	err := sw.WalkWithSkips(t.Context(), func(fi source.FileInfo) error {
+		got[fi.Path] = fi
+		return nil
+	}, func(s source.Skipped) error {
+		skipped = append(skipped, s)
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("WalkWithSkips: %v", err)
+	}
+	if !maps.EqualFunc(got, want, func(a, b source.FileInfo) bool { return a.Size == b.Size && a.Modified.Equal(b.Modified) }) {
+		t.Errorf("WalkWithSkips listed %q, Walk %q", slices.Sorted(maps.Keys(got)), slices.Sorted(maps.Keys(want)))
+	}
+	if len(skipped) > 0 {
+		t.Errorf("WalkWithSkips of a store holding only files reported %+v as skipped", skipped)
+	}
+	if err := sw.WalkWithSkips(t.Context(), func(source.FileInfo) error { return nil }, nil); err != nil {
+		t.Errorf("WalkWithSkips with a nil skipped callback: %v", err)
+	}
+}
+
+// testCheckRead checks a source.ReadChecker: every file can be read, and
+// a missing one wraps ErrNotExist.
+func testCheckRead(t *testing.T, newSource func(t *testing.T, files map[string][]byte) source.Source) {
+	src := newSource(t, Fixture())
+	rc := src.(source.ReadChecker)
+	for p := range walk(t, src) {
+		if err := rc.CheckRead(t.Context(), p); err != nil {
+			t.Errorf("CheckRead(%q) = %v, want nil", p, err)
+		}
+	}
+	for _, p := range []string{"missing.csv", "nested/missing.csv", "nested"} {
+		if err := rc.CheckRead(t.Context(), p); !errors.Is(err, source.ErrNotExist) {
+			t.Errorf("CheckRead(%q) = %v, want an error wrapping ErrNotExist", p, err)
+		}
+	}
 }
 
 // walk lists src, failing t on a duplicate path or an error.
