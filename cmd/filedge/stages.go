@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"os"
 
-	"github.com/nats-io/nats-server/v2/server"
 	"github.com/spf13/cobra"
 	"golang.org/x/sync/errgroup"
 
@@ -26,7 +25,7 @@ type node struct {
 	p      *config.Pipeline
 	log    *slog.Logger
 	bus    *natsbus.Bus
-	server *server.Server // embedded, or nil
+	server *natsbus.Embedded // or nil
 	src    source.Source
 	dbs    map[string]destination.Destination
 }
@@ -38,6 +37,9 @@ func open(ctx context.Context, p *config.Pipeline, log *slog.Logger, embedded bo
 	opts := natsbus.Options{Logger: log, BatchRetention: p.Bus.BatchRetention}
 	if embedded {
 		srv, err := natsbus.StartEmbedded(ctx, natsbus.EmbeddedOptions{DataDir: p.Bus.DataDir, SyncAlways: p.Bus.SyncAlways, Logger: log})
+		if errors.Is(err, natsbus.ErrDataDirLocked) {
+			return nil, fmt.Errorf("%w; stop that process, or give this pipeline another bus.data_dir", err)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("start the embedded bus in %s: %w", p.Bus.DataDir, err)
 		}
@@ -88,7 +90,6 @@ func (n *node) close() {
 	}
 	if n.server != nil {
 		n.server.Shutdown()
-		n.server.WaitForShutdown()
 	}
 }
 

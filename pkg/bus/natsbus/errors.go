@@ -15,6 +15,11 @@ import (
 // count). The caller can split the payload and publish the parts.
 var ErrTooLarge = errors.New("natsbus: message larger than the server's max payload")
 
+// ErrInvalidOptions is returned (wrapped) by Connect for options that no
+// retry can make work, such as a server URL that does not parse; any other
+// error of Connect may go away when the server can be reached.
+var ErrInvalidOptions = errors.New("natsbus: invalid options")
+
 // ErrInvalidAddress is returned (wrapped) for a topic, pipeline, scope,
 // group, header or bucket that cannot be written on the bus: pipelines and
 // scopes become subject tokens, so they must be non-empty (a scope may be
