@@ -8,7 +8,8 @@
 // A Registry holds the parts, each a Component. A part's state comes from
 // the code that uses it (Component.Set), from Component.Retry, which waits
 // for a part that cannot be reached yet with capped, jittered backoff and
-// logs one line per change, and from a probe (Component.SetProbe) that
-// /readyz runs on each request. Server serves the endpoints; more handlers
-// (metrics) are added with Server.Handle.
+// logs one line per change (Component.Attempt tries once), and from a
+// probe (Component.SetProbe) that /readyz runs on each request. Server
+// serves the endpoints; more handlers (metrics) are added with
+// Server.Handle.
 package health

@@ -70,10 +70,11 @@ type Component struct {
 	name string
 
 	// Guarded by r.mu.
-	state   State
-	since   time.Time
-	lastErr string
-	probe   func(context.Context) error
+	state    State
+	since    time.Time
+	lastErr  string
+	failures int // attempts failed in a row
+	probe    func(context.Context) error
 }
 
 // Name returns the component's name.

@@ -189,8 +189,8 @@ func TestRetryLogsOneLinePerStateChangeAndReportsTheState(t *testing.T) {
 	if len(lines) != 2 {
 		t.Fatalf("%d log lines, want one when it went down and one when it came back:\n%s", len(lines), out)
 	}
-	if !strings.Contains(lines[0], "level=WARN") || !strings.Contains(lines[0], "connection refused") || !strings.Contains(lines[0], "retry_in=") {
-		t.Errorf("the first line does not say it is down, why, and when it retries: %s", lines[0])
+	if !strings.Contains(lines[0], "level=WARN") || !strings.Contains(lines[0], "connection refused") {
+		t.Errorf("the first line does not say it is down and why: %s", lines[0])
 	}
 	if !strings.Contains(lines[1], "level=INFO") || !strings.Contains(lines[1], "attempts=5") || !strings.Contains(lines[1], "after=") {
 		t.Errorf("the second line does not say it is back, after how long and how many attempts: %s", lines[1])
@@ -203,11 +203,18 @@ func TestRetryLogsOneLinePerStateChangeAndReportsTheState(t *testing.T) {
 func TestRetryStopsAtAPermanentErrorAndWhenTheContextEnds(t *testing.T) {
 	bad := errors.New("the URL does not parse")
 	c := health.New(nil).Add("x")
-	log := slog.New(slog.DiscardHandler)
+	var logs bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&logs, nil))
 	attempts := 0
 	err := c.Retry(t.Context(), log, health.DefaultBackoff, func(context.Context) error { attempts++; return bad }, func(err error) bool { return errors.Is(err, bad) })
 	if !errors.Is(err, bad) || attempts != 1 {
 		t.Fatalf("Retry = %v after %d attempts, want the permanent error after 1", err, attempts)
+	}
+	if logs.Len() != 0 {
+		t.Errorf("a permanent error is logged as something retried:\n%s", logs.String())
+	}
+	if st := c.Status(); st.State != health.Down || st.LastError != bad.Error() {
+		t.Errorf("state after a permanent error = %+v, want down with the error", st)
 	}
 
 	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
@@ -215,5 +222,29 @@ func TestRetryStopsAtAPermanentErrorAndWhenTheContextEnds(t *testing.T) {
 	err = c.Retry(ctx, log, health.Backoff{Min: time.Hour, Max: time.Hour}, func(context.Context) error { return errors.New("refused") }, nil)
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("Retry = %v, want the context's error", err)
+	}
+}
+
+func TestAttemptThenRetryLogTheOutageOnceAndCountEveryAttempt(t *testing.T) {
+	c := health.New(nil).Add("bus")
+	var logs bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	attempts := 0
+	try := func(context.Context) error {
+		attempts++
+		if attempts < 4 {
+			return errors.New("connection refused")
+		}
+		return nil
+	}
+	if err := c.Attempt(t.Context(), log, try, nil); err == nil {
+		t.Fatal("the first attempt succeeded")
+	}
+	if err := c.Retry(t.Context(), log, health.Backoff{Min: time.Millisecond, Max: time.Millisecond}, try, nil); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
+	if len(lines) != 2 || !strings.Contains(lines[0], "unavailable") || !strings.Contains(lines[1], "attempts=4") {
+		t.Fatalf("want one line when it went down and one when it came back after 4 attempts:\n%s", logs.String())
 	}
 }

@@ -7,6 +7,10 @@ import (
 	"time"
 )
 
+// attemptTimeout bounds one attempt of Attempt and Retry, so that a server
+// that swallows packets costs a retry, not a hang.
+const attemptTimeout = 30 * time.Second
+
 // Backoff is the wait between the attempts of Retry: it starts at Min and
 // doubles up to Max; each wait is drawn at random from the upper half of
 // that value (jitter), so that many processes do not retry in step.
@@ -29,38 +33,52 @@ func (b Backoff) wait(n int) time.Duration {
 	return half + rand.N(half+1)
 }
 
-// Retry calls try until it returns nil, ctx ends, or it returns an error
-// for which permanent (when not nil) is true; it returns nil, ctx.Err() or
-// that error. Between attempts it waits as b says. It keeps the
-// component's state (Down with the last error while attempts fail, Up once
-// one succeeds) and logs one line per change: when the first attempt fails
-// (Warn, with the reason, redacted, and the wait before the next attempt)
-// and when an attempt succeeds after failures (Info, with how long the
-// component was down and how many attempts it took).
-func (c *Component) Retry(ctx context.Context, log *slog.Logger, b Backoff, try func(context.Context) error, permanent func(error) bool) error {
-	var downSince time.Time
-	for n := 1; ; n++ {
-		err := try(ctx)
-		if err == nil {
-			c.Set(nil)
-			if n > 1 {
-				log.Info(c.name+" is available again", "component", c.name, "after", c.r.now().Sub(downSince).Round(time.Millisecond), "attempts", n)
-			}
-			return nil
-		}
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
+// Attempt calls try once (its context ends after at most 30 s) and records
+// the outcome as the component's state. It logs one line per change: when
+// the component goes down (Warn, with the reason, redacted) and when it is
+// up again after being down (Info, with how long it was down and how many
+// attempts it took); an error for which permanent (when not nil) is true
+// is only recorded, since no retry follows. It returns try's error, or
+// ctx.Err() when ctx ended.
+func (c *Component) Attempt(ctx context.Context, log *slog.Logger, try func(context.Context) error, permanent func(error) bool) error {
+	actx, cancel := context.WithTimeout(ctx, attemptTimeout)
+	err := try(actx)
+	cancel()
+	if err != nil && ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if err != nil && permanent != nil && permanent(err) {
 		c.Set(err)
-		if permanent != nil && permanent(err) {
+		return err
+	}
+	c.r.mu.Lock()
+	was, since, failures := c.state, c.since, c.failures
+	if err != nil {
+		c.failures++
+	} else {
+		c.failures = 0
+	}
+	c.r.mu.Unlock()
+	c.Set(err)
+	switch {
+	case err != nil && was != Down:
+		log.Warn(c.name+" is unavailable; retrying until it is back", "component", c.name, "err", c.r.redactErr(err))
+	case err == nil && was == Down:
+		log.Info(c.name+" is available again", "component", c.name, "after", c.r.now().Sub(since).Round(time.Millisecond), "attempts", failures+1)
+	}
+	return err
+}
+
+// Retry calls Attempt until try succeeds, ctx ends, or try returns an error
+// for which permanent (when not nil) is true; it returns nil, ctx.Err() or
+// that error. Between attempts it waits as b says.
+func (c *Component) Retry(ctx context.Context, log *slog.Logger, b Backoff, try func(context.Context) error, permanent func(error) bool) error {
+	for n := 1; ; n++ {
+		err := c.Attempt(ctx, log, try, permanent)
+		if err == nil || ctx.Err() != nil || (permanent != nil && permanent(err)) {
 			return err
 		}
-		wait := b.wait(n)
-		if n == 1 {
-			downSince = c.r.now()
-			log.Warn(c.name+" is unavailable; retrying until it is back", "component", c.name, "err", c.r.redactErr(err), "retry_in", wait.Round(time.Millisecond))
-		}
-		t := time.NewTimer(wait)
+		t := time.NewTimer(b.wait(n))
 		select {
 		case <-ctx.Done():
 			t.Stop()
