@@ -47,7 +47,7 @@ when --timeout ends.`,
 				return err
 			}
 			ctx := cmd.Context()
-			n := newNode(p, log)
+			n := newNode(p, log, redactor(p))
 			stopHealth, err := n.serveHealth(httpAddr)
 			if err != nil {
 				return err

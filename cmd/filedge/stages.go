@@ -50,9 +50,11 @@ type openedDestination struct {
 	db   destination.Destination
 }
 
-func newNode(p *config.Pipeline, log *slog.Logger) *node {
+// newNode returns the node of pipeline p; redact removes secrets from the
+// errors its readiness reports show.
+func newNode(p *config.Pipeline, log *slog.Logger, redact func(string) string) *node {
 	return &node{
-		p: p, log: log, health: health.New(redactor(p)),
+		p: p, log: log, health: health.New(redact),
 		dbs: map[string]destination.Destination{}, late: make(chan openedDestination, len(p.Destinations)),
 	}
 }
@@ -305,7 +307,7 @@ func stageCmd(g *globals, use, short string, prepare func(ctx context.Context, n
 				return err
 			}
 			ctx := cmd.Context()
-			n := newNode(p, log)
+			n := newNode(p, log, redactor(p))
 			stopHealth, err := n.serveHealth(httpAddr)
 			if err != nil {
 				return err
