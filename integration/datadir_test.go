@@ -2,6 +2,7 @@ package integration
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -11,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/filedge/filedge/internal/tmpfs"
 )
 
 // lockHolder reads the pid that a data dir's lock file names, or 0.
@@ -23,6 +26,18 @@ func lockHolder(dataDir string) int {
 		return 0
 	}
 	return h.PID
+}
+
+// holdsRows returns a condition: the SQLite file at path, which filedge
+// creates, holds want rows in table.
+func holdsRows(db *sql.DB, path, table string, want int64) func() bool {
+	return func() bool {
+		if _, err := os.Stat(path); err != nil {
+			return false
+		}
+		var n int64
+		return db.QueryRow(`SELECT count(*) FROM `+table).Scan(&n) == nil && n == want
+	}
 }
 
 func (p *proc) pid() int {
@@ -51,15 +66,7 @@ connector: {type: sqlite, url: "sqlite:///out.db"}
 	}
 	dbPath := filepath.Join(dir, "out.db")
 	db := openSQLite(t, dbPath)
-	loaded := func(want int64) func() bool {
-		return func() bool {
-			if _, err := os.Stat(dbPath); err != nil {
-				return false
-			}
-			var n int64
-			return db.QueryRow(`SELECT count(*) FROM events`).Scan(&n) == nil && n == want
-		}
-	}
+	loaded := func(want int64) func() bool { return holdsRows(db, dbPath, "events", want) }
 
 	first := startProc(t, dir, "first", "run", "-c", config)
 	waitUntil(t, 60*time.Second, "the first run holds the data dir", func() bool { return lockHolder(dataDir) == first.pid() }, func() string { return first.tail(20) })
@@ -116,7 +123,7 @@ connector: {type: sqlite, url: "sqlite:///out.db"}
 // full, and the files load once there is space again, without restarting
 // the process.
 func TestRunRecoversByItselfAfterTheDiskOfItsDataDirWasFull(t *testing.T) {
-	mnt := mountTmpfs(t, 64<<20)
+	mnt := tmpfs.Mount(t, 64<<20)
 	dir := t.TempDir()
 	in := filepath.Join(dir, "in")
 	if err := os.MkdirAll(in, 0o755); err != nil {
@@ -134,15 +141,7 @@ bus: {data_dir: %s, sync_always: false}
 `, filepath.Join(mnt, "bus"))))
 	dbPath := filepath.Join(dir, "out.db")
 	db := openSQLite(t, dbPath)
-	loaded := func(want int64) func() bool {
-		return func() bool {
-			if _, err := os.Stat(dbPath); err != nil {
-				return false
-			}
-			var n int64
-			return db.QueryRow(`SELECT count(*) FROM events`).Scan(&n) == nil && n == want
-		}
-	}
+	loaded := func(want int64) func() bool { return holdsRows(db, dbPath, "events", want) }
 	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	p := startProc(t, dir, "run", "run", "-c", config, "--http-addr", addr)
 	pid := p.pid()
@@ -150,7 +149,7 @@ bus: {data_dir: %s, sync_always: false}
 	writeFile(t, filepath.Join(in, "a.csv"), []byte("id\n1\n2\n"))
 	waitUntil(t, 60*time.Second, "a.csv loads", loaded(2), func() string { return p.tail(20) })
 
-	filler := fillDisk(t, mnt)
+	filler := tmpfs.Fill(t, mnt)
 	for i := range 3 {
 		writeFile(t, filepath.Join(in, fmt.Sprintf("full-%d.csv", i)), []byte(fmt.Sprintf("id\n%d\n", 10+i)))
 	}
@@ -179,41 +178,4 @@ bus: {data_dir: %s, sync_always: false}
 	// New files keep loading.
 	writeFile(t, filepath.Join(in, "after.csv"), []byte("id\n99\n"))
 	waitUntil(t, 60*time.Second, "a file dropped after the recovery loads", loaded(6), func() string { return p.tail(20) })
-}
-
-// mountTmpfs mounts a tmpfs of size bytes on a fresh temporary folder,
-// unmounted when the test ends, so that a test can fill a disk. It needs
-// root.
-func mountTmpfs(t *testing.T, size int64) string {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Fatal("this test needs root to mount a tmpfs it can fill (CI runs the tests as root)")
-	}
-	dir := t.TempDir()
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", fmt.Sprintf("size=%d", size), "tmpfs", dir).CombinedOutput(); err != nil {
-		t.Fatalf("mount a tmpfs on %s: %v: %s", dir, err, out)
-	}
-	t.Cleanup(func() {
-		if out, err := exec.Command("umount", "-l", dir).CombinedOutput(); err != nil {
-			t.Errorf("umount %s: %v: %s", dir, err, out)
-		}
-	})
-	return dir
-}
-
-// fillDisk writes a file into dir until its disk is full, and returns it.
-func fillDisk(t *testing.T, dir string) string {
-	t.Helper()
-	path := filepath.Join(dir, "filler")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	buf := make([]byte, 64<<10)
-	for {
-		if _, err := f.Write(buf); err != nil {
-			return path
-		}
-	}
 }

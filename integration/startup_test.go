@@ -50,13 +50,7 @@ destinations:
 	once := startOnce(t, config)
 	litePath := filepath.Join(dir, "out", "lite.db")
 	lite := openSQLite(t, litePath)
-	waitUntil(t, 90*time.Second, "the SQLite destination commits every file while PostgreSQL is down", func() bool {
-		if _, err := os.Stat(litePath); err != nil {
-			return false // filedge creates it
-		}
-		var n int64
-		return lite.QueryRow(`SELECT count(*) FROM _filedge_ledger`).Scan(&n) == nil && n == files
-	}, once.output)
+	waitUntil(t, 90*time.Second, "the SQLite destination commits every file while PostgreSQL is down", holdsRows(lite, litePath, "_filedge_ledger", files), once.output)
 	if once.exited() {
 		t.Fatalf("run --once ended while a destination was down:\n%s", once.output())
 	}

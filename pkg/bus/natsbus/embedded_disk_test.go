@@ -6,53 +6,16 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/filedge/filedge/internal/tmpfs"
 	"github.com/filedge/filedge/pkg/bus"
 	"github.com/filedge/filedge/pkg/bus/natsbus"
 )
-
-// mountTmpfs mounts a tmpfs of size bytes on a fresh temporary folder,
-// unmounted when the test ends, so that a test can fill a disk. It needs
-// root.
-func mountTmpfs(t *testing.T, size int64) string {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Fatal("this test needs root to mount a tmpfs it can fill (CI runs the tests as root)")
-	}
-	dir := t.TempDir()
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", fmt.Sprintf("size=%d", size), "tmpfs", dir).CombinedOutput(); err != nil {
-		t.Fatalf("mount a tmpfs on %s: %v: %s", dir, err, out)
-	}
-	t.Cleanup(func() {
-		if out, err := exec.Command("umount", dir).CombinedOutput(); err != nil {
-			t.Errorf("umount %s: %v: %s", dir, err, out)
-		}
-	})
-	return dir
-}
-
-// fill writes a file into dir until the disk is full.
-func fill(t *testing.T, dir string) string {
-	t.Helper()
-	path := filepath.Join(dir, "filler")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	buf := make([]byte, 64<<10)
-	for {
-		if _, err := f.Write(buf); err != nil {
-			return path
-		}
-	}
-}
 
 // syncBuffer is a bytes.Buffer safe for concurrent writes.
 type syncBuffer struct {
@@ -73,7 +36,7 @@ func (s *syncBuffer) String() string {
 }
 
 func TestEmbeddedRecoversByItselfOnceAFullDiskHasSpaceAgain(t *testing.T) {
-	mnt := mountTmpfs(t, 48<<20)
+	mnt := tmpfs.Mount(t, 48<<20)
 	var logs syncBuffer
 	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	health := make(chan error, 16)
@@ -91,7 +54,7 @@ func TestEmbeddedRecoversByItselfOnceAFullDiskHasSpaceAgain(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	filler := fill(t, mnt)
+	filler := tmpfs.Fill(t, mnt)
 	failed := false
 	for i := 0; i < 10 && !failed; i++ {
 		failed = publish(fmt.Sprint("full-", i)) != nil
@@ -165,7 +128,7 @@ func TestEmbeddedRecoversByItselfOnceAFullDiskHasSpaceAgain(t *testing.T) {
 }
 
 func TestEmbeddedShutdownWhileWaitingForSpaceReturns(t *testing.T) {
-	mnt := mountTmpfs(t, 32<<20)
+	mnt := tmpfs.Mount(t, 32<<20)
 	health := make(chan error, 16)
 	e, err := natsbus.StartEmbedded(t.Context(), natsbus.EmbeddedOptions{
 		DataDir: filepath.Join(mnt, "data"), MinFreeSpace: 1 << 40, // never enough
@@ -175,7 +138,7 @@ func TestEmbeddedShutdownWhileWaitingForSpaceReturns(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := connect(t, natsbus.Options{Server: e})
-	fill(t, mnt)
+	tmpfs.Fill(t, mnt)
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Second)
 	defer cancel()
 	if err := b.Publish(ctx, &bus.Message{Topic: bus.Files, Pipeline: "p", Data: make([]byte, 4<<10)}); err == nil {
