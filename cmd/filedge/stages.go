@@ -61,7 +61,8 @@ func newNode(p *config.Pipeline, log *slog.Logger, redact func(string) string) *
 
 // open starts an embedded NATS server (embedded) or uses the pipeline's
 // external one, and connects to it, waiting (with backoff) while it cannot
-// be reached. Settings that cannot work fail at once.
+// be reached. Settings that cannot work fail at once. The caller closes n,
+// whether open failed or not.
 func (n *node) open(ctx context.Context, embedded bool) error {
 	opts := natsbus.Options{Logger: n.log, BatchRetention: n.p.Bus.BatchRetention}
 	if embedded {
@@ -91,7 +92,6 @@ func (n *node) open(ctx context.Context, embedded bool) error {
 		return err
 	}, func(err error) bool { return errors.Is(err, natsbus.ErrInvalidOptions) })
 	if err != nil {
-		n.close()
 		return fmt.Errorf("connect to the bus: %w", err)
 	}
 	c.SetProbe(n.bus.Ping)
@@ -143,8 +143,13 @@ func (n *node) opened() map[string]destination.Destination {
 	return m
 }
 
+// close closes what n opened.
 func (n *node) close() {
-	for name, db := range n.opened() {
+	n.mu.Lock()
+	dbs := n.dbs
+	n.dbs = map[string]destination.Destination{}
+	n.mu.Unlock()
+	for name, db := range dbs {
 		if err := db.Close(); err != nil {
 			n.log.Warn("closing destination", "destination", name, "err", err)
 		}
