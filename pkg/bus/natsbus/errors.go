@@ -20,6 +20,27 @@ var ErrTooLarge = errors.New("natsbus: message larger than the server's max payl
 // error of Connect may go away when the server can be reached.
 var ErrInvalidOptions = errors.New("natsbus: invalid options")
 
+// ErrDataDirLocked is returned (inside a *LockedError) by StartEmbedded when
+// another process holds the data dir: two servers on one store corrupt it.
+var ErrDataDirLocked = errors.New("natsbus: the data dir is in use by another process")
+
+// LockedError reports a data dir held by another process.
+type LockedError struct {
+	Dir    string
+	Holder Holder // zero when the lock file could not be read
+}
+
+func (e *LockedError) Error() string {
+	return fmt.Sprintf("natsbus: the data dir %s is in use by %s", e.Dir, e.Holder)
+}
+
+// Unwrap returns ErrDataDirLocked.
+func (e *LockedError) Unwrap() error { return ErrDataDirLocked }
+
+// errDisconnected is returned (wrapped) by Ping while the connection to the
+// server is lost and being re-established.
+var errDisconnected = errors.New("not connected to the NATS server (reconnecting)")
+
 // ErrInvalidAddress is returned (wrapped) for a topic, pipeline, scope,
 // group, header or bucket that cannot be written on the bus: pipelines and
 // scopes become subject tokens, so they must be non-empty (a scope may be

@@ -2,7 +2,6 @@ package natsbus
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,10 +12,6 @@ import (
 // LockFile is the name of the file in an embedded server's data dir that
 // the process using the dir holds locked, and that says which process it is.
 const LockFile = "filedge.lock"
-
-// ErrDataDirLocked is returned (inside a *LockedError) by StartEmbedded when
-// another process holds the data dir: two servers on one store corrupt it.
-var ErrDataDirLocked = errors.New("natsbus: the data dir is in use by another process")
 
 // Holder describes the process that holds a data dir. It is written into
 // the lock file as JSON when the lock is taken.
@@ -35,19 +30,6 @@ func (h Holder) String() string {
 	}
 	return fmt.Sprintf("process %d (%s) on host %s, started %s", h.PID, h.Command, h.Host, h.Started.Format(time.RFC3339))
 }
-
-// LockedError reports a data dir held by another process.
-type LockedError struct {
-	Dir    string
-	Holder Holder // zero when the lock file could not be read
-}
-
-func (e *LockedError) Error() string {
-	return fmt.Sprintf("natsbus: the data dir %s is in use by %s", e.Dir, e.Holder)
-}
-
-// Unwrap returns ErrDataDirLocked.
-func (e *LockedError) Unwrap() error { return ErrDataDirLocked }
 
 // dirLock is an exclusive lock on a data dir, held from lockDir until
 // release (or until the process dies: the kernel releases it then).

@@ -2,15 +2,10 @@ package natsbus
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/filedge/filedge/pkg/bus"
 )
-
-// errDisconnected is returned (wrapped) by Ping while the connection to the
-// server is lost and being re-established.
-var errDisconnected = errors.New("not connected to the NATS server (reconnecting)")
 
 // Ping checks that the server answers JetStream requests. It returns nil
 // when it does; while the connection is lost, an error with the reason the
