@@ -6,11 +6,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -258,6 +261,68 @@ func checkFiledgeArgs(args []string, mounted mountedFile) (string, error) {
 	return sub, nil
 }
 
+// binaryFlags returns the flags of every subcommand of the filedge binary
+// built from this repository (long and short names, without dashes), read
+// from `filedge SUB --help`, so that a deployment cannot pass a flag the
+// binary does not have.
+var binaryFlags = sync.OnceValues(func() (map[string][]string, error) {
+	dir, err := os.MkdirTemp("", "filedge-deploy-test-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	bin := filepath.Join(dir, "filedge")
+	if out, err := exec.Command("go", "build", "-o", bin, "./cmd/filedge").CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("go build ./cmd/filedge: %v\n%s", err, out)
+	}
+	flag := regexp.MustCompile(`(?m)^\s+(?:-(\w), )?--([\w-]+)`)
+	flags := map[string][]string{}
+	for _, sub := range subcommands {
+		out, err := exec.Command(bin, sub, "--help").CombinedOutput()
+		if err != nil {
+			return nil, fmt.Errorf("filedge %s --help: %v\n%s", sub, err, out)
+		}
+		for _, m := range flag.FindAllStringSubmatch(string(out), -1) {
+			if m[1] != "" {
+				flags[sub] = append(flags[sub], m[1])
+			}
+			flags[sub] = append(flags[sub], m[2])
+		}
+	}
+	return flags, nil
+})
+
+// checkFlags checks that every flag in args (a subcommand and its
+// arguments) is one the subcommand has, as flags lists them per
+// subcommand.
+func checkFlags(args []string, flags map[string][]string) error {
+	if len(args) == 0 {
+		return errors.New("no command")
+	}
+	sub, known := args[0], flags[args[0]]
+	for _, a := range args[1:] {
+		if !strings.HasPrefix(a, "-") {
+			continue
+		}
+		name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if !slices.Contains(known, name) {
+			return fmt.Errorf("filedge %s has no flag %s", sub, a)
+		}
+	}
+	return nil
+}
+
+// healthPort returns the port that --http-addr in args names ("" when the
+// flag is missing).
+func healthPort(args []string) string {
+	addr, ok := flagValue(args, "--http-addr")
+	if !ok {
+		return ""
+	}
+	_, port, _ := strings.Cut(addr, ":")
+	return port
+}
+
 // pinned reports whether an image reference names a tag other than latest,
 // or a digest.
 func pinned(image string) bool {
@@ -336,6 +401,13 @@ func TestComposeServicesRunRealSubcommandsWithMountedConfig(t *testing.T) {
 				t.Fatalf("%s: service %s: %v", composeFile, name, err)
 			}
 			ran = append(ran, sub)
+			flags, err := binaryFlags()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := checkFlags(s.Command, flags); err != nil {
+				t.Errorf("%s: service %s: %v", composeFile, name, err)
+			}
 			if s.Environment["FILEDGE_NATS_URL"] == "" {
 				t.Errorf("%s: service %s: FILEDGE_NATS_URL is not set", composeFile, name)
 			}
@@ -662,16 +734,60 @@ type k8sEnvVar struct {
 }
 
 type k8sContainer struct {
-	Name         string      `yaml:"name"`
-	Image        string      `yaml:"image"`
-	Command      []string    `yaml:"command"`
-	Args         []string    `yaml:"args"`
-	Env          []k8sEnvVar `yaml:"env"`
-	VolumeMounts []struct {
+	Name    string      `yaml:"name"`
+	Image   string      `yaml:"image"`
+	Command []string    `yaml:"command"`
+	Args    []string    `yaml:"args"`
+	Env     []k8sEnvVar `yaml:"env"`
+	Ports   []struct {
+		Name          string `yaml:"name"`
+		ContainerPort int    `yaml:"containerPort"`
+	} `yaml:"ports"`
+	ReadinessProbe *k8sProbe `yaml:"readinessProbe"`
+	LivenessProbe  *k8sProbe `yaml:"livenessProbe"`
+	VolumeMounts   []struct {
 		Name      string `yaml:"name"`
 		MountPath string `yaml:"mountPath"`
 		SubPath   string `yaml:"subPath"`
 	} `yaml:"volumeMounts"`
+}
+
+type k8sProbe struct {
+	HTTPGet *struct {
+		Path string `yaml:"path"`
+		Port string `yaml:"port"` // a number or a port's name
+	} `yaml:"httpGet"`
+}
+
+// checkProbes checks that a filedge container serves its health endpoints
+// (--http-addr) and that Kubernetes probes them there: readiness on
+// /readyz, liveness on /healthz.
+func checkProbes(c k8sContainer, args []string) error {
+	port := healthPort(args)
+	if port == "" {
+		return errors.New("no --http-addr: the probes have nothing to ask")
+	}
+	for _, p := range []struct {
+		what, path string
+		probe      *k8sProbe
+	}{{"readinessProbe", "/readyz", c.ReadinessProbe}, {"livenessProbe", "/healthz", c.LivenessProbe}} {
+		if p.probe == nil || p.probe.HTTPGet == nil {
+			return fmt.Errorf("no %s.httpGet", p.what)
+		}
+		if p.probe.HTTPGet.Path != p.path {
+			return fmt.Errorf("%s asks %s, want %s", p.what, p.probe.HTTPGet.Path, p.path)
+		}
+		target := p.probe.HTTPGet.Port
+		for _, cp := range c.Ports {
+			if cp.Name != "" && cp.Name == target {
+				target = strconv.Itoa(cp.ContainerPort)
+			}
+		}
+		if target != port {
+			return fmt.Errorf("%s asks port %s, but --http-addr listens on %s", p.what, p.probe.HTTPGet.Port, port)
+		}
+	}
+	return nil
 }
 
 // loadManifests decodes every object of deploy/k8s/*.yaml.
@@ -771,6 +887,16 @@ func TestKubernetesDeploymentsRunEveryStageSafely(t *testing.T) {
 					t.Errorf("%s: container %s: %v", o.file, c.Name, err)
 				}
 				ran = append(ran, sub)
+				flags, err := binaryFlags()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := checkFlags(args, flags); err != nil {
+					t.Errorf("%s: container %s: %v", o.file, c.Name, err)
+				}
+				if err := checkProbes(c, args); err != nil {
+					t.Errorf("%s: container %s: %v", o.file, c.Name, err)
+				}
 				hasBus := false
 				for _, e := range c.Env {
 					if e.Name == "FILEDGE_NATS_URL" && e.Value != "" {
@@ -899,4 +1025,51 @@ func mappingValue(m *yaml.Node, key string) *yaml.Node {
 		}
 	}
 	return nil
+}
+
+// TestCheckFlagsAndProbesRejectBrokenDeployments proves the flag and probe
+// checks: an unknown flag, a flag of another subcommand, a probe without
+// --http-addr, on the wrong path or port are refused.
+func TestCheckFlagsAndProbesRejectBrokenDeployments(t *testing.T) {
+	flags := map[string][]string{"sink": {"c", "config", "destination", "http-addr"}, "parser": {"c", "config", "http-addr"}}
+	for _, tt := range []struct {
+		name    string
+		args    []string
+		wantErr string
+	}{
+		{"known flags", []string{"sink", "--destination", "w", "-c", "/p.yaml", "--http-addr=:8080"}, ""},
+		{"unknown flag", []string{"parser", "-c", "/p.yaml", "--health-addr", ":8080"}, "has no flag --health-addr"},
+		{"flag of another subcommand", []string{"parser", "--destination", "w"}, "has no flag --destination"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			err := checkFlags(tt.args, flags)
+			if (err == nil) != (tt.wantErr == "") || (err != nil && !strings.Contains(err.Error(), tt.wantErr)) {
+				t.Fatalf("checkFlags = %v, want %q", err, tt.wantErr)
+			}
+		})
+	}
+
+	var good k8sContainer
+	if err := yaml.Unmarshal([]byte(`
+ports: [{name: health, containerPort: 8080}]
+readinessProbe: {httpGet: {path: /readyz, port: health}}
+livenessProbe: {httpGet: {path: /healthz, port: "8080"}}
+`), &good); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"parser", "--http-addr", ":8080"}
+	if err := checkProbes(good, args); err != nil {
+		t.Fatalf("good probes refused: %v", err)
+	}
+	if err := checkProbes(good, []string{"parser"}); err == nil || !strings.Contains(err.Error(), "no --http-addr") {
+		t.Errorf("probes without --http-addr: %v", err)
+	}
+	if err := checkProbes(good, []string{"parser", "--http-addr", ":9090"}); err == nil || !strings.Contains(err.Error(), "listens on 9090") {
+		t.Errorf("probes on another port: %v", err)
+	}
+	wrongPath := good
+	wrongPath.LivenessProbe = good.ReadinessProbe
+	if err := checkProbes(wrongPath, args); err == nil || !strings.Contains(err.Error(), "want /healthz") {
+		t.Errorf("liveness on /readyz: %v", err)
+	}
 }

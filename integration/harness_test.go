@@ -133,6 +133,7 @@ type proc struct {
 	t    *testing.T
 	name string
 	args []string
+	env  []string // added to the environment, after FILEDGE_NATS_URL
 	log  string
 
 	cred *syscall.Credential // the user it runs as; nil: the test's
@@ -166,7 +167,7 @@ func (p *proc) start() {
 	fmt.Fprintf(f, "---- start %s %v\n", p.name, time.Now().Format(time.RFC3339Nano))
 	cmd := exec.Command(binary, p.args...)
 	cmd.Stdout, cmd.Stderr = f, f
-	cmd.Env = append(os.Environ(), "FILEDGE_NATS_URL="+natsURL(p.t))
+	cmd.Env = append(append(os.Environ(), "FILEDGE_NATS_URL="+natsURL(p.t)), p.env...)
 	if p.cred != nil {
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: p.cred}
 	}

@@ -23,17 +23,22 @@ import (
 func newRunCmd(g *globals) *cobra.Command {
 	var once bool
 	var timeout time.Duration
+	var httpAddr string
 	cmd := &cobra.Command{
 		Use:   "run",
 		Short: "Run every stage in one process on an embedded bus",
 		Long: `Run the watcher, parsers and a sink per destination in one process, on an
 embedded NATS JetStream server whose state lives in bus.data_dir (default
 .filedge beside the pipeline file). It keeps watching until SIGINT or SIGTERM;
-a restart loses and repeats nothing.
+a restart loses and repeats nothing. One process at a time may use a data dir.
+
+A destination that cannot be reached is waited for (with backoff) by its own
+sink; the other destinations and the parsers go on.
 
 With --once it ingests every file now in the source, waits until each file
 version is committed or failed in every destination, prints a summary per
-file, and exits 0 when all committed, 1 when any failed.`,
+file, and exits 0 when all committed, 1 when any failed or is still pending
+when --timeout ends.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			p, err := g.load(cmd)
@@ -45,11 +50,16 @@ file, and exits 0 when all committed, 1 when any failed.`,
 				return err
 			}
 			ctx := cmd.Context()
-			n, err := open(ctx, p, log, true)
+			n := newNode(p, log, g.scrub.String)
+			stopHealth, err := n.serveHealth(httpAddr)
 			if err != nil {
 				return err
 			}
+			defer stopHealth()
 			defer n.close()
+			if err := n.open(ctx, true); err != nil {
+				return stopped(ctx, err)
+			}
 			if err := n.openSource(ctx); err != nil {
 				return err
 			}
@@ -61,31 +71,36 @@ file, and exits 0 when all committed, 1 when any failed.`,
 			if err != nil {
 				return err
 			}
-			stages := []runner{ps}
+			dests := make([]*config.Destination, len(p.Destinations))
 			for i := range p.Destinations {
-				s, err := n.sink(ctx, &p.Destinations[i])
-				if err != nil {
-					return err
-				}
-				stages = append(stages, s)
+				dests[i] = &p.Destinations[i]
 			}
+			sinks, err := n.sinks(ctx, dests)
+			if err != nil {
+				return stopped(ctx, err)
+			}
+			stages := append([]runner{ps}, sinks...)
 			if !once {
 				log.Info("filedge running", "pipeline", p.Name, "source", p.Source.Path, "data_dir", p.Bus.DataDir)
-				return serve(ctx, append(stages, w)...)
+				return n.serve(ctx, append(stages, w)...)
 			}
 			return runOnce(ctx, cmd.OutOrStdout(), n, w.Scan, timeout, stages)
 		},
 	}
 	cmd.Flags().BoolVar(&once, "once", false, "ingest the files now in the source, print a summary and exit")
 	cmd.Flags().DurationVar(&timeout, "timeout", 0, "with --once, give up after this long (0: wait as long as it takes)")
+	httpAddrFlag(cmd, &httpAddr)
 	return cmd
 }
 
 // runOnce scans the source once, runs the stages until every version found
 // has an outcome in every destination, and prints the summary. A file the
 // watcher skipped or could not publish is a line of the summary with its
-// reason, not the end of the run: the other files load.
+// reason, not the end of the run: the other files load. When timeout ends
+// first, the summary shows what is still pending and the run fails with
+// exit code 1.
 func runOnce(ctx context.Context, out io.Writer, n *node, scan func(context.Context) (*watcher.Report, error), timeout time.Duration, stages []runner) error {
+	parent := ctx
 	if timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, timeout)
@@ -94,7 +109,7 @@ func runOnce(ctx context.Context, out io.Writer, n *node, scan func(context.Cont
 	stageCtx, stopStages := context.WithCancel(ctx)
 	var stagesErr error
 	stagesDone := make(chan struct{})
-	go func() { stagesErr = serve(stageCtx, stages...); close(stagesDone) }()
+	go func() { stagesErr = n.serve(stageCtx, stages...); close(stagesDone) }()
 	defer func() { stopStages(); <-stagesDone }()
 
 	started := time.Now()
@@ -103,12 +118,16 @@ func runOnce(ctx context.Context, out io.Writer, n *node, scan func(context.Cont
 		return fmt.Errorf("scan %s: %w", n.p.Source.Path, err)
 	}
 	t := newTally(n.p.Name, rep, n.p.Destinations)
-	if err := t.fromLedgers(ctx, n.dbs, started); err != nil {
+	if err := t.fromLedgers(ctx, n.opened(), started); err != nil {
 		return err
 	}
 	if !t.done() {
-		if err := t.follow(ctx, n.bus, stagesDone, func() error { return stagesErr }); err != nil {
+		if err := t.follow(ctx, n.bus, n.late, started, stagesDone, func() error { return stagesErr }); err != nil {
 			t.print(out)
+			if errors.Is(err, context.DeadlineExceeded) && parent.Err() == nil {
+				n.log.Error("--timeout ended before every file had an outcome", "timeout", timeout, "pending", t.pending, "waiting_for", n.down())
+				return &exitError{code: 1}
+			}
 			return err
 		}
 	}
@@ -175,29 +194,40 @@ func (t *tally) done() bool { return t.pending == 0 }
 // already, so that they are reported as committed.
 func (t *tally) fromLedgers(ctx context.Context, dbs map[string]destination.Destination, started time.Time) error {
 	for name, db := range dbs {
-		l, ok := db.(destination.Ledger)
-		if !ok {
+		if err := t.fromLedger(ctx, name, db, started); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// fromLedger does fromLedgers for one destination. A sink that could open
+// its destination only after the run started calls it then: the versions
+// that destination already holds get no new FileCommitted.
+func (t *tally) fromLedger(ctx context.Context, name string, db destination.Destination, started time.Time) error {
+	l, ok := db.(destination.Ledger)
+	if !ok {
+		return nil
+	}
+	for _, f := range t.files {
+		if !f.Discovered.Before(started) {
 			continue
 		}
-		for _, f := range t.files {
-			if !f.Discovered.Before(started) {
-				continue
-			}
-			res, found, err := l.Lookup(ctx, t.pipeline, f.Version)
-			if err != nil {
-				return fmt.Errorf("destination %q: %w", name, err)
-			}
-			if found {
-				t.record(&bus.FileCommitted{Version: f.Version, Destination: name, Path: f.Path, Status: "unchanged", Rows: res.Rows, Tables: res.Tables})
-			}
+		res, found, err := l.Lookup(ctx, t.pipeline, f.Version)
+		if err != nil {
+			return fmt.Errorf("destination %q: %w", name, err)
+		}
+		if found {
+			t.record(&bus.FileCommitted{Version: f.Version, Destination: name, Path: f.Path, Status: "unchanged", Rows: res.Rows, Tables: res.Tables})
 		}
 	}
 	return nil
 }
 
 // follow reads FileCommitted outcomes until every version has one in every
-// destination.
-func (t *tally) follow(ctx context.Context, b bus.Bus, stagesDone <-chan struct{}, stagesErr func() error) error {
+// destination. late brings the destinations that sinks open after the run
+// started (see fromLedger).
+func (t *tally) follow(ctx context.Context, b bus.Bus, late <-chan openedDestination, started time.Time, stagesDone <-chan struct{}, stagesErr func() error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	got := make(chan *bus.FileCommitted)
@@ -220,6 +250,10 @@ func (t *tally) follow(ctx context.Context, b bus.Bus, stagesDone <-chan struct{
 		select {
 		case c := <-got:
 			t.record(c)
+		case o := <-late:
+			if err := t.fromLedger(ctx, o.name, o.db, started); err != nil {
+				return err
+			}
 		case <-stagesDone:
 			err := stagesErr()
 			if err == nil {

@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"sync"
+	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
 	"github.com/spf13/cobra"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/filedge/filedge/internal/health"
 	"github.com/filedge/filedge/pkg/bus"
 	"github.com/filedge/filedge/pkg/bus/natsbus"
 	"github.com/filedge/filedge/pkg/config"
@@ -21,40 +23,79 @@ import (
 	"github.com/filedge/filedge/services/watcher"
 )
 
-// node is what one process runs on: the pipeline, its bus, and what it opened.
+// firstOpenTimeout bounds the first attempt to open each destination at
+// start-up, made before any stage starts so that settings that cannot work
+// fail at once.
+const firstOpenTimeout = 10 * time.Second
+
+// node is what one process runs on: the pipeline, its bus, what it opened,
+// and what it knows of their health.
 type node struct {
 	p      *config.Pipeline
 	log    *slog.Logger
+	health *health.Registry
 	bus    *natsbus.Bus
-	server *server.Server // embedded, or nil
+	server *natsbus.Embedded // or nil
 	src    source.Source
-	dbs    map[string]destination.Destination
+
+	mu  sync.Mutex
+	dbs map[string]destination.Destination
+	// late receives each destination that a sink opened only after
+	// start-up; it has room for every destination, so sending never waits.
+	late chan openedDestination
 }
 
-// open starts the pipeline's node: an embedded NATS server (embedded) or a
-// connection to the pipeline's external one.
-func open(ctx context.Context, p *config.Pipeline, log *slog.Logger, embedded bool) (*node, error) {
-	n := &node{p: p, log: log, dbs: map[string]destination.Destination{}}
-	opts := natsbus.Options{Logger: log, BatchRetention: p.Bus.BatchRetention}
+type openedDestination struct {
+	name string
+	db   destination.Destination
+}
+
+// newNode returns the node of pipeline p; redact removes secrets from the
+// errors its readiness reports show.
+func newNode(p *config.Pipeline, log *slog.Logger, redact func(string) string) *node {
+	return &node{
+		p: p, log: log, health: health.New(redact),
+		dbs: map[string]destination.Destination{}, late: make(chan openedDestination, len(p.Destinations)),
+	}
+}
+
+// open starts an embedded NATS server (embedded) or uses the pipeline's
+// external one, and connects to it, waiting (with backoff) while it cannot
+// be reached. Settings that cannot work fail at once. The caller closes n,
+// whether open failed or not.
+func (n *node) open(ctx context.Context, embedded bool) error {
+	opts := natsbus.Options{Logger: n.log, BatchRetention: n.p.Bus.BatchRetention}
 	if embedded {
-		srv, err := natsbus.StartEmbedded(ctx, natsbus.EmbeddedOptions{DataDir: p.Bus.DataDir, SyncAlways: p.Bus.SyncAlways, Logger: log})
-		if err != nil {
-			return nil, fmt.Errorf("start the embedded bus in %s: %w", p.Bus.DataDir, err)
+		store := n.health.Add("embedded bus")
+		srv, err := natsbus.StartEmbedded(ctx, natsbus.EmbeddedOptions{
+			DataDir: n.p.Bus.DataDir, SyncAlways: n.p.Bus.SyncAlways, Logger: n.log,
+			OnHealth: func(err error) { store.Set(err) },
+		})
+		if errors.Is(err, natsbus.ErrDataDirLocked) {
+			return fmt.Errorf("%w; stop that process, or give this pipeline another bus.data_dir", err)
 		}
+		if err != nil {
+			return fmt.Errorf("start the embedded bus in %s: %w", n.p.Bus.DataDir, err)
+		}
+		store.Set(nil)
 		n.server, opts.Server = srv, srv
 	} else {
-		if p.Bus.URL == "" {
-			return nil, errors.New("no bus: set bus.url in the pipeline file or FILEDGE_NATS_URL (or use `filedge run`, which embeds one)")
+		if n.p.Bus.URL == "" {
+			return errors.New("no bus: set bus.url in the pipeline file or FILEDGE_NATS_URL (or use `filedge run`, which embeds one)")
 		}
-		opts.URL = p.Bus.URL
+		opts.URL = n.p.Bus.URL
 	}
-	b, err := natsbus.Connect(ctx, opts)
+	c := n.health.Add("bus")
+	err := c.Retry(ctx, n.log, health.DefaultBackoff, func(ctx context.Context) error {
+		b, err := natsbus.Connect(ctx, opts)
+		n.bus = b
+		return err
+	}, func(err error) bool { return errors.Is(err, natsbus.ErrInvalidOptions) })
 	if err != nil {
-		n.close()
-		return nil, fmt.Errorf("connect to the bus: %w", err)
+		return fmt.Errorf("connect to the bus: %w", err)
 	}
-	n.bus = b
-	return n, nil
+	c.SetProbe(n.bus.Ping)
+	return nil
 }
 
 func (n *node) openSource(ctx context.Context) error {
@@ -66,6 +107,7 @@ func (n *node) openSource(ctx context.Context) error {
 	return nil
 }
 
+// openDestination opens d once, and keeps it for close.
 func (n *node) openDestination(ctx context.Context, d *config.Destination) (destination.Destination, error) {
 	db, err := destination.Open(ctx, destination.Config{
 		Name: d.Name, Type: d.Type, URL: d.URL.Reveal(), Schema: d.Schema, BaseDir: n.p.Dir,
@@ -73,12 +115,41 @@ func (n *node) openDestination(ctx context.Context, d *config.Destination) (dest
 	if err != nil {
 		return nil, fmt.Errorf("open destination %q: %w", d.Name, err)
 	}
+	n.mu.Lock()
 	n.dbs[d.Name] = db
+	n.mu.Unlock()
 	return db, nil
 }
 
-func (n *node) close() {
+// down names the components that are not up, for messages.
+func (n *node) down() []string {
+	var names []string
+	for _, c := range n.health.Report(context.Background()).Components {
+		if c.State != health.Up {
+			names = append(names, c.Name)
+		}
+	}
+	return names
+}
+
+// opened returns the destinations opened so far, by name.
+func (n *node) opened() map[string]destination.Destination {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	m := make(map[string]destination.Destination, len(n.dbs))
 	for name, db := range n.dbs {
+		m[name] = db
+	}
+	return m
+}
+
+// close closes what n opened.
+func (n *node) close() {
+	n.mu.Lock()
+	dbs := n.dbs
+	n.dbs = map[string]destination.Destination{}
+	n.mu.Unlock()
+	for name, db := range dbs {
 		if err := db.Close(); err != nil {
 			n.log.Warn("closing destination", "destination", name, "err", err)
 		}
@@ -88,7 +159,6 @@ func (n *node) close() {
 	}
 	if n.server != nil {
 		n.server.Shutdown()
-		n.server.WaitForShutdown()
 	}
 }
 
@@ -107,34 +177,128 @@ func (n *node) parser() (*parser.Service, error) {
 	return parser.New(parser.Config{Pipeline: n.p, Source: n.src, Bus: n.bus, Logger: n.log, MaxPayload: n.maxPayload()})
 }
 
-func (n *node) sink(ctx context.Context, d *config.Destination) (*sink.Service, error) {
-	db, err := n.openDestination(ctx, d)
-	if err != nil {
+// sinks returns a sink stage per destination. It tries to open every
+// destination once, all at once: settings that cannot work fail here,
+// before any stage starts; a destination that cannot be reached yet is
+// left to its sink, which waits for it without holding up the others.
+func (n *node) sinks(ctx context.Context, dests []*config.Destination) ([]runner, error) {
+	stages := make([]*sinkStage, len(dests))
+	errs := make([]error, len(dests))
+	var wg sync.WaitGroup
+	for i, d := range dests {
+		s := &sinkStage{n: n, d: d, health: n.health.Add("destination " + d.Name)}
+		stages[i] = s
+		wg.Go(func() {
+			ctx, cancel := context.WithTimeout(ctx, firstOpenTimeout)
+			defer cancel()
+			errs[i] = s.health.Attempt(ctx, n.log, s.open, destination.IsInvalidConfig)
+		})
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	return sink.New(sink.Config{Pipeline: n.p, Destination: d, DB: db, Bus: n.bus, Logger: n.log})
+	runners := make([]runner, len(stages))
+	for i, s := range stages {
+		if destination.IsInvalidConfig(errs[i]) {
+			return nil, errs[i]
+		}
+		runners[i] = s
+	}
+	return runners, nil
+}
+
+// sinkStage is the sink of one destination: it waits until the destination
+// can be opened, then commits into it.
+type sinkStage struct {
+	n      *node
+	d      *config.Destination
+	health *health.Component
+	db     destination.Destination // once opened
+}
+
+// open opens the destination and makes readiness reports ping it.
+func (s *sinkStage) open(ctx context.Context) error {
+	db, err := s.n.openDestination(ctx, s.d)
+	if err != nil {
+		return err
+	}
+	s.db = db
+	if p, ok := db.(destination.Pinger); ok {
+		s.health.SetProbe(p.Ping)
+	}
+	return nil
+}
+
+// Run opens the destination if start-up could not, then runs the sink
+// until ctx is cancelled.
+func (s *sinkStage) Run(ctx context.Context) error {
+	if s.db == nil {
+		if err := s.health.Retry(ctx, s.n.log, health.DefaultBackoff, s.open, destination.IsInvalidConfig); err != nil {
+			return err
+		}
+		s.n.late <- openedDestination{s.d.Name, s.db}
+	}
+	svc, err := sink.New(sink.Config{Pipeline: s.n.p, Destination: s.d, DB: s.db, Bus: s.n.bus, Logger: s.n.log})
+	if err != nil {
+		return err
+	}
+	return svc.Run(ctx)
 }
 
 // runner is a stage's Run.
 type runner interface{ Run(context.Context) error }
 
 // serve runs stages until ctx is cancelled, then waits for them to drain. A
-// stage that fails cancels the others.
-func serve(ctx context.Context, stages ...runner) error {
+// stage that fails cancels the others. Liveness fails once they stopped.
+func (n *node) serve(ctx context.Context, stages ...runner) error {
 	g, ctx := errgroup.WithContext(ctx)
 	for _, s := range stages {
 		g.Go(func() error { return s.Run(ctx) })
 	}
 	err := g.Wait()
+	n.health.Stopped(err)
 	if errors.Is(err, context.Canceled) {
 		return nil
 	}
 	return err
 }
 
+// serveHealth serves the readiness endpoints on addr (nothing when addr is
+// empty) until the returned stop is called. It listens at once, so that an
+// address in use fails the command at start-up.
+func (n *node) serveHealth(addr string) (stop func(), err error) {
+	if addr == "" {
+		return func() {}, nil
+	}
+	srv, err := health.Listen(addr, n.health)
+	if err != nil {
+		return nil, fmt.Errorf("--http-addr: %w", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := srv.Serve(ctx); err != nil {
+			n.log.Error("the health endpoints stopped", "err", err)
+		}
+	}()
+	n.log.Info("serving /healthz and /readyz", "addr", srv.Addr().String())
+	return func() { cancel(); <-done }, nil
+}
+
+// httpAddrFlag adds --http-addr to cmd.
+func httpAddrFlag(cmd *cobra.Command, addr *string) {
+	cmd.Flags().StringVar(addr, "http-addr", "", "serve /healthz and /readyz on this address, e.g. :8080 (default: off)")
+}
+
 // stageCmd builds a command that runs one stage against the external bus.
-func stageCmd(g *globals, use, short string, build func(ctx context.Context, n *node, cmd *cobra.Command) (runner, error)) *cobra.Command {
-	return &cobra.Command{
+// prepare does what needs no bus (and fails on settings that cannot work)
+// before the command waits for the bus; the stage it returns is built once
+// the bus is there.
+func stageCmd(g *globals, use, short string, prepare func(ctx context.Context, n *node) (build func() (runner, error), err error)) *cobra.Command {
+	var httpAddr string
+	cmd := &cobra.Command{
 		Use:   use,
 		Short: short,
 		Args:  cobra.NoArgs,
@@ -148,38 +312,58 @@ func stageCmd(g *globals, use, short string, build func(ctx context.Context, n *
 				return err
 			}
 			ctx := cmd.Context()
-			n, err := open(ctx, p, log, false)
+			n := newNode(p, log, g.scrub.String)
+			stopHealth, err := n.serveHealth(httpAddr)
 			if err != nil {
 				return err
 			}
+			defer stopHealth()
 			defer n.close()
-			r, err := build(ctx, n, cmd)
+			build, err := prepare(ctx, n)
+			if err != nil {
+				return stopped(ctx, err)
+			}
+			if err := n.open(ctx, false); err != nil {
+				return stopped(ctx, err)
+			}
+			r, err := build()
 			if err != nil {
 				return err
 			}
 			log.Info("stage started", "stage", cmd.Name(), "pipeline", p.Name, "pid", os.Getpid())
-			return serve(ctx, r)
+			return n.serve(ctx, r)
 		},
 	}
+	httpAddrFlag(cmd, &httpAddr)
+	return cmd
+}
+
+// stopped returns nil for an error that only says ctx was cancelled (a
+// signal asked the process to stop while it started), and err otherwise.
+func stopped(ctx context.Context, err error) error {
+	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
 }
 
 func newWatcherCmd(g *globals) *cobra.Command {
 	return stageCmd(g, "watcher", "Watch the pipeline's source and publish every new file version",
-		func(ctx context.Context, n *node, _ *cobra.Command) (runner, error) {
+		func(ctx context.Context, n *node) (func() (runner, error), error) {
 			if err := n.openSource(ctx); err != nil {
 				return nil, err
 			}
-			return n.watcher()
+			return func() (runner, error) { return n.watcher() }, nil
 		})
 }
 
 func newParserCmd(g *globals) *cobra.Command {
 	cmd := stageCmd(g, "parser", "Parse file versions into record batches (run as many as you like)",
-		func(ctx context.Context, n *node, _ *cobra.Command) (runner, error) {
+		func(ctx context.Context, n *node) (func() (runner, error), error) {
 			if err := n.openSource(ctx); err != nil {
 				return nil, err
 			}
-			return n.parser()
+			return func() (runner, error) { return n.parser() }, nil
 		})
 	parsesOnly(cmd)
 	return cmd
@@ -188,12 +372,16 @@ func newParserCmd(g *globals) *cobra.Command {
 func newSinkCmd(g *globals) *cobra.Command {
 	var dest string
 	cmd := stageCmd(g, "sink", "Commit parsed file versions into one destination (run as many as you like)",
-		func(ctx context.Context, n *node, _ *cobra.Command) (runner, error) {
+		func(ctx context.Context, n *node) (func() (runner, error), error) {
 			d, ok := n.p.Destination(dest)
 			if !ok {
 				return nil, fmt.Errorf("--destination %q: the pipeline has no such destination", dest)
 			}
-			return n.sink(ctx, d)
+			sinks, err := n.sinks(ctx, []*config.Destination{d})
+			if err != nil {
+				return nil, err
+			}
+			return func() (runner, error) { return sinks[0], nil }, nil
 		})
 	cmd.Flags().StringVar(&dest, "destination", "", "name of the destination to commit into (required)")
 	_ = cmd.MarkFlagRequired("destination")

@@ -204,3 +204,10 @@ type Ledger interface {
 	// Lookup returns the commit of a version, or found false.
 	Lookup(ctx context.Context, pipeline, version string) (res *Result, found bool, err error)
 }
+
+// Pinger is a Destination that can check that its database answers, for
+// readiness reports.
+type Pinger interface {
+	// Ping returns nil when the database answers, and why not otherwise.
+	Ping(ctx context.Context) error
+}

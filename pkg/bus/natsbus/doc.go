@@ -31,6 +31,18 @@
 // Key-value buckets are JetStream key-value buckets (file storage, one
 // revision per key).
 //
+// # The embedded server
+//
+// StartEmbedded runs the server in the process on a data dir that it locks
+// (the file filedge.lock in it, which names the holding process): a second
+// process on the same dir is refused with a *LockedError instead of opening
+// the same store. JetStream's file store keeps the first write error it
+// meets and refuses every later write until it is opened again, so a disk
+// that filled up once would stop the bus for good: Embedded notices the
+// out-of-space error in the server's log, reports it (EmbeddedOptions.
+// OnHealth, Embedded.Err), and restarts the server on the same dir once the
+// disk has space again. Connections made with Options.Server follow it.
+//
 // # Settling deliveries
 //
 // Ack waits for the server to confirm the acknowledgement (a JetStream

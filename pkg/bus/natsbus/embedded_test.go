@@ -71,7 +71,6 @@ func TestEmbeddedSyncAlwaysKeepsMessagesBucketsAndConsumerPositionAcrossRestart(
 		t.Fatal(err)
 	}
 	s.Shutdown()
-	s.WaitForShutdown()
 
 	s = embedded(t, opts)
 	b = connect(t, natsbus.Options{Server: s})

@@ -19,6 +19,32 @@ import (
 // can split the payload and publish the parts.
 var ErrTooLarge = bus.ErrTooLarge
 
+// ErrInvalidOptions is returned (wrapped) by Connect for options that no
+// retry can make work, such as a server URL that does not parse; any other
+// error of Connect may go away when the server can be reached.
+var ErrInvalidOptions = errors.New("natsbus: invalid options")
+
+// ErrDataDirLocked is returned (inside a *LockedError) by StartEmbedded when
+// another process holds the data dir: two servers on one store corrupt it.
+var ErrDataDirLocked = errors.New("natsbus: the data dir is in use by another process")
+
+// LockedError reports a data dir held by another process.
+type LockedError struct {
+	Dir    string
+	Holder Holder // zero when the lock file could not be read
+}
+
+func (e *LockedError) Error() string {
+	return fmt.Sprintf("natsbus: the data dir %s is in use by %s", e.Dir, e.Holder)
+}
+
+// Unwrap returns ErrDataDirLocked.
+func (e *LockedError) Unwrap() error { return ErrDataDirLocked }
+
+// errDisconnected is returned (wrapped) by Ping while the connection to the
+// server is lost and being re-established.
+var errDisconnected = errors.New("not connected to the NATS server (reconnecting)")
+
 // ErrInvalidAddress is returned (wrapped) for a topic, pipeline, scope,
 // group, header or bucket that cannot be written on the bus: pipelines and
 // scopes become subject tokens, so they must be non-empty (a scope may be
@@ -69,10 +95,19 @@ func classify(err error) error {
 // read as a port, and the error or the connection would then hold a piece
 // of it. The error never quotes the URL.
 func checkURL(servers string) error {
-	for _, s := range redact.NATSServers(servers) {
+	list := redact.NATSServers(servers)
+	for i, s := range list {
 		u, _ := redact.ParseURL(s)
 		if err := u.Check(); err != nil {
-			return fmt.Errorf("natsbus: connect: the server URL: %w", err)
+			return fmt.Errorf("%w: the server URL: %w", ErrInvalidOptions, err)
+		}
+		// nats.go parses each server with net/url: one that does not
+		// parse (a host of x:y:z) never connects, however long we retry.
+		if !strings.Contains(s, "://") {
+			s = "nats://" + s
+		}
+		if _, err := url.Parse(s); err != nil {
+			return fmt.Errorf("%w: server URL %d of %d is not a valid URL: check its hosts and ports (it is not shown: it may hold a password)", ErrInvalidOptions, i+1, len(list))
 		}
 	}
 	return nil

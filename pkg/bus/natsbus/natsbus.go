@@ -9,7 +9,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -38,8 +37,9 @@ type Options struct {
 	// credentials; it is never logged. Ignored when Server is set.
 	URL string
 	// Server is an embedded server (see StartEmbedded) to connect to in
-	// process, without a socket.
-	Server *server.Server
+	// process, without a socket. An *Embedded keeps the connection on its
+	// current server across restarts; a *server.Server works too.
+	Server nats.InProcessConnProvider
 	// Name is the connection name the server shows; default "filedge".
 	Name string
 	// Logger receives connection events and handler failures; default
@@ -67,18 +67,21 @@ func (o *Options) setDefaults() error {
 		o.BatchRetention = DefaultBatchRetention
 	}
 	if o.BatchRetention < DedupWindow {
-		return fmt.Errorf("natsbus: batch retention %v is below the dedup window %v", o.BatchRetention, DedupWindow)
+		return fmt.Errorf("%w: batch retention %v is below the dedup window %v", ErrInvalidOptions, o.BatchRetention, DedupWindow)
 	}
 	if o.Replicas == 0 {
 		o.Replicas = 1
 	}
 	if o.Replicas < 0 {
-		return fmt.Errorf("natsbus: replicas %d is negative", o.Replicas)
+		return fmt.Errorf("%w: replicas %d is negative", ErrInvalidOptions, o.Replicas)
 	}
 	if o.URL == "" {
 		o.URL = nats.DefaultURL
 	}
-	return nil
+	if o.Server != nil {
+		return nil
+	}
+	return checkURL(o.URL)
 }
 
 // Bus is a bus.Bus on NATS JetStream. It is safe for concurrent use.
@@ -124,8 +127,6 @@ func Connect(ctx context.Context, opts Options) (*Bus, error) {
 	if opts.Server != nil {
 		url = ""
 		nopts = append(nopts, nats.InProcessServer(opts.Server))
-	} else if err := checkURL(url); err != nil {
-		return nil, err
 	}
 	nopts = append(nopts, opts.NATSOptions...)
 	nc, err := nats.Connect(url, nopts...)

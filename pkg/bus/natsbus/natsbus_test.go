@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -25,7 +24,7 @@ func testLogger(t testing.TB) *slog.Logger {
 
 // embedded starts an embedded server on a temporary directory, shut down
 // when the test ends.
-func embedded(t testing.TB, opts natsbus.EmbeddedOptions) *server.Server {
+func embedded(t testing.TB, opts natsbus.EmbeddedOptions) *natsbus.Embedded {
 	t.Helper()
 	if opts.DataDir == "" {
 		opts.DataDir = t.TempDir()
@@ -34,10 +33,7 @@ func embedded(t testing.TB, opts natsbus.EmbeddedOptions) *server.Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		s.Shutdown()
-		s.WaitForShutdown()
-	})
+	t.Cleanup(s.Shutdown)
 	return s
 }
 

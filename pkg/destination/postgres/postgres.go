@@ -61,11 +61,11 @@ func New(ctx context.Context, cfg destination.Config) (*DB, error) {
 		schema = DefaultSchema
 	}
 	if err := checkIdentifier("schema", schema); err != nil {
-		return nil, fmt.Errorf("postgres destination %q: %w", cfg.Name, err)
+		return nil, fmt.Errorf("postgres destination %q: %w: %w", cfg.Name, destination.ErrInvalidConfig, err)
 	}
 	poolCfg, target, err := parseURL(cfg.URL)
 	if err != nil {
-		return nil, fmt.Errorf("postgres destination %q: %w", cfg.Name, err)
+		return nil, fmt.Errorf("postgres destination %q: %w: %w", cfg.Name, destination.ErrInvalidConfig, err)
 	}
 	d := &DB{
 		name:   cfg.Name,

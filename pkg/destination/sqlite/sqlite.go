@@ -71,11 +71,11 @@ var _ destination.Destination = (*DB)(nil)
 // path is resolved against cfg.BaseDir.
 func Open(ctx context.Context, cfg destination.Config, opts ...Option) (*DB, error) {
 	if cfg.Schema != "" {
-		return nil, fmt.Errorf("destination %q: schema %q: %w", cfg.Name, cfg.Schema, ErrSchemaUnsupported)
+		return nil, fmt.Errorf("destination %q: %w: schema %q: %w", cfg.Name, destination.ErrInvalidConfig, cfg.Schema, ErrSchemaUnsupported)
 	}
 	path, err := Path(cfg.URL, cfg.BaseDir)
 	if err != nil {
-		return nil, fmt.Errorf("destination %q: %w", cfg.Name, err)
+		return nil, fmt.Errorf("destination %q: %w: %w", cfg.Name, destination.ErrInvalidConfig, err)
 	}
 	d := &DB{path: path, log: slog.New(slog.DiscardHandler), busyTimeout: DefaultBusyTimeout, write: make(chan struct{}, 1)}
 	for _, o := range opts {

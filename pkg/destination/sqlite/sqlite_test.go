@@ -104,6 +104,9 @@ func TestOpenRefusesSchemaAndMemoryDatabases(t *testing.T) {
 				}
 				t.Fatalf("Open = %v, want %v", err, tc.want)
 			}
+			if !destination.IsInvalidConfig(err) {
+				t.Errorf("IsInvalidConfig(%v) = false: a retry cannot fix it", err)
+			}
 		})
 	}
 }
