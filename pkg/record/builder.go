@@ -68,6 +68,10 @@ type Builder struct {
 	byName   map[string]int
 	checked  []int    // indexes of the columns Append checks before buffering a row
 	scratch  []uint64 // converted values of declared fixed-width columns, by column index
+	// decimals holds the canonical text of the row's values of declared
+	// decimal columns, whose scratch holds their end in it (the start is
+	// the previous decimal column's end, or 0).
+	decimals []byte
 	lines    []int64
 	bytes    int
 	maxBytes int
@@ -142,12 +146,14 @@ func (b *Builder) Append(line int64, cells []Cell) error {
 	if len(cells) > len(b.cols) {
 		return fmt.Errorf("record: line %d has %d values for %d columns", line, len(cells), len(b.cols))
 	}
+	b.decimals = b.decimals[:0]
 	for _, i := range b.checked {
 		if err := b.check(i, cells); err != nil {
 			return err
 		}
 	}
 	size := cellOverhead * (len(b.cols) + 1)
+	decimalStart := uint64(0)
 	for i, col := range b.cols {
 		if i >= len(cells) {
 			col.addNull()
@@ -172,6 +178,12 @@ func (b *Builder) Append(line int64, cells []Cell) error {
 		case JSON:
 			col.addJSON(cell)
 		default:
+			if col.declared.IsDecimal() {
+				end := b.scratch[i]
+				col.addDecimal(b.decimals[decimalStart:end], line)
+				decimalStart = end
+				break
+			}
 			col.addValue(b.scratch[i])
 		}
 		size += len(cell.Text)
@@ -197,6 +209,21 @@ func (b *Builder) check(i int, cells []Cell) error {
 		if col.required {
 			return &ValueError{Column: col.name, Err: ErrRequired}
 		}
+		return nil
+	}
+	if col.declared.IsDecimal() {
+		// Declared Decimal (any precision) holds what a decimal type holds:
+		// check against the widest type it may widen to.
+		var need Type
+		var err error
+		b.decimals, need, err = parseDecimalFor(b.decimals, cell.Text, col.declared)
+		if err == nil && col.declared == Decimal && Widen(col.typ, need) == String {
+			err = fmt.Errorf("%w: %s and the column's earlier values need more than %d digits (%v with %v)", ErrConvert, quoteValue(cell.Text), MaxDecimalPrecision, need, col.typ)
+		}
+		if err != nil {
+			return &ValueError{Column: col.name, Err: err}
+		}
+		b.scratch[i] = uint64(len(b.decimals))
 		return nil
 	}
 	if !fixedWidth(col.declared) {
@@ -284,12 +311,13 @@ func (b *Builder) Flush() (arrow.RecordBatch, error) {
 
 	for _, c := range b.cols {
 		c.settle()
-		a, err := c.array(b.mem)
+		typ := c.batchType()
+		a, err := c.array(b.mem, typ)
 		if err != nil {
 			return nil, err
 		}
 		arrs = append(arrs, a)
-		fields = append(fields, Field(c.name, c.typ))
+		fields = append(fields, Field(c.name, typ))
 	}
 	rec := array.NewRecordBatch(arrow.NewSchema(fields, nil), arrs, int64(n))
 
