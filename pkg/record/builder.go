@@ -64,10 +64,10 @@ type Widening struct {
 // to batch) and infers types as rows arrive, so Flush only converts. It is
 // not safe for concurrent use.
 type Builder struct {
-	cols     []*column
-	byName   map[string]int
-	checked  []int    // indexes of the columns Append checks before buffering a row
-	scratch  []uint64 // converted values of declared fixed-width columns, by column index
+	cols    []*column
+	byName  map[string]int
+	checked []int    // indexes of the columns Append checks before buffering a row
+	scratch []uint64 // converted values of declared fixed-width columns, by column index
 	// decimals holds the canonical text of the row's values of declared
 	// decimal columns, whose scratch holds their end in it (the start is
 	// the previous decimal column's end, or 0).
