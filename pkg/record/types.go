@@ -1,6 +1,7 @@
 package record
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -119,6 +120,10 @@ func (t Type) String() string {
 	return fmt.Sprintf("type(%d)", uint32(t))
 }
 
+// ErrUnknownType is the error of ParseType for a name that is no type (as
+// opposed to a decimal whose precision or scale is out of range).
+var ErrUnknownType = errors.New("unknown column type")
+
 // ParseType reads a type name as written in pipeline.yaml. It accepts the
 // names String returns and common synonyms (int, bigint, double, bool, text,
 // varchar, datetime, numeric). A decimal is "decimal" or "numeric", alone
@@ -147,7 +152,7 @@ func ParseType(s string) (Type, error) {
 	if name, args, ok := strings.Cut(s, "("); ok && (name == "decimal" || name == "numeric") {
 		return parseDecimalType(s, args)
 	}
-	return Unknown, fmt.Errorf("unknown column type %q (want one of boolean, integer, float, decimal, decimal(p,s), date, timestamp, string, json)", s)
+	return Unknown, fmt.Errorf("%w %q (want one of boolean, integer, float, decimal, decimal(p,s), date, timestamp, string, json)", ErrUnknownType, s)
 }
 
 // parseDecimalType reads the arguments of decimal(p[,s]): args is what
