@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -87,10 +88,12 @@ func sampleMessages(t *testing.T, pipeline string) []*bus.Message {
 	for ty := record.Unknown; ty <= record.JSON; ty++ {
 		columns = append(columns, record.Column{Name: "c_" + ty.String(), Source: "C " + ty.String(), Type: ty})
 	}
+	columns = append(columns, record.Column{Name: "c_money", Type: record.DecimalOf(12, 2)}, record.Column{Name: "c_wide", Type: record.DecimalOf(76, 38)})
 	ok := &bus.FileParsed{Pipeline: pipeline, Version: version, Path: "in/a.csv", Size: 1234, Modified: modified,
 		SHA256: strings.Repeat("ab", 32), Format: "csv", Status: bus.StatusOK,
 		Tables: []bus.TableParsed{{Name: "a", Columns: columns, Batches: 3, Rows: 2500,
-			Widened: []bus.Widening{{Column: "c_integer", From: record.Integer, To: record.Float, Line: 1200}}}},
+			Widened: []bus.Widening{{Column: "c_integer", From: record.Integer, To: record.Float, Line: 1200},
+				{Column: "c_money", From: record.DecimalOf(10, 2), To: record.DecimalOf(12, 2), Line: 1300}}}},
 		SkippedRows: 2, Problems: []bus.Problem{{Message: "7 fields, want 8", Table: "a", Line: 17}, {Message: "bad date", Column: "c_date", Line: 18}},
 		Parsed: now}
 	failed := &bus.FileParsed{Pipeline: pipeline, Version: fdETag.Version, Path: "in/b.csv", Size: 10, Modified: modified,
@@ -189,6 +192,10 @@ func TestSchemasRejectInvalidPayloads(t *testing.T) {
 		{"UnknownColumnType", bus.TypeFileParsed, func(v map[string]any) {
 			v["tables"] = []any{map[string]any{"name": "a", "batches": 1, "rows": 1,
 				"columns": []any{map[string]any{"name": "x", "type": "decimal"}}}}
+		}},
+		{"DecimalBeyond76Digits", bus.TypeFileParsed, func(v map[string]any) {
+			v["tables"] = []any{map[string]any{"name": "a", "batches": 1, "rows": 1,
+				"columns": []any{map[string]any{"name": "x", "type": "decimal(77,2)"}}}}
 		}},
 		{"ProblemWithoutMessage", bus.TypeFileParsed, func(v map[string]any) { v["error"] = map[string]any{"line": 3} }},
 		{"MissingDestination", bus.TypeFileCommitted, func(v map[string]any) { delete(v, "destination") }},
@@ -306,12 +313,37 @@ func checkType(t *testing.T, path string, typ reflect.Type, node, root map[strin
 			t.Errorf("%s: format %v, want date-time", path, node["format"])
 		}
 	case typ == reflect.TypeFor[record.Type]():
+		// The names of the types of fixed names, then decimals of a
+		// precision and scale (never Decimal alone: batches and messages
+		// carry decimals of fixed precision).
 		var names []any
 		for ty := record.Type(0); !strings.HasPrefix(ty.String(), "type("); ty++ {
-			names = append(names, ty.String())
+			if !ty.IsDecimal() {
+				names = append(names, ty.String())
+			}
 		}
-		if enum, _ := node["enum"].([]any); !slices.Equal(enum, names) {
+		branches, _ := node["anyOf"].([]any)
+		if len(branches) != 2 {
+			t.Errorf("%s: want anyOf the type names and the decimal pattern, got %v", path, node)
+			return
+		}
+		if enum, _ := branches[0].(map[string]any)["enum"].([]any); !slices.Equal(enum, names) {
 			t.Errorf("%s: enum %v, want the record.Type names %v", path, enum, names)
+		}
+		pattern, _ := branches[1].(map[string]any)["pattern"].(string)
+		re, err := regexp.Compile(pattern)
+		if err != nil {
+			t.Fatalf("%s: decimal pattern: %v", path, err)
+		}
+		for _, d := range []record.Type{record.DecimalOf(1, 0), record.DecimalOf(12, 2), record.DecimalOf(76, 76), record.DecimalOf(38, 9)} {
+			if !re.MatchString(d.String()) {
+				t.Errorf("%s: the decimal pattern refuses %v", path, d)
+			}
+		}
+		for _, bad := range []string{"decimal", "decimal(0,0)", "decimal(77,2)", "decimal(12, 2)", "decimal(12,77)"} {
+			if re.MatchString(bad) {
+				t.Errorf("%s: the decimal pattern accepts %q", path, bad)
+			}
 		}
 	case typ.Kind() == reflect.Pointer:
 		checkType(t, path, typ.Elem(), node, root)
