@@ -8,6 +8,8 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
+	"github.com/apache/arrow-go/v18/arrow/decimal256"
 )
 
 // This file holds the exact decimal arithmetic behind decimal columns: the
@@ -382,4 +384,37 @@ func AppendDecimal(dst []byte, a arrow.Array, i int) ([]byte, bool) {
 // quoteValue quotes a value for a message, shortened as convertError does.
 func quoteValue(text string) string {
 	return fmt.Sprintf("%q", shorten(text))
+}
+
+// AppendDecimalValue appends the decimal text s (as ConvertDecimal reads
+// it) to b, an *array.Decimal128Builder or *array.Decimal256Builder, at the
+// builder's precision and scale. A text that does not fit them is an error
+// wrapping ErrConvert, and nothing is appended.
+func AppendDecimalValue(b array.Builder, s string) error {
+	var dt arrow.DecimalType
+	switch b := b.(type) {
+	case *array.Decimal128Builder:
+		dt = b.Type().(arrow.DecimalType)
+	case *array.Decimal256Builder:
+		dt = b.Type().(arrow.DecimalType)
+	default:
+		return fmt.Errorf("record: AppendDecimalValue to %T", b)
+	}
+	p, scale := int(dt.GetPrecision()), int(dt.GetScale())
+	if err := checkDecimal(p, scale); err != nil {
+		return fmt.Errorf("record: AppendDecimalValue: %w", err)
+	}
+	text, _, err := parseDecimalFor(nil, s, DecimalOf(p, scale))
+	if err != nil {
+		return err
+	}
+	var w [4]uint64
+	decimalWords(text, scale, w[:])
+	switch b := b.(type) {
+	case *array.Decimal128Builder:
+		b.Append(decimal128.New(int64(w[1]), w[0]))
+	case *array.Decimal256Builder:
+		b.Append(decimal256.New(w[3], w[2], w[1], w[0]))
+	}
+	return nil
 }

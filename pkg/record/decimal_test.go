@@ -381,3 +381,33 @@ func TestBuilderDecimalOfAnyPrecisionTakesTheNarrowestThatHoldsItsValues(t *test
 		t.Errorf("Columns() = %v", got)
 	}
 }
+
+func TestAppendDecimalValueBuildsExactArrays(t *testing.T) {
+	for _, typ := range []Type{DecimalOf(38, 4), DecimalOf(76, 4)} {
+		b := array.NewBuilder(checkedAlloc(t), typ.ArrowType())
+		in := []string{"12345678901234.56", "-0.0001", "0", "-" + strings.Repeat("9", 34) + ".9999"}
+		for _, s := range in {
+			if err := AppendDecimalValue(b, s); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := AppendDecimalValue(b, "0.00001"); !errors.Is(err, ErrConvert) {
+			t.Errorf("AppendDecimalValue of a value to round = %v", err)
+		}
+		a := b.NewArray()
+		want := []string{"12345678901234.5600", "-0.0001", "0.0000", "-" + strings.Repeat("9", 34) + ".9999"}
+		for i, w := range want {
+			if got, _ := AppendDecimal(nil, a, i); string(got) != w {
+				t.Errorf("%v value %d = %s, want %s", typ, i, got, w)
+			}
+		}
+		if a.Len() != len(in) {
+			t.Errorf("%d values, want %d", a.Len(), len(in))
+		}
+		a.Release()
+		b.Release()
+	}
+	if err := AppendDecimalValue(array.NewInt64Builder(checkedAlloc(t)), "1"); err == nil {
+		t.Error("AppendDecimalValue to an Int64Builder succeeded")
+	}
+}
