@@ -363,6 +363,16 @@ func appendDigits(dst, rev []byte) []byte {
 	return dst
 }
 
+// IsDecimalArray reports whether a is a decimal array AppendDecimal reads:
+// Arrow Decimal128 or Decimal256.
+func IsDecimalArray(a arrow.Array) bool {
+	switch a.(type) {
+	case *array.Decimal128, *array.Decimal256:
+		return true
+	}
+	return false
+}
+
 // AppendDecimal appends value i of a decimal array (Arrow Decimal128 or
 // Decimal256, as the types DecimalOf carries) to dst as exact text with the
 // array's scale digits after the point ("12.50", "-0.01", "100"), and
