@@ -99,7 +99,8 @@ func sampleMessages(t *testing.T, pipeline string) []*bus.Message {
 	failed := &bus.FileParsed{Pipeline: pipeline, Version: fdETag.Version, Path: "in/b.csv", Size: 10, Modified: modified,
 		Status: bus.StatusFailed, Error: &bus.Problem{Message: "unexpected EOF in quoted field", Line: 3}, Parsed: now}
 	committed := &bus.FileCommitted{Pipeline: pipeline, Destination: "warehouse", Version: version, Path: "in/a.csv",
-		Status: bus.StatusCommitted, Tables: []string{"a"}, Rows: 2500, Committed: now}
+		Status: bus.StatusCommitted, Tables: []string{"a"}, Rows: 2500, Committed: now,
+		Widened: []string{"a.c_money: decimal(10,2) → decimal(12,2)"}, Added: []string{"a.c_wide: decimal(76,38)"}}
 	rejected := &bus.FileCommitted{Pipeline: pipeline, Destination: "warehouse", Version: fdETag.Version, Path: "in/b.csv",
 		Status: bus.StatusFailed, Error: &bus.Problem{Message: "parse failed"}, Committed: now}
 
