@@ -72,29 +72,11 @@ func parseDecimal(dst []byte, s string) (out []byte, intDigits, fracDigits int, 
 	}
 	exp := 0
 	if i < n && (s[i] == 'e' || s[i] == 'E') {
-		i++
-		eneg := false
-		if i < n && (s[i] == '+' || s[i] == '-') {
-			eneg = s[i] == '-'
-			i++
-		}
-		if i == n {
+		var ok bool
+		if exp, ok = parseExponent(s[i+1:], maxExponent); !ok {
 			return dst, 0, 0, errNotDecimal
 		}
-		for ; i < n; i++ {
-			c := s[i] - '0'
-			if c > 9 {
-				return dst, 0, 0, errNotDecimal
-			}
-			if exp < maxExponent {
-				exp = exp*10 + int(c)
-			}
-		}
-		if eneg {
-			exp = -exp
-		}
-	}
-	if i != n {
+	} else if i != n {
 		return dst, 0, 0, errNotDecimal
 	}
 

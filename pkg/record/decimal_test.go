@@ -286,28 +286,13 @@ func TestBuilderLoadsDeclaredDecimalsExactly(t *testing.T) {
 		{"99999999999999999999999999999999999999", "-1", "0", "<null>"},
 	}
 	for i, w := range want {
-		if got := decimalStrings(rec, i+1); !equalStrings(got, w) {
+		if got := valueStrings(rec, i+1); !equalStrings(got, w) {
 			t.Errorf("column %d = %q, want %q", i, got, w)
 		}
 	}
 	if w := b.Widenings(); len(w) != 0 {
 		t.Errorf("declared decimals widened: %v", w)
 	}
-}
-
-// decimalStrings renders decimal column i of rec with AppendDecimal.
-func decimalStrings(rec arrow.RecordBatch, i int) []string {
-	col := rec.Column(i)
-	out := make([]string, col.Len())
-	for r := range out {
-		if col.IsNull(r) {
-			out[r] = "<null>"
-			continue
-		}
-		text, _ := AppendDecimal(nil, col, r)
-		out[r] = string(text)
-	}
-	return out
 }
 
 func TestBuilderRefusesADecimalThatWouldBeRoundedOrCutWithoutBufferingTheRow(t *testing.T) {
@@ -329,7 +314,7 @@ func TestBuilderRefusesADecimalThatWouldBeRoundedOrCutWithoutBufferingTheRow(t *
 		t.Fatalf("%d rows buffered, want 1", b.Len())
 	}
 	rec := mustFlush(t, b)
-	if got := decimalStrings(rec, 2); !equalStrings(got, []string{"0.10"}) {
+	if got := valueStrings(rec, 2); !equalStrings(got, []string{"0.10"}) {
 		t.Errorf("values %q", got)
 	}
 	if got := valueStrings(rec, 1); !equalStrings(got, []string{"1"}) {
@@ -354,7 +339,7 @@ func TestBuilderDecimalOfAnyPrecisionTakesTheNarrowestThatHoldsItsValues(t *test
 	if got := schemaTypes(t, second)[0]; got != DecimalOf(6, 3) {
 		t.Fatalf("batch 2 is %v, want decimal(6,3)", got)
 	}
-	if got := decimalStrings(second, 1); !equalStrings(got, []string{"1.500", "-100.000", "0.001"}) {
+	if got := valueStrings(second, 1); !equalStrings(got, []string{"1.500", "-100.000", "0.001"}) {
 		t.Errorf("batch 2 values %q", got)
 	}
 	// Batch 3: wider, reported with its first line that did not fit.
@@ -364,7 +349,7 @@ func TestBuilderDecimalOfAnyPrecisionTakesTheNarrowestThatHoldsItsValues(t *test
 	if got := schemaTypes(t, third)[0]; got != DecimalOf(47, 3) {
 		t.Fatalf("batch 3 is %v, want decimal(47,3)", got)
 	}
-	if got := decimalStrings(third, 1); !equalStrings(got, []string{"2.000", "12345678901234567890123456789012345678901234.500"}) {
+	if got := valueStrings(third, 1); !equalStrings(got, []string{"2.000", "12345678901234567890123456789012345678901234.500"}) {
 		t.Errorf("batch 3 values %q", got)
 	}
 	want := []Widening{{Column: "m", From: DecimalOf(6, 3), To: DecimalOf(47, 3), Line: 7}}

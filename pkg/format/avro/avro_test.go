@@ -135,28 +135,17 @@ func TestTypedColumnsConvertInTheBuilder(t *testing.T) {
 				t.Fatal(err)
 			}
 			tbl := rec.Result.Tables[0]
-			cols := make([]record.Column, len(tbl.Columns))
-			for i, c := range tbl.Columns {
-				cols[i] = record.Column{Name: "c" + string(rune('a'+i)), Type: c.Type}
-			}
-			b := record.NewBuilder(record.BuilderOptions{Columns: cols})
-			for _, row := range tbl.Rows {
-				cells := make([]record.Cell, len(row.Cells))
-				for i, c := range row.Cells {
-					cells[i] = record.Cell(c)
-				}
-				if err := b.Append(row.Line, cells); err != nil {
-					t.Errorf("line %d: the builder refuses the row: %v", row.Line, err)
-				}
-			}
-			batch, err := b.Flush()
+			batch, refused, err := tbl.Build(nil, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer batch.Release()
-			for i, c := range b.Columns() {
-				if want := tbl.Columns[i].Type.Stored(); c.Type.Stored() != want {
-					t.Errorf("column %q is stored as %v, declared %v", tbl.Columns[i].Name, c.Type, want)
+			for _, r := range refused {
+				t.Errorf("the builder refuses the row at %s", r)
+			}
+			for i, f := range batch.Schema().Fields()[1:] {
+				if want := tbl.Columns[i].Type.Stored(); record.TypeOf(f).Stored() != want {
+					t.Errorf("column %q is stored as %v, declared %v", tbl.Columns[i].Name, record.TypeOf(f), want)
 				}
 			}
 		})
@@ -199,55 +188,27 @@ func TestDecimalsLoadExactlyWithTheirPrecisionAndScale(t *testing.T) {
 		t.Errorf("issues %q, want [%q]", issues, want)
 	}
 	tbl := got.Result.Tables[0]
-	cols := make([]record.Column, len(tbl.Columns))
-	for i, c := range tbl.Columns {
-		cols[i] = record.Column{Name: c.Name, Type: c.Type}
-	}
-	if types := fmt.Sprint(cols); types != "[{amount  decimal(16,2)} {fixed  decimal(18,4)} {wide  decimal(38,0)} {huge  string}]" {
+	if types := fmt.Sprint(tbl.Columns); types != "[{amount decimal(16,2)} {fixed decimal(18,4)} {wide decimal(38,0)} {huge string}]" {
 		t.Errorf("columns %s", types)
 	}
-	b := record.NewBuilder(record.BuilderOptions{Columns: cols})
-	var refused []string
-	for _, row := range tbl.Rows {
-		cells := make([]record.Cell, len(row.Cells))
-		for i, c := range row.Cells {
-			cells[i] = record.Cell(c)
-		}
-		if err := b.Append(row.Line, cells); err != nil {
-			refused = append(refused, fmt.Sprintf("line %d: %v", row.Line, err))
-		}
+	batch, refused, err := tbl.Build(nil, nil)
+	if err != nil {
+		t.Fatal(err)
 	}
+	defer batch.Release()
 	// -922337203685477.5808 has 15 digits before the point: a file that
 	// breaks its own schema, which NUMERIC(18,4) refuses too.
 	if wantRefused := []string{`line 3: column "fixed": value does not convert: "-922337203685477.5808" has 15 digits before the point, decimal(18,4) holds 14`}; !slices.Equal(refused, wantRefused) {
 		t.Errorf("refused rows %q, want %q", refused, wantRefused)
 	}
-	batch, err := b.Flush()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer batch.Release()
 	for i, want := range [][]string{
 		{"12345678901234.56", "-0.01"},
 		{"-0.0001", "0.0000"},
 		{wide, "null"},
 		{huge, "0.00"},
 	} {
-		col := batch.Column(i + 1)
-		var values []string
-		for r := range col.Len() {
-			if col.IsNull(r) {
-				values = append(values, "null")
-				continue
-			}
-			text, ok := record.AppendDecimal(nil, col, r)
-			if !ok {
-				text = []byte(col.ValueStr(r))
-			}
-			values = append(values, string(text))
-		}
-		if !slices.Equal(values, want) {
-			t.Errorf("column %s: %q, want %q", cols[i].Name, values, want)
+		if values := formattest.ValueTexts(batch.Column(i + 1)); !slices.Equal(values, want) {
+			t.Errorf("column %s: %q, want %q", tbl.Columns[i].Name, values, want)
 		}
 	}
 }

@@ -455,32 +455,24 @@ func (s *writerSuite) readBack(t *testing.T, mem memory.Allocator, data []byte) 
 		t.Fatalf("the written file reads back as %d tables, want 1", n)
 	}
 	table := rec.Result.Tables[0]
-	cols := make([]record.Column, len(table.Columns))
 	names := make([]string, len(table.Columns))
+	declared := map[string]record.Type{}
 	for i, c := range table.Columns {
-		cols[i] = record.Column{Name: c.Name, Source: c.Name, Type: c.Type}
 		names[i] = c.Name
 		if wc := columnNamed(c.Name); wc != nil && s.declared[c.Name] {
 			if c.Type == wc.typ {
 				t.Errorf("column %q reads back as %v by itself: drop TypeDeclaredOnRead(%q)", c.Name, c.Type, c.Name)
 			}
-			cols[i].Type = wc.typ // as pipeline.yaml's columns: declares it
+			declared[c.Name] = wc.typ // as pipeline.yaml's columns: declares it
 		}
 	}
-	b := record.NewBuilder(record.BuilderOptions{Columns: cols, MaxBatchRows: math.MaxInt32, MaxBatchBytes: math.MaxInt32, Alloc: mem})
-	cells := make([]record.Cell, 0, len(cols))
-	for _, row := range table.Rows {
-		cells = cells[:0]
-		for _, c := range row.Cells {
-			cells = append(cells, record.Cell(c))
-		}
-		if err := b.Append(row.Line, cells); err != nil {
-			t.Fatalf("line %d read back does not fit its declared types: %v", row.Line, err)
-		}
-	}
-	out, err := b.Flush()
+	out, refused, err := table.Build(mem, declared)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(refused) > 0 {
+		out.Release()
+		t.Fatalf("rows read back do not fit their declared types: %s", refused[0])
 	}
 	return out, names
 }

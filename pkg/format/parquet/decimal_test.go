@@ -15,7 +15,7 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
 	"github.com/filedge/filedge/pkg/format"
-	"github.com/filedge/filedge/pkg/record"
+	"github.com/filedge/filedge/pkg/format/formattest"
 )
 
 // TestDecimalsLoadWithTheirPrecisionAndScaleExactly reads DECIMAL columns
@@ -72,42 +72,24 @@ func TestDecimalsLoadWithTheirPrecisionAndScaleExactly(t *testing.T) {
 		t.Errorf("issues %q", got.Result.Issues)
 	}
 	tbl := got.Result.Tables[0]
-	cols := make([]record.Column, len(tbl.Columns))
-	for i, c := range tbl.Columns {
-		cols[i] = record.Column{Name: c.Name, Type: c.Type}
-	}
-	if types := fmt.Sprint(cols); types != "[{int32  decimal(9,2)} {int64  decimal(18,0)} {money  decimal(16,2)} {d38  decimal(38,10)} {d76  decimal(76,20)}]" {
+	if types := fmt.Sprint(tbl.Columns); types != "[{int32 decimal(9,2)} {int64 decimal(18,0)} {money decimal(16,2)} {d38 decimal(38,10)} {d76 decimal(76,20)}]" {
 		t.Fatalf("columns %s", types)
 	}
-	b := record.NewBuilder(record.BuilderOptions{Columns: cols})
-	for _, row := range tbl.Rows {
-		cells := make([]record.Cell, len(row.Cells))
-		for i, c := range row.Cells {
-			cells[i] = record.Cell(c)
-		}
-		if err := b.Append(row.Line, cells); err != nil {
-			t.Fatalf("line %d: %v", row.Line, err)
-		}
-	}
-	batch, err := b.Flush()
+	batch, refused, err := tbl.Build(nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer batch.Release()
+	if len(refused) > 0 {
+		t.Errorf("refused rows %q", refused)
+	}
 	for i := range fields {
-		col := batch.Column(i + 1)
-		var values, want []string
-		for r := range col.Len() {
-			want = append(want, rows[r][i])
-			if col.IsNull(r) {
-				values = append(values, "null")
-				continue
-			}
-			text, _ := record.AppendDecimal(nil, col, r)
-			values = append(values, string(text))
+		var want []string
+		for _, row := range rows {
+			want = append(want, row[i])
 		}
-		if !slices.Equal(values, want) {
-			t.Errorf("column %s: %q, want %q", fields[i].Name, values, want)
+		if got := formattest.ValueTexts(batch.Column(i + 1)); !slices.Equal(got, want) {
+			t.Errorf("column %s: %q, want %q", fields[i].Name, got, want)
 		}
 	}
 }
