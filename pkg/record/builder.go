@@ -64,14 +64,10 @@ type Widening struct {
 // to batch) and infers types as rows arrive, so Flush only converts. It is
 // not safe for concurrent use.
 type Builder struct {
-	cols    []*column
-	byName  map[string]int
-	checked []int    // indexes of the columns Append checks before buffering a row
-	scratch []uint64 // converted values of declared fixed-width columns, by column index
-	// decimals holds the canonical text of the row's values of declared
-	// decimal columns, whose scratch holds their end in it (the start is
-	// the previous decimal column's end, or 0).
-	decimals []byte
+	cols     []*column
+	byName   map[string]int
+	checked  []int    // indexes of the columns Append checks before buffering a row
+	scratch  []uint64 // converted values of declared fixed-width columns, by column index
 	lines    []int64
 	bytes    int
 	maxBytes int
@@ -79,6 +75,11 @@ type Builder struct {
 	mem      memory.Allocator
 
 	widenings []Widening
+
+	// decimals holds the canonical text of the row's values of declared
+	// decimal columns, whose scratch holds their span in it (start<<32 |
+	// end).
+	decimals []byte
 }
 
 // NewBuilder returns a Builder for opts.Columns.
@@ -153,7 +154,6 @@ func (b *Builder) Append(line int64, cells []Cell) error {
 		}
 	}
 	size := cellOverhead * (len(b.cols) + 1)
-	decimalStart := uint64(0)
 	for i, col := range b.cols {
 		if i >= len(cells) {
 			col.addNull()
@@ -178,13 +178,12 @@ func (b *Builder) Append(line int64, cells []Cell) error {
 		case JSON:
 			col.addJSON(cell)
 		default:
-			if col.declared.IsDecimal() {
-				end := b.scratch[i]
-				col.addDecimal(b.decimals[decimalStart:end], line)
-				decimalStart = end
-				break
+			if fixedWidth(col.declared) {
+				col.addValue(b.scratch[i])
+			} else { // a decimal: its text's span in b.decimals
+				span := b.scratch[i]
+				col.addDecimal(b.decimals[span>>32:uint32(span)], line)
 			}
-			col.addValue(b.scratch[i])
 		}
 		size += len(cell.Text)
 	}
@@ -211,22 +210,10 @@ func (b *Builder) check(i int, cells []Cell) error {
 		}
 		return nil
 	}
-	if col.declared.IsDecimal() {
-		// Declared Decimal (any precision) holds what a decimal type holds:
-		// check against the widest type it may widen to.
-		var need Type
-		var err error
-		b.decimals, need, err = parseDecimalFor(b.decimals, cell.Text, col.declared)
-		if err == nil && col.declared == Decimal && Widen(col.typ, need) == String {
-			err = fmt.Errorf("%w: %s and the column's earlier values need more than %d digits (%v with %v)", ErrConvert, quoteValue(cell.Text), MaxDecimalPrecision, need, col.typ)
-		}
-		if err != nil {
-			return &ValueError{Column: col.name, Err: err}
-		}
-		b.scratch[i] = uint64(len(b.decimals))
-		return nil
-	}
 	if !fixedWidth(col.declared) {
+		if col.declared.IsDecimal() {
+			return b.checkDecimal(i, cell)
+		}
 		return nil
 	}
 	v, err := convertTo(cell, col.declared)
@@ -234,6 +221,27 @@ func (b *Builder) check(i int, cells []Cell) error {
 		return &ValueError{Column: col.name, Err: err}
 	}
 	b.scratch[i] = v
+	return nil
+}
+
+// checkDecimal checks a non-null cell of declared decimal column i,
+// appending its canonical text to b.decimals and keeping its span there in
+// b.scratch[i].
+func (b *Builder) checkDecimal(i int, cell Cell) error {
+	col := b.cols[i]
+	var need Type
+	var err error
+	start := len(b.decimals)
+	b.decimals, need, err = parseDecimalFor(b.decimals, cell.Text, col.declared)
+	// Decimal (any precision) holds what a decimal type holds: with the
+	// column's earlier values, at most 76 digits.
+	if err == nil && col.declared == Decimal && Widen(col.typ, need) == String {
+		err = fmt.Errorf("%w: %s and the column's earlier values need more than %d digits (%v with %v)", ErrConvert, quoteValue(cell.Text), MaxDecimalPrecision, need, col.typ)
+	}
+	if err != nil {
+		return &ValueError{Column: col.name, Err: err}
+	}
+	b.scratch[i] = uint64(start)<<32 | uint64(len(b.decimals))
 	return nil
 }
 

@@ -22,17 +22,16 @@ type column struct {
 	name     string
 	source   string
 	declared Type // Unknown: inferred
+	running  Type // the type of the batches flushed so far
+	typ      Type // the type the next batch gets: running widened with the buffered values
 	required bool
+	keepText bool  // text is buffered: inferred columns, declared String, JSON and decimals
+	widenAt  int64 // first buffered line whose value made typ wider than running; 0 if none
 
-	running Type  // the type of the batches flushed so far
-	typ     Type  // the type the next batch gets: running widened with the buffered values
-	widenAt int64 // first buffered line whose value made typ wider than running; 0 if none
-
-	keepText bool     // text is buffered: inferred columns, declared String, JSON and decimals
-	data     []byte   // text arena, clean (see CleanText) for String and JSON values, canonical for decimals
-	offs     []int32  // offs[i]:offs[i+1] is row i's text; len = rows+1 when keepText
-	nulls    []int32  // the null rows, in order (a list, not a flag per row: most rows are valid)
-	vals     []uint64 // values, while typ is fixed-width; len = rows then
+	data  []byte   // text arena, clean (see CleanText) for String and JSON values, canonical for decimals
+	offs  []int32  // offs[i]:offs[i+1] is row i's text; len = rows+1 when keepText
+	nulls []int32  // the null rows, in order (a list, not a flag per row: most rows are valid)
+	vals  []uint64 // values, while typ is fixed-width; len = rows then
 
 	// empties are the rows buffered as nulls that hold an Empty cell, in
 	// an inferred column that is not String yet: they become "" if the
