@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/bits"
+	"strconv"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -295,18 +296,58 @@ func appendWords(dst []byte, w []uint64, scale int) []byte {
 		negateWords(v)
 		dst = append(dst, '-')
 	}
-	// Digits, least significant first, by repeated division by 10^19.
+	// The digits, most significant first.
 	var buf [80]byte
+	digits := wordDigits(buf[:0], v)
+	if scale < 0 { // from Arrow arrays of elsewhere: whole tens
+		if len(digits) == 1 && digits[0] == '0' {
+			return append(dst, '0')
+		}
+		dst = append(dst, digits...)
+		for range -scale {
+			dst = append(dst, '0')
+		}
+		return dst
+	}
+	intLen := len(digits) - scale
+	if intLen > 0 {
+		dst = append(dst, digits[:intLen]...)
+	} else {
+		dst = append(dst, '0')
+	}
+	if scale > 0 {
+		dst = append(dst, '.')
+		for range -intLen { // zeros between the point and the digits
+			dst = append(dst, '0')
+		}
+		dst = append(dst, digits[max(intLen, 0):]...)
+	}
+	return dst
+}
+
+// wordDigits appends the decimal digits of the non-negative integer v
+// (little-endian words), most significant first, "0" for zero. It
+// overwrites v.
+func wordDigits(dst []byte, v []uint64) []byte {
+	high := len(v) - 1
+	for high > 0 && v[high] == 0 {
+		high--
+	}
+	if high == 0 { // the common case: one word
+		return strconv.AppendUint(dst, v[0], 10)
+	}
+	// Least significant first, by repeated division by 10^19.
+	var rev [80]byte
 	n := 0
 	for {
 		var rem uint64
 		zero := true
-		for i := len(v) - 1; i >= 0; i-- {
+		for i := high; i >= 0; i-- {
 			v[i], rem = bits.Div64(rem, v[i], pow10u64[19])
 			zero = zero && v[i] == 0
 		}
 		for k := 0; k < 19 && (rem != 0 || !zero); k++ {
-			buf[n] = byte('0' + rem%10)
+			rev[n] = byte('0' + rem%10)
 			rem /= 10
 			n++
 		}
@@ -314,32 +355,7 @@ func appendWords(dst []byte, w []uint64, scale int) []byte {
 			break
 		}
 	}
-	if scale < 0 { // from Arrow arrays of elsewhere: whole tens
-		if n > 0 {
-			dst = appendDigits(dst, buf[:n])
-			for range -scale {
-				dst = append(dst, '0')
-			}
-			return dst
-		}
-		scale = 0
-	}
-	for n <= scale { // at least one digit before the point
-		buf[n] = '0'
-		n++
-	}
 	for i := n - 1; i >= 0; i-- {
-		if i == scale-1 {
-			dst = append(dst, '.')
-		}
-		dst = append(dst, buf[i])
-	}
-	return dst
-}
-
-// appendDigits appends digits given least significant first.
-func appendDigits(dst, rev []byte) []byte {
-	for i := len(rev) - 1; i >= 0; i-- {
 		dst = append(dst, rev[i])
 	}
 	return dst

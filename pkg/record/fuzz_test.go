@@ -50,6 +50,10 @@ func FuzzNames(f *testing.F) {
 	})
 }
 
+// plainDecimal is the text AppendDecimal writes: no leading zero but the
+// one before the point, no negative zero.
+var plainDecimal = regexp.MustCompile(`^(0|-?[1-9][0-9]*|-?0\.[0-9]*[1-9][0-9]*|-?[1-9][0-9]*\.[0-9]+|0\.0+)$`)
+
 // decimalGrammar is parseDecimal's grammar, written as a regular expression.
 var decimalGrammar = regexp.MustCompile(`^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$`)
 
@@ -108,7 +112,7 @@ func FuzzDecimal(f *testing.F) {
 			}
 			back := appendWords(nil, words, scale)
 			r, ok := new(big.Rat).SetString(string(back))
-			if !ok || r.Cmp(want) != 0 || (scale > 0 && len(back)-bytes.IndexByte(back, '.')-1 != scale) {
+			if !ok || r.Cmp(want) != 0 || (scale > 0 && len(back)-bytes.IndexByte(back, '.')-1 != scale) || !plainDecimal.Match(back) {
 				t.Fatalf("%q as %v in %d words reads back as %q", s, typ, len(words), back)
 			}
 		}

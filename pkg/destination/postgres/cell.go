@@ -271,15 +271,34 @@ func (c *stringCell) value(i int) any {
 }
 
 // decimalCell sends a decimal array's values (Decimal128 or Decimal256)
-// to a NUMERIC column in NUMERIC's binary format, from their exact text.
+// to a NUMERIC column in NUMERIC's binary format: straight from the
+// unscaled integer when it fits an int64, else from the exact text.
 type decimalCell struct {
-	arr arrow.Array
+	arr   arrow.Array
+	d128  *array.Decimal128 // arr, when it is a Decimal128
+	scale int
 	numericSlot
+}
+
+func newDecimalCell(arr arrow.Array) *decimalCell {
+	c := &decimalCell{arr: arr}
+	if a, ok := arr.(*array.Decimal128); ok {
+		c.d128, c.scale = a, int(a.DataType().(*arrow.Decimal128Type).Scale)
+	}
+	return c
 }
 
 func (c *decimalCell) appendTo(buf []byte, i int) []byte {
 	if c.arr.IsNull(i) {
 		return appendNull(buf)
+	}
+	if c.d128 != nil {
+		v := c.d128.Value(i)
+		if lo := v.LowBits(); v.HighBits() == int64(lo)>>63 { // fits an int64
+			if out, ok := appendNumericInt(buf, int64(lo), c.scale); ok {
+				return out
+			}
+		}
 	}
 	c.text, _ = record.AppendDecimal(c.text[:0], c.arr, i)
 	return appendNumeric(buf, c.text)
@@ -361,7 +380,7 @@ func newCell(arr arrow.Array, f arrow.Field, to record.Type) (cell, error) {
 	}
 	if to.IsDecimal() {
 		if record.IsDecimalArray(arr) {
-			return &decimalCell{arr: arr}, nil
+			return newDecimalCell(arr), nil
 		}
 		var text []byte
 		if get := intReader(arr); get != nil {

@@ -120,6 +120,52 @@ func appendNumericSpecial(buf []byte, sign uint16) []byte {
 	return binary.BigEndian.AppendUint16(buf, 0)
 }
 
+// appendNumericInt appends the decimal of unscaled value v and the given
+// scale (v / 10^scale) as appendNumeric does its text, straight from the
+// integer: the common case of a Decimal128 that fits an int64. It reports
+// false, appending nothing, when v is too large for that path.
+func appendNumericInt(buf []byte, v int64, scale int) ([]byte, bool) {
+	if scale < 0 {
+		return buf, false
+	}
+	sign := uint16(numericPositive)
+	u := uint64(v)
+	if v < 0 {
+		sign, u = numericNegative, -u
+	}
+	// Align the scale on whole base-10000 digits of the fraction.
+	pad := (4 - scale%4) % 4
+	if u > math.MaxUint64/1000 {
+		return buf, false
+	}
+	for range pad {
+		u *= 10
+	}
+	var groups [5]uint16 // least significant first; 10^20 > 2^64
+	n := 0
+	for ; u > 0; n++ {
+		groups[n] = uint16(u % 10000)
+		u /= 10000
+	}
+	lo := 0
+	for lo < n && groups[lo] == 0 {
+		lo++
+	}
+	weight := n - 1 - (scale+pad)/4
+	if lo == n {
+		sign, weight, n, lo = numericPositive, 0, 0, 0
+	}
+	buf = appendField(buf, 8+2*(n-lo))
+	buf = binary.BigEndian.AppendUint16(buf, uint16(n-lo))
+	buf = binary.BigEndian.AppendUint16(buf, uint16(int16(weight)))
+	buf = binary.BigEndian.AppendUint16(buf, sign)
+	buf = binary.BigEndian.AppendUint16(buf, uint16(scale))
+	for i := n - 1; i >= lo; i-- {
+		buf = binary.BigEndian.AppendUint16(buf, groups[i])
+	}
+	return buf, true
+}
+
 // group reads up to four decimal digits as a base-10000 digit, the missing
 // ones (to the right) zero: "5" with width 4 is 5000.
 func group(s []byte, width int) uint16 {

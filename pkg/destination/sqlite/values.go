@@ -238,6 +238,9 @@ func storeValue(v any, from, to record.Type) any {
 		return nil
 	}
 	if to.IsDecimal() {
+		if from == to { // AppendDecimal wrote it with the column's scale
+			return v
+		}
 		return decimalText(v, to)
 	}
 	switch to {
