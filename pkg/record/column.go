@@ -318,7 +318,7 @@ func (c *column) decimals(mem memory.Allocator, typ Type) *memory.Buffer {
 			nulls = nulls[1:]
 			continue
 		}
-		decimalWords(string(c.data[c.offs[r]:c.offs[r+1]]), scale, values[r*words:(r+1)*words])
+		decimalWords(c.data[c.offs[r]:c.offs[r+1]], scale, values[r*words:(r+1)*words])
 	}
 	return buf
 }
