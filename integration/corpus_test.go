@@ -33,6 +33,14 @@ var pgType = map[record.Type]string{
 	record.JSON: "jsonb", record.Unknown: "text",
 }
 
+// pgTypeOf is pgType, and numeric(p,s) for a decimal.
+func pgTypeOf(typ record.Type) string {
+	if typ.IsDecimal() {
+		return fmt.Sprintf("numeric(%d,%d)", typ.Precision(), typ.Scale())
+	}
+	return pgType[typ]
+}
+
 type previewed struct {
 	Status string `json:"status"`
 	Tables []struct {
@@ -134,7 +142,7 @@ connector: {type: postgres, url: "%s"}
 					WHERE a.attrelid = $1::regclass AND a.attname = $2 AND NOT a.attisdropped`, fmt.Sprintf("%q", tb.Name), c.Name).Scan(&got)
 				if err != nil {
 					t.Errorf("%s: table %s column %s: %v", f, tb.Name, c.Name, err)
-				} else if want := pgType[c.Type]; got != want {
+				} else if want := pgTypeOf(c.Type); got != want {
 					t.Errorf("%s: table %s column %s is %s, want %s (%v)", f, tb.Name, c.Name, got, want, c.Type)
 				}
 			}

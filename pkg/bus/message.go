@@ -135,6 +135,11 @@ type FileCommitted struct {
 	Tables      []string  `json:"tables,omitempty"`
 	Rows        int64     `json:"rows"`
 	Committed   time.Time `json:"committed"`
+	// Widened and Added are the commit's changes to existing tables:
+	// columns widened ("table.column: integer → float") and columns added
+	// ("table.column: decimal(12,2)"), as destination.Result has them.
+	Widened []string `json:"widened,omitempty"`
+	Added   []string `json:"added,omitempty"`
 }
 
 // FileParseRetry tells the readers of a version's batches that a parse

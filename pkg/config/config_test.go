@@ -435,6 +435,12 @@ func TestInvalidPipelinesReportEveryProblemWithItsLine(t *testing.T) {
 			[]string{"pipeline.yaml:5: columns[0].source: required"}},
 		{"column type unknown", base + "columns:\n  - {source: a}\n  - {source: b, type: money}\n", nil,
 			[]string{`pipeline.yaml:6: columns[1].type: unknown column type "money"`}},
+		{"column decimal precision out of range", base + "columns:\n  - {source: a}\n  - {source: b, type: 'decimal(80,2)'}\n", nil,
+			[]string{`pipeline.yaml:6: columns[1].type: column type "decimal(80,2)": decimal precision 80 is out of range (1 to 76)`}},
+		{"column decimal scale beyond precision", base + "columns:\n  - {source: a, type: 'numeric(4, 5)'}\n", nil,
+			[]string{`pipeline.yaml:5: columns[0].type: column type "numeric(4, 5)": decimal scale 5 is out of range (0 to the precision, 4)`}},
+		{"column decimal scale not a number", base + "columns:\n  - {source: a}\n  - {source: b}\n  - {source: c, type: 'DECIMAL(12,x)'}\n", nil,
+			[]string{`pipeline.yaml:7: columns[2].type: column type "decimal(12,x)": the scale must be a whole number`}},
 		{"column source twice", base + "columns:\n  - {source: a}\n  - {source: a}\n", nil,
 			[]string{`pipeline.yaml:6: columns[1].source: column "a" declared twice (first at line 5)`}},
 		{"column dest twice", base + "columns:\n  - {source: a, dest: x}\n  - {source: b, dest: x}\n", nil,
@@ -982,6 +988,24 @@ func TestColumnTypesAcceptSynonymsAndCase(t *testing.T) {
 `
 	p, _ := mustParse(t, doc, nil)
 	want := []record.Type{record.Integer, record.String, record.Timestamp, record.Unknown, record.Unknown}
+	for i, c := range p.Columns {
+		if c.Type != want[i] {
+			t.Errorf("column %s type %v, want %v", c.Source, c.Type, want[i])
+		}
+	}
+}
+
+func TestColumnTypesAcceptDecimalsWithPrecisionAndScale(t *testing.T) {
+	doc := base + `columns:
+  - {source: a, type: 'decimal(12,2)'}
+  - {source: b, type: 'NUMERIC(12, 2)'}
+  - {source: c, type: decimal}
+  - {source: d, type: numeric}
+  - {source: e, type: 'numeric(10)'}
+  - {source: f, type: 'decimal(76,76)'}
+`
+	p, _ := mustParse(t, doc, nil)
+	want := []record.Type{record.DecimalOf(12, 2), record.DecimalOf(12, 2), record.Decimal, record.Decimal, record.DecimalOf(10, 0), record.DecimalOf(76, 76)}
 	for i, c := range p.Columns {
 		if c.Type != want[i] {
 			t.Errorf("column %s type %v, want %v", c.Source, c.Type, want[i])

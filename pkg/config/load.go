@@ -420,8 +420,11 @@ func (p *parser) columns(n *yaml.Node) []Column {
 		if tn := cm.val("type"); present(tn) {
 			if t, ok := p.str(tn, path+".type"); ok {
 				typ, err := record.ParseType(strings.ToLower(strings.TrimSpace(t)))
-				if err != nil {
-					p.add(tn, path+".type", err, "unknown column type %s (want boolean, integer, float, date, timestamp, string or json)", quote(tn, t))
+				switch {
+				case errors.Is(err, record.ErrUnknownType):
+					p.add(tn, path+".type", err, "unknown column type %s (want boolean, integer, float, decimal, decimal(precision,scale), date, timestamp, string or json)", quote(tn, t))
+				case err != nil: // a decimal's precision or scale
+					p.add(tn, path+".type", err, "%v", err)
 				}
 				c.Type = typ
 			}

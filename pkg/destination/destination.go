@@ -132,8 +132,14 @@ type Result struct {
 	Tables    []string // tables written, in order
 	Rows      int64    // data rows written
 	Committed time.Time
-	// Widened lists column type changes the commit made to existing tables.
+	// Widened lists column type changes the commit made to existing tables,
+	// as "table.column: integer → float".
 	Widened []string
+	// Added lists the columns the commit added to existing tables (not
+	// those of the tables it created), as "table.column: decimal(12,2)":
+	// like a widening, a change of a table's shape that readers should
+	// hear of.
+	Added []string
 }
 
 // Config is a destination's configuration, from a connector: or destinations:

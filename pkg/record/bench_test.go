@@ -161,3 +161,22 @@ func BenchmarkNames(b *testing.B) {
 		Names(raw)
 	}
 }
+
+// BenchmarkBuilderDecimals is BenchmarkBuilderDeclared with the price and
+// rate columns declared decimal(12,2) and decimal(10,4) instead of float:
+// the cost of exact decimals over floats.
+func BenchmarkBuilderDecimals(b *testing.B) {
+	rows, size := benchRows(200_000)
+	src := newRowSource(rows)
+	rows = nil
+	columns := cols(benchColumns...)
+	for i, t := range []Type{Integer, Integer, DecimalOf(12, 2), DecimalOf(10, 4), Date, Timestamp, Timestamp, String, String, Boolean, String, String} {
+		columns[i].Type = t
+	}
+	b.SetBytes(size)
+	b.ReportAllocs()
+	defer benchkit.ReportCPU(b, size)()
+	for b.Loop() {
+		runBuilder(b, src, columns)
+	}
+}

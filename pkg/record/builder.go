@@ -75,6 +75,11 @@ type Builder struct {
 	mem      memory.Allocator
 
 	widenings []Widening
+
+	// decimals holds the canonical text of the row's values of declared
+	// decimal columns, whose scratch holds their span in it (start<<32 |
+	// end).
+	decimals []byte
 }
 
 // NewBuilder returns a Builder for opts.Columns.
@@ -142,6 +147,7 @@ func (b *Builder) Append(line int64, cells []Cell) error {
 	if len(cells) > len(b.cols) {
 		return fmt.Errorf("record: line %d has %d values for %d columns", line, len(cells), len(b.cols))
 	}
+	b.decimals = b.decimals[:0]
 	for _, i := range b.checked {
 		if err := b.check(i, cells); err != nil {
 			return err
@@ -172,7 +178,12 @@ func (b *Builder) Append(line int64, cells []Cell) error {
 		case JSON:
 			col.addJSON(cell)
 		default:
-			col.addValue(b.scratch[i])
+			if fixedWidth(col.declared) {
+				col.addValue(b.scratch[i])
+			} else { // a decimal: its text's span in b.decimals
+				span := b.scratch[i]
+				col.addDecimal(b.decimals[span>>32:uint32(span)], line)
+			}
 		}
 		size += len(cell.Text)
 	}
@@ -200,6 +211,9 @@ func (b *Builder) check(i int, cells []Cell) error {
 		return nil
 	}
 	if !fixedWidth(col.declared) {
+		if col.declared.IsDecimal() {
+			return b.checkDecimal(i, cell)
+		}
 		return nil
 	}
 	v, err := convertTo(cell, col.declared)
@@ -207,6 +221,27 @@ func (b *Builder) check(i int, cells []Cell) error {
 		return &ValueError{Column: col.name, Err: err}
 	}
 	b.scratch[i] = v
+	return nil
+}
+
+// checkDecimal checks a non-null cell of declared decimal column i,
+// appending its canonical text to b.decimals and keeping its span there in
+// b.scratch[i].
+func (b *Builder) checkDecimal(i int, cell Cell) error {
+	col := b.cols[i]
+	var need Type
+	var err error
+	start := len(b.decimals)
+	b.decimals, need, err = parseDecimalFor(b.decimals, cell.Text, col.declared)
+	// Decimal (any precision) holds what a decimal type holds: with the
+	// column's earlier values, at most 76 digits.
+	if err == nil && col.declared == Decimal && Widen(col.typ, need) == String {
+		err = fmt.Errorf("%w: %s and the column's earlier values need more than %d digits (%v with %v)", ErrConvert, quoteValue(cell.Text), MaxDecimalPrecision, need, col.typ)
+	}
+	if err != nil {
+		return &ValueError{Column: col.name, Err: err}
+	}
+	b.scratch[i] = uint64(start)<<32 | uint64(len(b.decimals))
 	return nil
 }
 
@@ -284,12 +319,13 @@ func (b *Builder) Flush() (arrow.RecordBatch, error) {
 
 	for _, c := range b.cols {
 		c.settle()
-		a, err := c.array(b.mem)
+		typ := c.batchType()
+		a, err := c.array(b.mem, typ)
 		if err != nil {
 			return nil, err
 		}
 		arrs = append(arrs, a)
-		fields = append(fields, Field(c.name, c.typ))
+		fields = append(fields, Field(c.name, typ))
 	}
 	rec := array.NewRecordBatch(arrow.NewSchema(fields, nil), arrs, int64(n))
 

@@ -69,13 +69,17 @@ func schemaTypes(t *testing.T, rec arrow.RecordBatch) []Type {
 }
 
 // valueStrings renders column i of rec (0 is _line) as strings, "<null>"
-// for nulls.
+// for nulls, decimals with AppendDecimal.
 func valueStrings(rec arrow.RecordBatch, i int) []string {
 	col := rec.Column(i)
 	out := make([]string, col.Len())
 	for r := range out {
 		if col.IsNull(r) {
 			out[r] = "<null>"
+			continue
+		}
+		if text, ok := AppendDecimal(nil, col, r); ok {
+			out[r] = string(text)
 			continue
 		}
 		out[r] = col.ValueStr(r)

@@ -22,17 +22,16 @@ type column struct {
 	name     string
 	source   string
 	declared Type // Unknown: inferred
+	running  Type // the type of the batches flushed so far
+	typ      Type // the type the next batch gets: running widened with the buffered values
 	required bool
+	keepText bool  // text is buffered: inferred columns, declared String, JSON and decimals
+	widenAt  int64 // first buffered line whose value made typ wider than running; 0 if none
 
-	running Type  // the type of the batches flushed so far
-	typ     Type  // the type the next batch gets: running widened with the buffered values
-	widenAt int64 // first buffered line whose value made typ wider than running; 0 if none
-
-	keepText bool     // text is buffered: inferred columns, and declared String and JSON
-	data     []byte   // text arena, clean (see CleanText) for String and JSON values
-	offs     []int32  // offs[i]:offs[i+1] is row i's text; len = rows+1 when keepText
-	nulls    []int32  // the null rows, in order (a list, not a flag per row: most rows are valid)
-	vals     []uint64 // values, while typ is fixed-width; len = rows then
+	data  []byte   // text arena, clean (see CleanText) for String and JSON values, canonical for decimals
+	offs  []int32  // offs[i]:offs[i+1] is row i's text; len = rows+1 when keepText
+	nulls []int32  // the null rows, in order (a list, not a flag per row: most rows are valid)
+	vals  []uint64 // values, while typ is fixed-width; len = rows then
 
 	// empties are the rows buffered as nulls that hold an Empty cell, in
 	// an inferred column that is not String yet: they become "" if the
@@ -54,7 +53,12 @@ func newColumn(c Column, required bool) *column {
 		required: required,
 		running:  c.Type,
 		typ:      c.Type,
-		keepText: c.Type == Unknown || c.Type == String || c.Type == JSON,
+		keepText: c.Type == Unknown || c.Type == String || c.Type == JSON || c.Type.IsDecimal(),
+	}
+	if c.Type == Decimal {
+		// Of any precision: the values decide it, as inference does, but
+		// only among decimals (see addDecimal).
+		col.running, col.typ = Unknown, Unknown
 	}
 	col.offs = append(col.offs, 0)
 	return col
@@ -107,10 +111,15 @@ func (c *column) addEmpty() {
 	}
 }
 
-// batchType returns the type the buffered rows get: typ, or String for a
-// column of nulls and Empty cells only.
+// batchType returns the type the buffered rows get: typ, or for a column
+// of nulls and Empty cells only, String (inferred) or the narrowest
+// decimal (declared Decimal, which batches carry with a precision).
 func (c *column) batchType() Type {
-	if c.typ == Unknown && len(c.empties) > 0 {
+	switch {
+	case c.typ != Unknown:
+	case c.declared == Decimal:
+		return DecimalOf(1, 0)
+	case len(c.empties) > 0:
 		return String
 	}
 	return c.typ
@@ -187,6 +196,17 @@ func (c *column) addJSON(cell Cell) {
 	c.offs = append(c.offs, int32(len(c.data)))
 }
 
+// addDecimal buffers the canonical text of a value of a declared decimal
+// column (see parseDecimal), which check found to fit. A column declared
+// Decimal widens to the narrowest decimal that holds it.
+func (c *column) addDecimal(text []byte, line int64) {
+	if c.declared == Decimal {
+		c.widen(decimalNeedsText(text), line)
+	}
+	c.data = append(c.data, text...)
+	c.offs = append(c.offs, int32(len(c.data)))
+}
+
 // addValue buffers a converted value of a declared fixed-width column.
 func (c *column) addValue(v uint64) {
 	c.vals = append(c.vals, v)
@@ -216,8 +236,9 @@ func (c *column) widen(t Type, line int64) {
 	}
 }
 
-// array builds the Arrow array of the buffered rows, typed c.typ.
-func (c *column) array(mem memory.Allocator) (arrow.Array, error) {
+// array builds the Arrow array of the buffered rows, typed typ: c.typ, or
+// the batchType of a column without values.
+func (c *column) array(mem memory.Allocator, typ Type) (arrow.Array, error) {
 	n := c.rows()
 	validity := c.validity(mem)
 	defer func() {
@@ -226,7 +247,7 @@ func (c *column) array(mem memory.Allocator) (arrow.Array, error) {
 		}
 	}()
 	var buffers []*memory.Buffer
-	switch c.typ {
+	switch typ {
 	case Integer, Float, Timestamp:
 		values := newBuffer(mem, n*8)
 		defer values.Release()
@@ -250,7 +271,13 @@ func (c *column) array(mem memory.Allocator) (arrow.Array, error) {
 			}
 		}
 		buffers = []*memory.Buffer{validity, values}
-	default: // String, JSON, Unknown
+	default:
+		if typ.IsDecimal() {
+			buffers = []*memory.Buffer{validity, c.decimals(mem, typ)}
+			defer buffers[1].Release()
+			break
+		}
+		// String, JSON, Unknown
 		if len(c.data) > math.MaxInt32 {
 			return nil, fmt.Errorf("record: column %q: %d bytes of text in one batch (at most %d)", c.name, len(c.data), math.MaxInt32)
 		}
@@ -266,9 +293,34 @@ func (c *column) array(mem memory.Allocator) (arrow.Array, error) {
 		copy(values.Bytes(), c.data)
 		buffers = []*memory.Buffer{validity, offsets, values}
 	}
-	data := array.NewData(c.typ.ArrowType(), n, buffers, nil, len(c.nulls), 0)
+	data := array.NewData(typ.ArrowType(), n, buffers, nil, len(c.nulls), 0)
 	defer data.Release()
 	return array.MakeFromData(data), nil
+}
+
+// decimals returns the values buffer of the buffered rows of decimal type
+// typ (of fixed precision, wide enough for every value): the unscaled
+// integers, 16 bytes a value for Decimal128 and 32 for Decimal256; zero
+// for a null.
+func (c *column) decimals(mem memory.Allocator, typ Type) *memory.Buffer {
+	n := c.rows()
+	words := 2
+	if typ.Precision() > MaxDecimal128Precision {
+		words = 4
+	}
+	buf := newBuffer(mem, n*words*8)
+	values := arrow.Uint64Traits.CastFromBytes(buf.Bytes())
+	clear(values)
+	scale := typ.Scale()
+	nulls := c.nulls
+	for r := range n {
+		if len(nulls) > 0 && int(nulls[0]) == r {
+			nulls = nulls[1:]
+			continue
+		}
+		decimalWords(c.data[c.offs[r]:c.offs[r+1]], scale, values[r*words:(r+1)*words])
+	}
+	return buf
 }
 
 // validity returns the validity bitmap of the buffered rows, or nil when

@@ -38,6 +38,12 @@ const maxQuoted = 64
 
 // convertError reports that text is not a value of type t.
 func convertError(text string, t Type) error {
+	return fmt.Errorf("%w: %q is not a valid %s", ErrConvert, shorten(text), t)
+}
+
+// shorten cuts text to maxQuoted bytes (at a character boundary) for a
+// message.
+func shorten(text string) string {
 	if len(text) > maxQuoted {
 		cut := maxQuoted
 		for cut > 0 && !utf8.RuneStart(text[cut]) {
@@ -45,5 +51,5 @@ func convertError(text string, t Type) error {
 		}
 		text = text[:cut] + "…"
 	}
-	return fmt.Errorf("%w: %q is not a valid %s", ErrConvert, text, t)
+	return text
 }

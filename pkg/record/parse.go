@@ -183,27 +183,9 @@ func parseNumber(s string, mode numberMode) (Type, uint64) {
 		if s[i] != 'e' && s[i] != 'E' {
 			return String, 0
 		}
-		i++
-		eneg := false
-		if i < n && (s[i] == '+' || s[i] == '-') {
-			eneg = s[i] == '-'
-			i++
-		}
-		if i == n {
+		e, ok := parseExponent(s[i+1:], 100_000)
+		if !ok {
 			return String, 0
-		}
-		e := 0
-		for ; i < n; i++ {
-			c := s[i] - '0'
-			if c > 9 {
-				return String, 0
-			}
-			if e < 100_000 {
-				e = e*10 + int(c)
-			}
-		}
-		if eneg {
-			e = -e
 		}
 		exp10 += e
 	}
@@ -222,6 +204,35 @@ func parseNumber(s string, mode numberMode) (Type, uint64) {
 		return Float, math.Float64bits(f)
 	}
 	return floatSlow(s)
+}
+
+// parseExponent parses the exponent of a number literal, what follows its
+// 'e' or 'E': [+-]?[0-9]+ and nothing else. A magnitude of limit or more
+// stops growing (the caller treats it as too large), so that no exponent
+// overflows.
+func parseExponent(s string, limit int) (int, bool) {
+	i, neg := 0, false
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		neg = s[i] == '-'
+		i++
+	}
+	if i == len(s) {
+		return 0, false
+	}
+	e := 0
+	for ; i < len(s); i++ {
+		c := s[i] - '0'
+		if c > 9 {
+			return 0, false
+		}
+		if e < limit {
+			e = e*10 + int(c)
+		}
+	}
+	if neg {
+		e = -e
+	}
+	return e, true
 }
 
 // intValue returns the int64 of an integer literal with sig significant

@@ -111,7 +111,14 @@ func (s *Service) Handle(ctx context.Context, d bus.Delivery) error {
 	}
 	switch out.Status {
 	case bus.StatusCommitted:
-		log.Info("committed", "tables", out.Tables, "rows", out.Rows)
+		attrs := []any{"tables", out.Tables, "rows", out.Rows}
+		if len(out.Widened) > 0 {
+			attrs = append(attrs, "widened", out.Widened)
+		}
+		if len(out.Added) > 0 {
+			attrs = append(attrs, "added", out.Added)
+		}
+		log.Info("committed", attrs...)
 	case bus.StatusFailed:
 		log.Warn("file not loaded", "reason", out.Error.String())
 	default:
@@ -161,6 +168,7 @@ func (s *Service) commit(ctx context.Context, fd *bus.FileDiscovered) (*bus.File
 		return nil, err
 	}
 	out.Tables, out.Rows = res.Tables, res.Rows
+	out.Widened, out.Added = res.Widened, res.Added
 	switch res.Outcome {
 	case destination.Committed:
 		out.Status = bus.StatusCommitted

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -29,6 +30,8 @@ type fakeDB struct {
 	files   []*destination.File
 	rows    map[string]int64
 	sha     string
+	// widened and added are what Commit reports it changed.
+	widened, added []string
 }
 
 func (d *fakeDB) Commit(ctx context.Context, f *destination.File) (*destination.Result, error) {
@@ -62,7 +65,7 @@ func (d *fakeDB) Commit(ctx context.Context, f *destination.File) (*destination.
 	for _, r := range rows {
 		n += r
 	}
-	return &destination.Result{Outcome: out, Tables: tables, Rows: n, Committed: time.Now()}, nil
+	return &destination.Result{Outcome: out, Tables: tables, Rows: n, Committed: time.Now(), Widened: d.widened, Added: d.added}, nil
 }
 
 func (d *fakeDB) Close() error { return nil }
@@ -186,6 +189,18 @@ func TestCommitsAFileAndPublishesTheOutcome(t *testing.T) {
 	}
 	if f.db.sha != "abc123" {
 		t.Fatalf("the destination saw SHA256 %q, want it from the batch header", f.db.sha)
+	}
+}
+
+func TestTheOutcomeReportsTheColumnsTheCommitWidenedAndAdded(t *testing.T) {
+	f := newFixture(t)
+	f.db.widened = []string{"orders.qty: integer → decimal(21,2)"}
+	f.db.added = []string{"orders.amount: decimal(12,2)"}
+	f.publishBatch(t, "orders", 0, 2)
+	f.publishTrailer(t, okTrailer(1, 2))
+	settled, out := f.handle(t)
+	if settled != "ack" || !slices.Equal(out.Widened, f.db.widened) || !slices.Equal(out.Added, f.db.added) {
+		t.Fatalf("settled %q, widened %q, added %q; want %q and %q", settled, out.Widened, out.Added, f.db.widened, f.db.added)
 	}
 }
 

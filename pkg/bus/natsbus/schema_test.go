@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -91,16 +92,19 @@ func sampleMessages(t *testing.T, pipeline string) []*bus.Message {
 	for ty := record.Unknown; ty <= record.JSON; ty++ {
 		columns = append(columns, record.Column{Name: "c_" + ty.String(), Source: "C " + ty.String(), Type: ty})
 	}
+	columns = append(columns, record.Column{Name: "c_money", Type: record.DecimalOf(12, 2)}, record.Column{Name: "c_wide", Type: record.DecimalOf(76, 38)})
 	ok := &bus.FileParsed{Pipeline: pipeline, Version: version, Path: "in/a.csv", Size: 1234, Modified: modified,
 		SHA256: strings.Repeat("ab", 32), Format: "csv", Status: bus.StatusOK,
 		Tables: []bus.TableParsed{{Name: "a", Columns: columns, Batches: 3, Rows: 2500,
-			Widened: []bus.Widening{{Column: "c_integer", From: record.Integer, To: record.Float, Line: 1200}}}},
+			Widened: []bus.Widening{{Column: "c_integer", From: record.Integer, To: record.Float, Line: 1200},
+				{Column: "c_money", From: record.DecimalOf(10, 2), To: record.DecimalOf(12, 2), Line: 1300}}}},
 		SkippedRows: 2, Problems: []bus.Problem{{Message: "7 fields, want 8", Table: "a", Line: 17}, {Message: "bad date", Column: "c_date", Line: 18}},
 		Parsed: now}
 	failed := &bus.FileParsed{Pipeline: pipeline, Version: fdETag.Version, Path: "in/b.csv", Size: 10, Modified: modified,
 		Status: bus.StatusFailed, Error: &bus.Problem{Message: "unexpected EOF in quoted field", Line: 3}, Parsed: now}
 	committed := &bus.FileCommitted{Pipeline: pipeline, Destination: "warehouse", Version: version, Path: "in/a.csv",
-		Status: bus.StatusCommitted, Tables: []string{"a"}, Rows: 2500, Committed: now}
+		Status: bus.StatusCommitted, Tables: []string{"a"}, Rows: 2500, Committed: now,
+		Widened: []string{"a.c_money: decimal(10,2) → decimal(12,2)"}, Added: []string{"a.c_wide: decimal(76,38)"}}
 	rejected := &bus.FileCommitted{Pipeline: pipeline, Destination: "warehouse", Version: fdETag.Version, Path: "in/b.csv",
 		Status: bus.StatusFailed, Error: &bus.Problem{Message: "parse failed"}, Committed: now}
 
@@ -197,6 +201,10 @@ func TestSchemasRejectInvalidPayloads(t *testing.T) {
 		{"UnknownColumnType", bus.TypeFileParsed, func(v map[string]any) {
 			v["tables"] = []any{map[string]any{"name": "a", "batches": 1, "rows": 1,
 				"columns": []any{map[string]any{"name": "x", "type": "decimal"}}}}
+		}},
+		{"DecimalBeyond76Digits", bus.TypeFileParsed, func(v map[string]any) {
+			v["tables"] = []any{map[string]any{"name": "a", "batches": 1, "rows": 1,
+				"columns": []any{map[string]any{"name": "x", "type": "decimal(77,2)"}}}}
 		}},
 		{"ProblemWithoutMessage", bus.TypeFileParsed, func(v map[string]any) { v["error"] = map[string]any{"line": 3} }},
 		{"MissingDestination", bus.TypeFileCommitted, func(v map[string]any) { delete(v, "destination") }},
@@ -316,12 +324,37 @@ func checkType(t *testing.T, path string, typ reflect.Type, node, root map[strin
 			t.Errorf("%s: format %v, want date-time", path, node["format"])
 		}
 	case typ == reflect.TypeFor[record.Type]():
+		// The names of the types of fixed names, then decimals of a
+		// precision and scale (never Decimal alone: batches and messages
+		// carry decimals of fixed precision).
 		var names []any
 		for ty := record.Type(0); !strings.HasPrefix(ty.String(), "type("); ty++ {
-			names = append(names, ty.String())
+			if !ty.IsDecimal() {
+				names = append(names, ty.String())
+			}
 		}
-		if enum, _ := node["enum"].([]any); !slices.Equal(enum, names) {
+		branches, _ := node["anyOf"].([]any)
+		if len(branches) != 2 {
+			t.Errorf("%s: want anyOf the type names and the decimal pattern, got %v", path, node)
+			return
+		}
+		if enum, _ := branches[0].(map[string]any)["enum"].([]any); !slices.Equal(enum, names) {
 			t.Errorf("%s: enum %v, want the record.Type names %v", path, enum, names)
+		}
+		pattern, _ := branches[1].(map[string]any)["pattern"].(string)
+		re, err := regexp.Compile(pattern)
+		if err != nil {
+			t.Fatalf("%s: decimal pattern: %v", path, err)
+		}
+		for _, d := range []record.Type{record.DecimalOf(1, 0), record.DecimalOf(12, 2), record.DecimalOf(76, 76), record.DecimalOf(38, 9)} {
+			if !re.MatchString(d.String()) {
+				t.Errorf("%s: the decimal pattern refuses %v", path, d)
+			}
+		}
+		for _, bad := range []string{"decimal", "decimal(0,0)", "decimal(77,2)", "decimal(12, 2)", "decimal(12,77)"} {
+			if re.MatchString(bad) {
+				t.Errorf("%s: the decimal pattern accepts %q", path, bad)
+			}
 		}
 	case typ == reflect.TypeFor[bus.Base64]():
 		want("string")

@@ -34,6 +34,7 @@ type TableBatches struct {
 //	Timestamp time.Time (truncated to microseconds)
 //	String    string
 //	JSON      string holding a JSON document
+//	decimals  string, the decimal's text ("12.50")
 //	Unknown   nil only
 //
 // The record.LineColumn is added to every batch, numbering rows from
@@ -264,7 +265,11 @@ func appendValue(b array.Builder, typ record.Type, v any) error {
 		}
 		b.(*array.StringBuilder).Append(x)
 	default:
-		return bad()
+		x, ok := v.(string)
+		if !ok || !typ.IsDecimal() {
+			return bad()
+		}
+		return record.AppendDecimalValue(b, x)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package destinationtest
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"testing"
 	"time"
@@ -21,8 +22,18 @@ func init() {
 
 func testAddColumns(t *testing.T, h Harness) {
 	d, db := h.Open(t)
-	Commit(t, d, File(t, "a1", "a.csv", t0, Table("t", Cols("id", record.Integer), []any{1})), destination.Committed)
-	Commit(t, d, File(t, "b1", "b.csv", t0, Table("t", Cols("id", record.Integer, "name", record.String, "when", record.Date), []any{2, "bob", "2024-01-02"})), destination.Committed)
+	res := Commit(t, d, File(t, "a1", "a.csv", t0, Table("t", Cols("id", record.Integer), []any{1})), destination.Committed)
+	if len(res.Added) != 0 {
+		t.Errorf("creating a table reported added columns %q", res.Added)
+	}
+	res = Commit(t, d, File(t, "b1", "b.csv", t0, Table("t", Cols("id", record.Integer, "name", record.String, "when", record.Date, "amount", record.DecimalOf(12, 2)),
+		[]any{2, "bob", "2024-01-02", "12.50"})), destination.Committed)
+	if want := []string{"t.name: string", "t.when: date", "t.amount: decimal(12,2)"}; !slices.Equal(res.Added, want) {
+		t.Errorf("Result.Added = %q, want %q", res.Added, want)
+	}
+	if len(res.Widened) != 0 {
+		t.Errorf("Result.Widened = %q, want nothing widened", res.Widened)
+	}
 	AssertRows(t, Select(t, db, "t", []Column{{"id", record.Integer}, {"name", record.String}, {"when", record.Date}}, `"id"`),
 		[][]any{{int64(1), nil, nil}, {int64(2), "bob", "2024-01-02"}})
 }
@@ -47,6 +58,9 @@ func testWidenAcrossFiles(t *testing.T, h Harness) {
 		{record.Date, record.String, []any{day}, []any{"x"}, []any{"2024-01-02", "x"}},
 		{record.Timestamp, record.String, []any{instant}, []any{"x"}, nil}, // checked by parsing, below
 		{record.JSON, record.String, []any{`{"a":1}`}, []any{"x"}, nil},
+		{record.DecimalOf(10, 2), record.DecimalOf(12, 4), []any{"1.50", "-12345678.01"}, []any{"-0.0001"}, []any{"1.5000", "-12345678.0100", "-0.0001"}},
+		{record.Integer, record.DecimalOf(21, 2), []any{math.MaxInt64, -20}, []any{"0.05"}, []any{"9223372036854775807.00", "-20.00", "0.05"}},
+		{record.DecimalOf(10, 2), record.String, []any{"1.50", "-0.01"}, []any{"x"}, []any{"1.50", "-0.01", "x"}},
 	} {
 		t.Run(fmt.Sprintf("%vTo%v", w.from, w.to), func(t *testing.T) {
 			d, db := h.Open(t)

@@ -81,6 +81,10 @@ func Quote(name string) string {
 //	Timestamp time.Time in UTC (from time.Time or RFC 3339 text)
 //	String    string  (from string or []byte)
 //	JSON      string, compact JSON with sorted object keys
+//	decimals  string, the exact decimal text with the type's scale
+//	          ("12.50" in decimal(12,2), from "12.5" or "12.50"), or for
+//	          Decimal its own digits (from string or []byte, never from a
+//	          float: a decimal that went through a float is a bug)
 //
 // NULL is nil. A value of another Go type is an error: Normalize never
 // converts across types (an integer read from a text column is a bug it
@@ -88,6 +92,22 @@ func Quote(name string) string {
 func Normalize(v any, typ record.Type) (any, error) {
 	if v == nil {
 		return nil, nil
+	}
+	if typ.IsDecimal() {
+		var text string
+		switch x := v.(type) {
+		case string:
+			text = x
+		case []byte:
+			text = string(x)
+		default:
+			return nil, fmt.Errorf("value %v (%T) is not a %v: a decimal must come back as exact text", v, v, typ)
+		}
+		out, err := record.ConvertDecimal(record.Cell{Text: text, Kind: record.Quoted}, typ)
+		if err != nil {
+			return nil, fmt.Errorf("value %q is not a %v: %w", text, typ, err)
+		}
+		return out, nil
 	}
 	if b, ok := v.([]byte); ok && typ != record.Integer && typ != record.Float && typ != record.Boolean {
 		v = string(b)

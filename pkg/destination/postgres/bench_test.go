@@ -41,10 +41,11 @@ func (r *replayBatches) Next(context.Context) (string, arrow.RecordBatch, error)
 // benchBatches builds rows rows of 12 mixed columns (2 each of integer,
 // float, date, timestamp, boolean, string, ~10% NULL) in batches of
 // batchRows. If archive is set, each batch carries a _file column naming a
-// member of that archive, ten batches per member.
-func benchBatches(rows, batchRows int, archive string) []arrow.RecordBatch {
+// member of that archive, ten batches per member. The float columns are of
+// type float (record.Float, or a decimal type, with the same values).
+func benchBatches(rows, batchRows int, archive string, float record.Type) []arrow.RecordBatch {
 	var cols []record.Column
-	for _, t := range []record.Type{record.Integer, record.Float, record.Date, record.Timestamp, record.Boolean, record.String} {
+	for _, t := range []record.Type{record.Integer, float, record.Date, record.Timestamp, record.Boolean, record.String} {
 		for k := range 2 {
 			cols = append(cols, record.Column{Name: fmt.Sprintf("%s_%d", t, k), Type: t})
 		}
@@ -74,6 +75,8 @@ func benchBatches(rows, batchRows int, archive string) []arrow.RecordBatch {
 					bb.Append(int64(r)*1000 + int64(c))
 				case *array.Float64Builder:
 					bb.Append(float64(r) * 1.25)
+				case *array.Decimal128Builder:
+					_ = record.AppendDecimalValue(bb, strconv.FormatFloat(float64(r)*1.25, 'f', 2, 64))
 				case *array.Date32Builder:
 					bb.Append(arrow.Date32FromTime(base.AddDate(0, 0, r%3000)))
 				case *array.TimestampBuilder:
@@ -98,13 +101,19 @@ func benchBatches(rows, batchRows int, archive string) []arrow.RecordBatch {
 // BenchmarkCommit commits 1M rows of 12 mixed columns from Arrow batches of
 // 10,000 rows into a logged table and reports rows/s.
 func BenchmarkCommit(b *testing.B) {
-	benchCommit(b, "bench.csv", benchBatches(1_000_000, 10_000, ""))
+	benchCommit(b, "bench.csv", benchBatches(1_000_000, 10_000, "", record.Float))
+}
+
+// BenchmarkCommitDecimals is BenchmarkCommit with the float columns
+// numeric(16,2), written in NUMERIC's binary format.
+func BenchmarkCommitDecimals(b *testing.B) {
+	benchCommit(b, "bench.csv", benchBatches(1_000_000, 10_000, "", record.DecimalOf(16, 2)))
 }
 
 // BenchmarkCommitArchiveMembers is BenchmarkCommit with the rows in ten
 // members of an archive (batches with a _file column).
 func BenchmarkCommitArchiveMembers(b *testing.B) {
-	benchCommit(b, "bench.zip", benchBatches(1_000_000, 10_000, "bench.zip"))
+	benchCommit(b, "bench.zip", benchBatches(1_000_000, 10_000, "bench.zip", record.Float))
 }
 
 // benchCommit commits recs, as a file at path, into a new table per

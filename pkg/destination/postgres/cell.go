@@ -270,6 +270,48 @@ func (c *stringCell) value(i int) any {
 	return &c.textSlot
 }
 
+// decimalCell sends a decimal array's values (Decimal128 or Decimal256)
+// to a NUMERIC column in NUMERIC's binary format: straight from the
+// unscaled integer when it fits an int64, else from the exact text.
+type decimalCell struct {
+	arr   arrow.Array
+	d128  *array.Decimal128 // arr, when it is a Decimal128
+	scale int
+	numericSlot
+}
+
+func newDecimalCell(arr arrow.Array) *decimalCell {
+	c := &decimalCell{arr: arr}
+	if a, ok := arr.(*array.Decimal128); ok {
+		c.d128, c.scale = a, int(a.DataType().(*arrow.Decimal128Type).Scale)
+	}
+	return c
+}
+
+func (c *decimalCell) appendTo(buf []byte, i int) []byte {
+	if c.arr.IsNull(i) {
+		return appendNull(buf)
+	}
+	if c.d128 != nil {
+		v := c.d128.Value(i)
+		if lo := v.LowBits(); v.HighBits() == int64(lo)>>63 { // fits an int64
+			if out, ok := appendNumericInt(buf, int64(lo), c.scale); ok {
+				return out
+			}
+		}
+	}
+	c.text, _ = record.AppendDecimal(c.text[:0], c.arr, i)
+	return appendNumeric(buf, c.text)
+}
+
+func (c *decimalCell) value(i int) any {
+	if c.arr.IsNull(i) {
+		return nil
+	}
+	c.text, _ = record.AppendDecimal(c.text[:0], c.arr, i)
+	return &c.numericSlot
+}
+
 // Cells for conversions (a narrower batch type into a wider column, or
 // Arrow types other than the ones record.Type.ArrowType makes): a reader
 // function per value, slower but still allocation-free except when a
@@ -333,8 +375,26 @@ func newCell(arr arrow.Array, f arrow.Field, to record.Type) (cell, error) {
 	if arr.DataType().ID() == arrow.NULL || arr.NullN() == arr.Len() {
 		return nullCell{}, nil
 	}
-	if record.Widen(to, from) != to {
+	if !holds(to, from) {
 		return nil, fmt.Errorf("column %q: %s values do not fit a %s column", f.Name, from, to)
+	}
+	if to.IsDecimal() {
+		if record.IsDecimalArray(arr) {
+			return newDecimalCell(arr), nil
+		}
+		var text []byte
+		if get := intReader(arr); get != nil {
+			return newFunc(arr, func(i int) numericSlot {
+				text = strconv.AppendInt(text[:0], get(i), 10)
+				return numericSlot{text}
+			}), nil
+		}
+		if get := floatReader(arr); get != nil && from == record.Float { // into an unconstrained NUMERIC (see holds)
+			return newFunc(arr, func(i int) numericSlot {
+				text = appendFloatDecimal(text[:0], get(i))
+				return numericSlot{text}
+			}), nil
+		}
 	}
 	switch to {
 	case record.Integer:
@@ -453,9 +513,16 @@ func timestampReader(arr arrow.Array) func(int) int64 {
 
 // textReader reads any array as text, the way destinations write a
 // narrower type into a String column: integers with strconv, floats with
-// strconv 'g' -1, dates as 2006-01-02, timestamps as RFC 3339 in UTC,
-// booleans as true/false.
+// strconv 'g' -1, decimals exactly with their scale, dates as 2006-01-02,
+// timestamps as RFC 3339 in UTC, booleans as true/false.
 func textReader(arr arrow.Array, from record.Type) func(int) string {
+	if record.IsDecimalArray(arr) {
+		var buf []byte
+		return func(i int) string {
+			buf, _ = record.AppendDecimal(buf[:0], arr, i)
+			return string(buf)
+		}
+	}
 	switch a := arr.(type) {
 	case *array.String:
 		return a.Value
@@ -492,12 +559,12 @@ func jsonReader(arr arrow.Array, from record.Type) func(int) string {
 	if text == nil {
 		return nil
 	}
-	switch from {
-	case record.JSON:
+	switch {
+	case from == record.JSON:
 		return text
-	case record.Integer, record.Boolean:
+	case from == record.Integer, from == record.Boolean, from.IsDecimal(): // a decimal: a JSON number of every digit
 		return text
-	case record.Float:
+	case from == record.Float:
 		get := floatReader(arr)
 		return func(i int) string {
 			if v := get(i); math.IsInf(v, 0) || math.IsNaN(v) {

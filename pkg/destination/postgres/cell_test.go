@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"math/big"
+	"strings"
 	"testing"
 	"time"
 
@@ -51,6 +53,53 @@ func TestBinaryEncodingMatchesPgx(t *testing.T) {
 			}
 			if !bytes.Equal(got[5:], want) {
 				t.Errorf("got % x, pgx encodes % x", got[5:], want)
+			}
+		})
+	}
+	for _, text := range []string{
+		"0", "0.00", "12.50", "-0.01", "12345678901234.56", "10000", "-10000.0000", "0.0001", "0.00000001", "1.10001",
+		"99999999999999999999999999999999999999", "-123456789012345678901234567890123456.78",
+		"0." + strings.Repeat("0", 37) + "1", strings.Repeat("9", 76), "-" + strings.Repeat("1", 38) + "." + strings.Repeat("2", 38),
+		"9223372036854775807", "-9223372036854775808.00", "-922337203685477.5808", "18446744073.709551615", "0.5", "-0.00001", "100000000",
+		"12.345", "1234567.891", "0.000000000000000001",
+	} {
+		// pgx encodes NUMERIC with leading and trailing zero digits, which
+		// the server strips; appendNumeric writes what the server's own
+		// numeric_send does. Both must decode to the same value and scale.
+		t.Run("numeric "+text, func(t *testing.T) {
+			got := appendNumeric([]byte{0xAA}, []byte(text))
+			if n := int(binary.BigEndian.Uint32(got[1:5])); n != len(got)-5 {
+				t.Fatalf("length prefix %d, field holds %d bytes", n, len(got)-5)
+			}
+			var back pgtype.Numeric
+			if err := m.Scan(pgtype.NumericOID, pgtype.BinaryFormatCode, got[5:], &back); err != nil {
+				t.Fatal(err)
+			}
+			want, _ := new(big.Rat).SetString(text)
+			value := new(big.Rat).SetInt(back.Int)
+			scale := new(big.Rat).SetInt(new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(max(back.Exp, -back.Exp))), nil))
+			if back.Exp < 0 {
+				value.Quo(value, scale)
+			} else {
+				value.Mul(value, scale)
+			}
+			if value.Cmp(want) != 0 {
+				t.Errorf("% x decodes to %s, want %s", got[5:], value.FloatString(40), text)
+			}
+			_, frac, _ := strings.Cut(text, ".")
+			if dscale := binary.BigEndian.Uint16(got[11:13]); int(dscale) != len(frac) {
+				t.Errorf("display scale %d, want %d", dscale, len(frac))
+			}
+			digits := got[13:]
+			if nd := int(binary.BigEndian.Uint16(got[5:7])); nd > 0 && (bytes.Equal(digits[:2], []byte{0, 0}) || bytes.Equal(digits[2*nd-2:], []byte{0, 0})) {
+				t.Errorf("% x has a leading or trailing zero digit", got[5:])
+			}
+			// The integer path writes the same bytes for what fits an int64.
+			if unscaled, ok := new(big.Int).SetString(strings.Replace(text, ".", "", 1), 10); ok && unscaled.IsInt64() {
+				fast, ok := appendNumericInt([]byte{0xAA}, unscaled.Int64(), len(frac))
+				if ok && !bytes.Equal(fast, got) {
+					t.Errorf("appendNumericInt(%d, %d) = % x, appendNumeric = % x", unscaled, len(frac), fast[1:], got[1:])
+				}
 			}
 		})
 	}

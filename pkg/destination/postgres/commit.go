@@ -37,6 +37,7 @@ type commit struct {
 	tables  map[string]*table
 	order   []string // tables in the order of their first batch
 	widened []string
+	added   []string // columns added to existing tables, as Result.Added
 	rows    int64
 
 	// The values of the system columns that are constant for the version:
@@ -161,6 +162,7 @@ func (d *DB) commit(ctx context.Context, f *destination.File) (*destination.Resu
 		Rows:      c.rows,
 		Committed: now,
 		Widened:   c.widened,
+		Added:     c.added,
 	}, nil
 }
 

@@ -74,6 +74,9 @@ const copyChunk = 60 << 10
 // canonicalOID is the PostgreSQL type filedge creates for a column of type
 // t (see sqlType): the binary format the cells write.
 func canonicalOID(t record.Type) uint32 {
+	if t.IsDecimal() {
+		return pgtype.NumericOID
+	}
 	switch t.Stored() {
 	case record.Boolean:
 		return pgtype.BoolOID
@@ -289,7 +292,7 @@ func (s *copyStream) fits(schema *arrow.Schema) bool {
 			return false
 		}
 		have, ok := s.t.cols[f.Name]
-		if !ok || record.Widen(have, record.TypeOf(f)) != have {
+		if !ok || !holds(have, record.TypeOf(f)) {
 			return false
 		}
 	}

@@ -44,7 +44,14 @@
 // gets the text_pattern_ops one besides.
 //
 // Column types: Integer is bigint, Float double precision, Boolean boolean,
-// Date date, Timestamp timestamptz, String text and JSON jsonb. Every
+// Date date, Timestamp timestamptz, String text, JSON jsonb and
+// decimal(p,s) numeric(p,s). Decimals go into the COPY in NUMERIC's binary
+// format straight from their exact digits, with their scale, never through
+// a float; a decimal column widens (ALTER ... TYPE numeric(p,s), or text
+// past 76 digits or when floats arrive) as record.Widen says, so the server
+// never rounds a value to fit a column. A NUMERIC column made by hand maps
+// to its precision and scale; an unconstrained NUMERIC holds every
+// decimal, integer and float (the float's shortest decimal). Every
 // identifier is quoted; values travel only as COPY data or parameters. Text
 // with NUL bytes or invalid UTF-8, which PostgreSQL would reject (aborting the
 // whole COPY), is cleaned on the way (NUL dropped, invalid bytes replaced by

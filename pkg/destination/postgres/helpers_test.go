@@ -165,7 +165,7 @@ func (b *testBatches) Next(ctx context.Context) (string, arrow.RecordBatch, erro
 
 // rec builds a record batch of cols (plus _line, numbered from first) from
 // Go values: bool, int64/int, float64, time.Time (Date and Timestamp),
-// string (String and JSON), nil for NULL.
+// string (String, JSON and decimals), nil for NULL.
 func rec(mem memory.Allocator, cols []record.Column, rows [][]any, first int64) (arrow.RecordBatch, error) {
 	fields := make([]arrow.Field, 0, len(cols)+1)
 	for _, c := range cols {
@@ -191,7 +191,11 @@ func rec(mem memory.Allocator, cols []record.Column, rows [][]any, first int64) 
 			case float64:
 				b.(*array.Float64Builder).Append(x)
 			case string:
-				b.(*array.StringBuilder).Append(x)
+				if sb, ok := b.(*array.StringBuilder); ok {
+					sb.Append(x)
+				} else if err := record.AppendDecimalValue(b, x); err != nil {
+					return nil, fmt.Errorf("row %d column %d: %w", r, c, err)
+				}
 			case time.Time:
 				switch bb := b.(type) {
 				case *array.Date32Builder:

@@ -148,7 +148,7 @@ func TestArchiveMemberBatchesShareOneCopy(t *testing.T) {
 // BenchmarkBatchFile measures the check of a 10,000-row member batch's
 // _file column, which Commit runs once per batch.
 func BenchmarkBatchFile(b *testing.B) {
-	recs := benchBatches(10_000, 10_000, "bench.zip")
+	recs := benchBatches(10_000, 10_000, "bench.zip", record.Float)
 	defer recs[0].Release()
 	for b.Loop() {
 		if _, err := destination.BatchFile(recs[0], "bench.zip"); err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/filedge/filedge/pkg/destination"
@@ -608,5 +610,74 @@ func TestCommitConvertsIntoColumnTypesFiledgeDoesNotCreate(t *testing.T) {
 	f, _ = file(t, "v2", "own2.csv", t2024, tableData{name: "own", cols: cols[:1], batches: [][][]any{{{int64(1) << 40}}}})
 	if _, err := db.Commit(t.Context(), f); !destination.IsPermanent(err) {
 		t.Errorf("Commit of an int4 overflow = %v, want a permanent error", err)
+	}
+}
+
+func TestNumericColumnsMadeByHandTakeDecimalsWithoutLoss(t *testing.T) {
+	db, sq, _ := open(t)
+	// numeric(10,2); numeric (any precision); numeric wider than 76 digits;
+	// numeric with a negative scale (PostgreSQL 15 rounds to hundreds).
+	if _, err := sq.Exec(`CREATE TABLE hand (a numeric(10,2), b numeric, c numeric(100,3), f numeric, r numeric(5,-2),
+		_file text, _line bigint, _modified timestamptz, _filedge_synced timestamptz, _source_file_hash text)`); err != nil {
+		t.Fatal(err)
+	}
+	cols := []record.Column{
+		{Name: "a", Type: record.DecimalOf(10, 2)}, {Name: "b", Type: record.DecimalOf(40, 20)}, {Name: "c", Type: record.DecimalOf(12, 3)},
+		{Name: "f", Type: record.Float}, {Name: "r", Type: record.Integer},
+	}
+	f, _ := file(t, "v1", "hand.csv", t2024, tableData{name: "hand", cols: cols, batches: [][][]any{{
+		{"12.50", "12345678901234567890.12345678901234567890", "-123456789.123", 2.5, int64(7)},
+		{"-0.01", "0.00000000000000000001", "0.000", math.NaN(), nil},
+		{nil, nil, nil, math.Inf(-1), nil},
+		{nil, nil, nil, 1e21, nil},
+	}}})
+	res := commitOK(t, db, f, destination.Committed)
+	// r, a numeric that rounds, cannot take integers as they are: it
+	// becomes bigint, reported.
+	if want := []string{"hand.r: unknown → integer"}; !slices.Equal(res.Widened, want) {
+		t.Errorf("Widened %q, want %q", res.Widened, want)
+	}
+	got := query(t, sq, `SELECT a::text, b::text, c::text, f::text, r::text FROM hand ORDER BY _line`)
+	want := [][]any{
+		{"12.50", "12345678901234567890.12345678901234567890", "-123456789.123", "2.5", "7"},
+		{"-0.01", "0.00000000000000000001", "0.000", "NaN", nil},
+		{nil, nil, nil, "-Infinity", nil},
+		{nil, nil, nil, "1000000000000000000000", nil},
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("got  %v\nwant %v", got, want)
+	}
+	// A wider decimal widens numeric(10,2), never rounding the new values.
+	f, _ = file(t, "v2", "hand2.csv", t2024, tableData{name: "hand", cols: []record.Column{{Name: "a", Type: record.DecimalOf(12, 4)}}, batches: [][][]any{{{"-12345678.1234"}}}})
+	res = commitOK(t, db, f, destination.Committed)
+	if want := []string{"hand.a: decimal(10,2) → decimal(12,4)"}; !slices.Equal(res.Widened, want) {
+		t.Errorf("Widened %q, want %q", res.Widened, want)
+	}
+	if got := query(t, sq, `SELECT a::text FROM hand WHERE a IS NOT NULL ORDER BY _file, _line`); fmt.Sprint(got) != "[[12.5000] [-0.0100] [-12345678.1234]]" {
+		t.Errorf("a = %v", got)
+	}
+}
+
+func TestTypeOfColumnReadsNumericPrecisionAndScale(t *testing.T) {
+	mod := func(p, s int) int32 { return int32(p<<16|(s&0x7ff)) + 4 }
+	for _, tc := range []struct {
+		typmod int32
+		want   record.Type
+	}{
+		{-1, record.Decimal},
+		{mod(12, 2), record.DecimalOf(12, 2)},
+		{mod(76, 76), record.DecimalOf(76, 76)},
+		{mod(1, 0), record.DecimalOf(1, 0)},
+		{mod(1000, 3), record.DecimalOf(76, 3)},
+		{mod(1000, 900), record.DecimalOf(76, 76)},
+		{mod(5, -2), record.Unknown},
+		{mod(3, 5), record.Unknown},
+	} {
+		if got := typeOfColumn(pgtype.NumericOID, tc.typmod); got != tc.want {
+			t.Errorf("typeOfColumn(numeric, %d) = %v, want %v", tc.typmod, got, tc.want)
+		}
+	}
+	if got := typeOfColumn(pgtype.Int4OID, -1); got != record.Integer {
+		t.Errorf("typeOfColumn(int4) = %v", got)
 	}
 }

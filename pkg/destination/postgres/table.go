@@ -13,8 +13,15 @@ import (
 	"github.com/filedge/filedge/pkg/record"
 )
 
-// sqlType is the PostgreSQL type filedge creates for a column of type t.
+// sqlType is the PostgreSQL type filedge creates for a column of type t:
+// numeric(p,s) for a decimal, numeric (unconstrained) for Decimal.
 func sqlType(t record.Type) string {
+	if t.IsDecimal() {
+		if t == record.Decimal {
+			return "numeric"
+		}
+		return fmt.Sprintf("numeric(%d,%d)", t.Precision(), t.Scale())
+	}
 	switch t.Stored() {
 	case record.Boolean:
 		return "boolean"
@@ -32,17 +39,46 @@ func sqlType(t record.Type) string {
 	return "text"
 }
 
-// typeOfOID maps a column's PostgreSQL type back to the record.Type it holds,
-// so that filedge can compare it with a batch's type. Types filedge does not
-// create are mapped to the nearest logical type; any other type counts as
-// String (values are sent as text for pgx to convert).
+// typeOfColumn maps a column's PostgreSQL type (its oid and type modifier)
+// back to the record.Type it holds, so that filedge can compare it with a
+// batch's type. Types filedge does not create are mapped to the nearest
+// logical type; any other type counts as String (values are sent as text
+// for pgx to convert).
+//
+// NUMERIC(p,s) is decimal(p,s), and NUMERIC without a precision Decimal,
+// which holds every decimal. A NUMERIC made by hand with more than 76
+// digits counts as the 76-digit decimal with its scale (it holds at least
+// those values). One with a negative scale (PostgreSQL 15 rounds values
+// to tens, hundreds...) or a scale beyond its precision holds no type of
+// ours as it is: it counts as Unknown, so that the first batch converts
+// it to the batch's type, reported as a widening, rather than have the
+// server round the values silently.
+func typeOfColumn(oid uint32, typmod int32) record.Type {
+	if oid == pgtype.NumericOID {
+		if typmod < 4 { // -1: no precision
+			return record.Decimal
+		}
+		mod := typmod - 4 // VARHDRSZ
+		p := int(mod >> 16 & 0xffff)
+		s := int((mod&0x7ff)^1024) - 1024 // an 11-bit signed scale since PostgreSQL 15
+		if p < 1 || s < 0 || s > p {
+			return record.Unknown
+		}
+		p = min(p, record.MaxDecimalPrecision)
+		return record.DecimalOf(p, min(s, p))
+	}
+	return typeOfOID(oid)
+}
+
+// typeOfOID maps a PostgreSQL type other than NUMERIC to the record.Type
+// it holds (see typeOfColumn).
 func typeOfOID(oid uint32) record.Type {
 	switch oid {
 	case pgtype.BoolOID:
 		return record.Boolean
 	case pgtype.Int2OID, pgtype.Int4OID, pgtype.Int8OID:
 		return record.Integer
-	case pgtype.Float4OID, pgtype.Float8OID, pgtype.NumericOID:
+	case pgtype.Float4OID, pgtype.Float8OID:
 		return record.Float
 	case pgtype.DateOID:
 		return record.Date
@@ -71,7 +107,7 @@ type table struct {
 // readColumns reads the table's columns from the catalog. It reports false
 // if the table does not exist.
 func (c *commit) readColumns(ctx context.Context, t *table) (bool, error) {
-	rows, err := c.tx.Query(ctx, `SELECT a.attname, a.atttypid, `+fileIndexExists+`
+	rows, err := c.tx.Query(ctx, `SELECT a.attname, a.atttypid, a.atttypmod, `+fileIndexExists+`
 		FROM pg_catalog.pg_class r
 		JOIN pg_catalog.pg_namespace n ON n.oid = r.relnamespace
 		LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped
@@ -87,14 +123,15 @@ func (c *commit) readColumns(ctx context.Context, t *table) (bool, error) {
 	for rows.Next() {
 		exists = true
 		var (
-			name *string
-			oid  *uint32
+			name   *string
+			oid    *uint32
+			typmod *int32
 		)
-		if err := rows.Scan(&name, &oid, &t.fileIndex); err != nil {
+		if err := rows.Scan(&name, &oid, &typmod, &t.fileIndex); err != nil {
 			return false, fmt.Errorf("table %q: read columns: %w", t.name, err)
 		}
-		if name != nil && oid != nil {
-			t.cols[*name] = typeOfOID(*oid)
+		if name != nil && oid != nil && typmod != nil {
+			t.cols[*name] = typeOfColumn(*oid, *typmod)
 			t.oids[*name] = *oid
 		}
 	}
@@ -156,6 +193,16 @@ func dataFields(schema *arrow.Schema) ([]arrow.Field, error) {
 	return fields, nil
 }
 
+// holds reports whether a column of type have takes values of type in as
+// it is: when in widens to have (record.Widen), and also when have is
+// Decimal (an unconstrained NUMERIC, which only a table made by hand has)
+// and in is Float: such a column holds every float's shortest decimal text
+// exactly, as it did before filedge had decimals, where the lattice would
+// turn it into text.
+func holds(have, in record.Type) bool {
+	return record.Widen(have, in) == have || (have == record.Decimal && in == record.Float)
+}
+
 // diff works out the DDL that lets table t take a batch with the given data
 // columns: columns to add, and columns to widen (record.Widen).
 func diff(t *table, fields []arrow.Field) change {
@@ -167,7 +214,7 @@ func diff(t *table, fields []arrow.Field) change {
 			ch.add = append(ch.add, record.Column{Name: f.Name, Type: in.Stored()})
 			continue
 		}
-		if w := record.Widen(have, in); w != have {
+		if w := record.Widen(have, in); !holds(have, in) {
 			ch.widen = append(ch.widen, record.Column{Name: f.Name, Type: w})
 			ch.fromTo = append(ch.fromTo, have)
 		}
@@ -265,6 +312,9 @@ func (c *commit) alter(ctx context.Context, t *table, fields []arrow.Field, need
 			}
 			for i, w := range ch.widen {
 				c.widened = append(c.widened, fmt.Sprintf("%s.%s: %s → %s", t.name, w.Name, ch.fromTo[i], w.Type))
+			}
+			for _, a := range ch.add {
+				c.added = append(c.added, fmt.Sprintf("%s.%s: %s", t.name, a.Name, a.Type))
 			}
 		}
 		if needIndex && !t.fileIndex {

@@ -148,6 +148,7 @@ func (d *DB) commit(ctx context.Context, f *destination.File) (*destination.Resu
 		Rows:      w.rows,
 		Committed: now,
 		Widened:   w.widened,
+		Added:     w.added,
 	}, nil
 }
 
@@ -217,6 +218,7 @@ type writer struct {
 	order   []string
 	rows    int64
 	widened []string
+	added   []string
 }
 
 // write writes one batch of the named table.
@@ -254,11 +256,12 @@ func (w *writer) write(ctx context.Context, name string, batch arrow.RecordBatch
 		w.tables[name] = t
 		w.order = append(w.order, name)
 	} else {
-		widened, err := evolve(ctx, w.tx, w.log, t, want)
+		widened, added, err := evolve(ctx, w.tx, w.log, t, want)
 		if err != nil {
 			return err
 		}
 		w.widened = append(w.widened, widened...)
+		w.added = append(w.added, added...)
 	}
 	if batch.NumRows() == 0 {
 		return nil
@@ -285,11 +288,12 @@ func (w *writer) open(ctx context.Context, name string, want []column) (*table, 
 	for _, c := range record.SystemColumns {
 		sys = append(sys, column{name: c.Name, typ: c.Type})
 	}
-	widened, err := evolve(ctx, w.tx, w.log, t, append(want, sys...))
+	widened, added, err := evolve(ctx, w.tx, w.log, t, append(want, sys...))
 	if err != nil {
 		return nil, err
 	}
 	w.widened = append(w.widened, widened...)
+	w.added = append(w.added, added...)
 	if err := w.deleteReplaced(ctx, name); err != nil {
 		return nil, err
 	}

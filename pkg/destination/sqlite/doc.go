@@ -8,9 +8,14 @@
 //
 // Columns are declared with type names that map back to filedge's types
 // without ambiguity (BOOLEAN, BIGINT, DOUBLE, DATE, TIMESTAMP, TEXT,
-// JSONTEXT) and values are stored as SQLite's storage classes: booleans as
-// 0/1, dates as 'YYYY-MM-DD' text, timestamps as sortable UTC text
-// ('2006-01-02T15:04:05.000000Z'), JSON as text. SQLite cannot change a
+// JSONTEXT, DECIMALTEXT(p,s)) and values are stored as SQLite's storage
+// classes: booleans as 0/1, dates as 'YYYY-MM-DD' text, timestamps as
+// sortable UTC text ('2006-01-02T15:04:05.000000Z'), JSON as text, and
+// decimals as their exact text with their column's scale ('12.50'):
+// SQLite has no exact decimal, and the NUMERIC affinity of DECIMAL(p,s)
+// would turn 12345678901234.56 into a REAL and lose digits, while
+// DECIMALTEXT has TEXT affinity (compare such values with CAST(... AS
+// NUMERIC) or a decimal library, not as text). SQLite cannot change a
 // column's declared type in place, so widening a column rebuilds its table
 // inside the commit's transaction (the "generalized ALTER TABLE" procedure
 // of the SQLite documentation), converting the stored values and

@@ -88,14 +88,15 @@ func createTable(ctx context.Context, tx *sql.Tx, name string, cols []column) (*
 
 // evolve adds the columns of want that t lacks and widens the columns of t
 // that are narrower than want's. It returns the widenings made, as
-// "table.column: integer → float".
-func evolve(ctx context.Context, tx *sql.Tx, log *slog.Logger, t *table, want []column) ([]string, error) {
+// "table.column: integer → float", and the columns added, as
+// "table.column: decimal(12,2)".
+func evolve(ctx context.Context, tx *sql.Tx, log *slog.Logger, t *table, want []column) (widened, added []string, err error) {
 	widen := map[int]record.Type{}
-	var added []column
+	var adds []column
 	for _, w := range want {
 		i, ok := t.find(w.name)
 		if !ok {
-			added = append(added, column{name: w.name, typ: w.typ.Stored()})
+			adds = append(adds, column{name: w.name, typ: w.typ.Stored()})
 			continue
 		}
 		if nt := record.Widen(t.cols[i].typ, w.typ); nt != t.cols[i].typ {
@@ -105,31 +106,31 @@ func evolve(ctx context.Context, tx *sql.Tx, log *slog.Logger, t *table, want []
 			widen[i] = nt
 		}
 	}
-	for _, c := range added {
+	for _, c := range adds {
 		if _, dup := t.find(c.name); dup {
 			continue // two batch columns differing only in case
 		}
 		if _, err := tx.ExecContext(ctx, "ALTER TABLE "+quote(t.name)+" ADD COLUMN "+quote(c.name)+" "+declared(c.typ)); err != nil {
-			return nil, fmt.Errorf("add column %q to table %q: %w", c.name, t.name, err)
+			return nil, nil, fmt.Errorf("add column %q to table %q: %w", c.name, t.name, err)
 		}
 		t.add(c)
+		added = append(added, fmt.Sprintf("%s.%s: %v", t.name, c.name, c.typ))
 	}
 	if len(widen) == 0 {
-		return nil, nil
+		return nil, added, nil
 	}
-	var report []string
 	for i, c := range t.cols {
 		if nt, ok := widen[i]; ok {
-			report = append(report, fmt.Sprintf("%s.%s: %v → %v", t.name, c.name, c.typ, nt))
+			widened = append(widened, fmt.Sprintf("%s.%s: %v → %v", t.name, c.name, c.typ, nt))
 		}
 	}
 	// A rebuild copies the whole table: worth a line, as it may take long.
 	start := time.Now()
 	if err := rebuild(ctx, tx, t, widen); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	log.Info("rebuilt table to widen columns", "table", t.name, "columns", report, "took", time.Since(start))
-	return report, nil
+	log.Info("rebuilt table to widen columns", "table", t.name, "columns", widened, "took", time.Since(start))
+	return widened, added, nil
 }
 
 // rebuild changes the types of the columns of t given in widen, converting

@@ -161,25 +161,27 @@ func TestColumnsDeclaredWithTypesThatMapBack(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "types.db")
 	d := openFile(t, path)
 	cols := destinationtest.Cols("b", record.Boolean, "i", record.Integer, "f", record.Float, "d", record.Date,
-		"ts", record.Timestamp, "s", record.String, "j", record.JSON, "u", record.Unknown)
+		"ts", record.Timestamp, "s", record.String, "j", record.JSON, "u", record.Unknown, "m", record.DecimalOf(16, 2))
 	destinationtest.Commit(t, d, destinationtest.File(t, "v1", "a.csv", time.Now(), destinationtest.Table("t", cols,
-		[]any{true, 1, 1.5, "2024-01-02", time.Date(2024, 1, 2, 3, 4, 5, 6000, time.UTC), "s", `12.50`, nil})), destination.Committed)
+		[]any{true, 1, 1.5, "2024-01-02", time.Date(2024, 1, 2, 3, 4, 5, 6000, time.UTC), "s", `12.50`, nil, "12345678901234.50"})), destination.Committed)
 	db := readDB(t, path)
 	got := map[string]string{}
 	for _, row := range destinationtest.Rows(t, db, `SELECT "name", "type" FROM pragma_table_info('t')`) {
 		got[row[0].(string)] = row[1].(string)
 	}
 	want := map[string]string{
-		"b": "BOOLEAN", "i": "BIGINT", "f": "DOUBLE", "d": "DATE", "ts": "TIMESTAMP", "s": "TEXT", "j": "JSONTEXT", "u": "TEXT",
+		"b": "BOOLEAN", "i": "BIGINT", "f": "DOUBLE", "d": "DATE", "ts": "TIMESTAMP", "s": "TEXT", "j": "JSONTEXT", "u": "TEXT", "m": "DECIMALTEXT(16,2)",
 		"_file": "TEXT", "_line": "BIGINT", "_modified": "TIMESTAMP", "_filedge_synced": "TIMESTAMP", "_source_file_hash": "TEXT",
 	}
 	if !maps.Equal(got, want) {
 		t.Errorf("declared types = %v, want %v", got, want)
 	}
 	// Stored values: booleans 0/1, dates and timestamps as sortable text,
-	// a JSON number as its text (JSONTEXT has text affinity).
-	rows := destinationtest.Rows(t, db, `SELECT typeof("b"), "b", typeof("d"), CAST("d" AS TEXT), typeof("ts"), CAST("ts" AS TEXT), typeof("j"), "j" FROM "t"`)
-	wantRow := []any{"integer", int64(1), "text", "2024-01-02", "text", "2024-01-02T03:04:05.000006Z", "text", "12.50"}
+	// a JSON number as its text (JSONTEXT has text affinity), a decimal as
+	// its exact text with its scale (DECIMALTEXT has text affinity: a
+	// NUMERIC column would have stored the REAL 12345678901234.5).
+	rows := destinationtest.Rows(t, db, `SELECT typeof("b"), "b", typeof("d"), CAST("d" AS TEXT), typeof("ts"), CAST("ts" AS TEXT), typeof("j"), "j", typeof("m"), "m" FROM "t"`)
+	wantRow := []any{"integer", int64(1), "text", "2024-01-02", "text", "2024-01-02T03:04:05.000006Z", "text", "12.50", "text", "12345678901234.50"}
 	for i, v := range wantRow {
 		if rows[0][i] != v {
 			t.Errorf("stored value %d = %#v, want %#v", i, rows[0][i], v)

@@ -36,14 +36,37 @@ var declaredTypes = map[record.Type]string{
 	record.JSON:      "JSONTEXT",
 }
 
+// decimalDeclared is the declared type of decimal columns: "DECIMALTEXT"
+// for Decimal (any precision), "DECIMALTEXT(12,2)" for a precision and
+// scale. SQLite has no exact decimal: a column of NUMERIC affinity (the
+// affinity of DECIMAL and NUMERIC) turns "12345678901234.56" into a REAL
+// and loses digits. A name with TEXT in it (and no INT) has TEXT
+// affinity, so the exact text of each value is stored as it is, with its
+// column's scale, while the name still says decimal and its arguments.
+const decimalDeclared = "DECIMALTEXT"
+
 // declared returns the declared column type of t.
-func declared(t record.Type) string { return declaredTypes[t.Stored()] }
+func declared(t record.Type) string {
+	switch {
+	case t == record.Decimal:
+		return decimalDeclared
+	case t.IsDecimal():
+		return fmt.Sprintf("%s(%d,%d)", decimalDeclared, t.Precision(), t.Scale())
+	}
+	return declaredTypes[t.Stored()]
+}
 
 // typeOfDeclared maps a column's declared type back to a record.Type:
 // exactly for the names filedge declares, by SQLite's affinity rules for
 // tables made by others.
 func typeOfDeclared(decl string) record.Type {
 	d := strings.ToUpper(strings.TrimSpace(decl))
+	if args, ok := strings.CutPrefix(d, decimalDeclared); ok {
+		if t, err := record.ParseType("decimal" + strings.TrimSpace(args)); err == nil && t.IsDecimal() {
+			return t
+		}
+		return record.String // TEXT affinity, and arguments filedge did not write
+	}
 	if i := strings.IndexByte(d, '('); i >= 0 {
 		d = strings.TrimSpace(d[:i])
 	}
@@ -87,13 +110,26 @@ func parseTimestamp(s string) (time.Time, error) {
 
 // canonical returns a function giving the value at row i of arr as the
 // canonical Go value of type from (bool, int64, float64, time.Time for Date
-// and Timestamp, string for String, JSON and Unknown), or nil for NULL.
+// and Timestamp, string for String, JSON, Unknown and decimals, which are
+// their exact text), or nil for NULL.
 func canonical(arr arrow.Array, from record.Type) (func(i int) any, error) {
 	if arr.DataType().ID() == arrow.NULL {
 		return func(int) any { return nil }, nil
 	}
 	mismatch := fmt.Errorf("arrow type %v cannot carry %v values", arr.DataType(), from)
 	null := arr.IsNull
+	if from.IsDecimal() {
+		if !record.IsDecimalArray(arr) {
+			return nil, mismatch
+		}
+		return func(i int) any {
+			if null(i) {
+				return nil
+			}
+			text, _ := record.AppendDecimal(nil, arr, i)
+			return string(text)
+		}, nil
+	}
 	switch from {
 	case record.Boolean:
 		a, ok := arr.(*array.Boolean)
@@ -201,6 +237,12 @@ func storeValue(v any, from, to record.Type) any {
 	if v == nil {
 		return nil
 	}
+	if to.IsDecimal() {
+		if from == to { // AppendDecimal wrote it with the column's scale
+			return v
+		}
+		return decimalText(v, to)
+	}
 	switch to {
 	case record.Integer:
 		if x, ok := v.(int64); ok {
@@ -234,6 +276,28 @@ func storeValue(v any, from, to record.Type) any {
 	return text(v, from)
 }
 
+// decimalText is the stored form of canonical value v (a decimal's text,
+// or an int64) in a column of decimal type to: its exact text with to's
+// scale ("7.00" in decimal(12,2)), as PostgreSQL's NUMERIC(12,2) shows it.
+// A value that is not a decimal (SQLite lets a column hold anything) is
+// kept as it is.
+func decimalText(v any, to record.Type) any {
+	var s string
+	switch x := v.(type) {
+	case string:
+		s = x
+	case int64:
+		s = strconv.FormatInt(x, 10)
+	default:
+		return v
+	}
+	out, err := record.ConvertDecimal(record.Cell{Text: s, Kind: record.Quoted}, to)
+	if err != nil {
+		return v
+	}
+	return out
+}
+
 // text is the String form of a canonical value of type from.
 func text(v any, from record.Type) string {
 	switch x := v.(type) {
@@ -258,7 +322,7 @@ func text(v any, from record.Type) string {
 func jsonText(v any, from record.Type) string {
 	switch x := v.(type) {
 	case string:
-		if from == record.JSON {
+		if from == record.JSON || from.IsDecimal() { // a decimal: a JSON number of every digit
 			return x
 		}
 	case int64, bool:
@@ -374,6 +438,10 @@ func convertStored(v driver.Value, from, to record.Type) driver.Value {
 		}
 	case record.String, record.JSON, record.Unknown:
 		if x, ok := v.(string); ok {
+			c = x
+		}
+	default:
+		if x, ok := v.(string); ok && from.IsDecimal() {
 			c = x
 		}
 	}

@@ -28,7 +28,12 @@ func TestTypeOfDeclaredMapsDeclaredTypesBack(t *testing.T) {
 		{"DATETIME", record.Timestamp},
 		{"real", record.Float},
 		{"FLOAT", record.Float},
-		{"DECIMAL(10,5)", record.Float},
+		{"DECIMAL(10,5)", record.Float}, // NUMERIC affinity: made by others, holds floats
+		{"NUMERIC", record.Float},
+		{"DECIMALTEXT(12,2)", record.DecimalOf(12, 2)},
+		{"decimaltext( 76 , 0 )", record.DecimalOf(76, 0)},
+		{"DECIMALTEXT", record.Decimal},
+		{"DECIMALTEXT(80,2)", record.String},
 		{"json", record.JSON},
 		{"bool", record.Boolean},
 		{"", record.String},
@@ -68,6 +73,11 @@ func TestStoreValueConvertsNarrowerValues(t *testing.T) {
 		{"StringToJSON", `say "hi"`, record.String, record.JSON, `"say \"hi\""`},
 		{"InfinityToJSON", math.Inf(1), record.Float, record.JSON, `"+Inf"`},
 		{"Null", nil, record.Integer, record.String, nil},
+		{"DecimalStoredWithItsScale", "12.5", record.DecimalOf(10, 1), record.DecimalOf(10, 2), "12.50"},
+		{"DecimalExact", "12345678901234.56", record.DecimalOf(16, 2), record.DecimalOf(16, 2), "12345678901234.56"},
+		{"IntegerToDecimal", int64(math.MinInt64), record.Integer, record.DecimalOf(21, 2), "-9223372036854775808.00"},
+		{"DecimalToString", "-0.010", record.DecimalOf(10, 3), record.String, "-0.010"},
+		{"DecimalToJSON", "-0.010", record.DecimalOf(10, 3), record.JSON, "-0.010"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := storeValue(tc.v, tc.from, tc.to); got != tc.want {
@@ -94,6 +104,10 @@ func TestConvertStoredMatchesBatchConversion(t *testing.T) {
 		{"ForeignValueBecomesText", "not a number", record.Integer, record.String, "not a number"},
 		{"ForeignValueKept", "not a number", record.Integer, record.Float, "not a number"},
 		{"Null", nil, record.Integer, record.Float, nil},
+		{"DecimalToWiderDecimal", "1.50", record.DecimalOf(10, 2), record.DecimalOf(12, 4), "1.5000"},
+		{"IntegerToDecimal", int64(7), record.Integer, record.DecimalOf(21, 2), "7.00"},
+		{"DecimalToString", "1.50", record.DecimalOf(10, 2), record.String, "1.50"},
+		{"ForeignValueInADecimalColumnKept", 1.5, record.DecimalOf(10, 2), record.DecimalOf(12, 4), 1.5},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := convertStored(tc.stored, tc.from, tc.to); got != tc.want {

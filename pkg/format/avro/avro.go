@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/filedge/filedge/pkg/format"
+	"github.com/filedge/filedge/pkg/record"
 )
 
 func init() {
@@ -101,8 +102,24 @@ func (r *Reader) Read(ctx context.Context, in *format.Input, w format.Writer) er
 	if err := w.Begin("", declared); err != nil {
 		return err
 	}
+	for _, col := range cols {
+		if n := wideDecimal(col.n); n != nil {
+			w.Issue(fmt.Sprintf("Column %q is a decimal(%d,%d), wider than the %d digits a decimal column holds: loaded as string, the exact text", col.name, n.prec, n.scale, record.MaxDecimalPrecision))
+		}
+	}
 	s := &stream{path: in.Path, c: c, w: w, d: newDecoder(cols, r.maxField)}
 	return s.run(ctx)
+}
+
+// wideDecimal returns the decimal of column type n, or of one of its union
+// branches, that has more digits than a decimal column holds, or nil.
+func wideDecimal(n *node) *node {
+	for _, b := range append([]*node{n}, n.union...) {
+		if b.logical == logicalDecimal && b.prec > record.MaxDecimalPrecision {
+			return b
+		}
+	}
+	return nil
 }
 
 // fail makes err, met reading the file at record line (0 for the header),

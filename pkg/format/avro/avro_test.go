@@ -2,8 +2,14 @@ package avro_test
 
 import (
 	"bytes"
+	"encoding/binary"
+	"fmt"
+	"math"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/linkedin/goavro/v2"
 
 	"github.com/filedge/filedge/pkg/format"
 	_ "github.com/filedge/filedge/pkg/format/avro"
@@ -129,30 +135,80 @@ func TestTypedColumnsConvertInTheBuilder(t *testing.T) {
 				t.Fatal(err)
 			}
 			tbl := rec.Result.Tables[0]
-			cols := make([]record.Column, len(tbl.Columns))
-			for i, c := range tbl.Columns {
-				cols[i] = record.Column{Name: "c" + string(rune('a'+i)), Type: c.Type}
-			}
-			b := record.NewBuilder(record.BuilderOptions{Columns: cols})
-			for _, row := range tbl.Rows {
-				cells := make([]record.Cell, len(row.Cells))
-				for i, c := range row.Cells {
-					cells[i] = record.Cell(c)
-				}
-				if err := b.Append(row.Line, cells); err != nil {
-					t.Errorf("line %d: the builder refuses the row: %v", row.Line, err)
-				}
-			}
-			batch, err := b.Flush()
+			batch, refused, err := tbl.Build(nil, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer batch.Release()
-			for i, c := range b.Columns() {
-				if want := tbl.Columns[i].Type.Stored(); c.Type.Stored() != want {
-					t.Errorf("column %q is stored as %v, declared %v", tbl.Columns[i].Name, c.Type, want)
+			for _, r := range refused {
+				t.Errorf("the builder refuses the row at %s", r)
+			}
+			for i, f := range batch.Schema().Fields()[1:] {
+				if want := tbl.Columns[i].Type.Stored(); record.TypeOf(f).Stored() != want {
+					t.Errorf("column %q is stored as %v, declared %v", tbl.Columns[i].Name, record.TypeOf(f), want)
 				}
 			}
 		})
+	}
+}
+
+// TestDecimalsLoadExactlyWithTheirPrecisionAndScale reads bytes and fixed
+// decimals through the Builder, as the parser does: every value exact, a
+// value beyond its declared precision a row error naming the column, and
+// a decimal wider than 76 digits the exact text with an issue.
+func TestDecimalsLoadExactlyWithTheirPrecisionAndScale(t *testing.T) {
+	const schema = `{"type":"record","name":"Money","fields":[
+	{"name":"amount","type":{"type":"bytes","logicalType":"decimal","precision":16,"scale":2}},
+	{"name":"fixed","type":{"type":"fixed","name":"F8","size":8,"logicalType":"decimal","precision":18,"scale":4}},
+	{"name":"wide","type":["null",{"type":"bytes","logicalType":"decimal","precision":38,"scale":0}]},
+	{"name":"huge","type":{"type":"bytes","logicalType":"decimal","precision":80,"scale":2}}]}`
+	// goavro encodes fixed decimals from bytes only with the logical type
+	// left out of its schema (see writeTestdata).
+	e, err := newEncoder(strings.Replace(schema, `"size":8,"logicalType":"decimal","precision":18,"scale":4}`, `"size":8}`, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	be64 := func(v int64) []byte { return binary.BigEndian.AppendUint64(nil, uint64(v)) }
+	wide := "99999999999999999999999999999999999999"
+	huge := strings.Repeat("12345678", 9) + ".99"
+	bl, err := e.block(
+		map[string]any{"amount": rat("12345678901234.56"), "fixed": be64(-1), "wide": goavro.Union("bytes.decimal", rat(wide)), "huge": rat(huge)},
+		map[string]any{"amount": rat("-0.01"), "fixed": be64(0), "wide": nil, "huge": rat("0")},
+		map[string]any{"amount": rat("0"), "fixed": be64(math.MinInt64), "wide": goavro.Union("bytes.decimal", rat("-"+wide)), "huge": rat("-1")},
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := formattest.Read(t.Context(), "avro", "money.avro", format.Options{}, mustOCF(t, schema, bl), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `Column "huge" is a decimal(80,2), wider than the 76 digits a decimal column holds: loaded as string, the exact text`
+	if issues := got.Result.Issues; len(issues) != 1 || issues[0] != want {
+		t.Errorf("issues %q, want [%q]", issues, want)
+	}
+	tbl := got.Result.Tables[0]
+	if types := fmt.Sprint(tbl.Columns); types != "[{amount decimal(16,2)} {fixed decimal(18,4)} {wide decimal(38,0)} {huge string}]" {
+		t.Errorf("columns %s", types)
+	}
+	batch, refused, err := tbl.Build(nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer batch.Release()
+	// -922337203685477.5808 has 15 digits before the point: a file that
+	// breaks its own schema, which NUMERIC(18,4) refuses too.
+	if wantRefused := []string{`line 3: column "fixed": value does not convert: "-922337203685477.5808" has 15 digits before the point, decimal(18,4) holds 14`}; !slices.Equal(refused, wantRefused) {
+		t.Errorf("refused rows %q, want %q", refused, wantRefused)
+	}
+	for i, want := range [][]string{
+		{"12345678901234.56", "-0.01"},
+		{"-0.0001", "0.0000"},
+		{wide, "null"},
+		{huge, "0.00"},
+	} {
+		if values := formattest.ValueTexts(batch.Column(i + 1)); !slices.Equal(values, want) {
+			t.Errorf("column %s: %q, want %q", tbl.Columns[i].Name, values, want)
+		}
 	}
 }

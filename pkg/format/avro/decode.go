@@ -259,8 +259,8 @@ func (d *decoder) floatCell(i int, f float64, bits int) {
 	d.later(i, record.Number, start)
 }
 
-// bytesCell makes bytes or a fixed column i's cell: a decimal as a number
-// (precision up to 15) or exact decimal text, a UUID or duration as text,
+// bytesCell makes bytes or a fixed column i's cell: a decimal as its exact
+// text (a number up to 76 digits, which its column holds), a UUID or duration as text,
 // other bytes in base64.
 func (d *decoder) bytesCell(i int, n *node, b []byte) {
 	start := len(d.text)
@@ -270,7 +270,7 @@ func (d *decoder) bytesCell(i int, n *node, b []byte) {
 			return
 		}
 		d.text = appendDecimal(d.text, b, n.scale)
-		if n.col == record.Float {
+		if n.col.IsDecimal() {
 			d.later(i, record.Number, start)
 		} else {
 			d.later(i, record.Quoted, start)

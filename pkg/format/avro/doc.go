@@ -19,8 +19,9 @@
 //	float, double                    Float (NaN and infinities are null)
 //	string, enum                     String
 //	bytes, fixed                     String, base64 (standard, padded)
-//	decimal, precision <= 15         Float (the exact decimal text)
-//	decimal, precision > 15          String, the exact decimal
+//	decimal(p,s), bytes or fixed     decimal(p,s), exactly (a value beyond p digits
+//	                                   fails its row); beyond 76 digits String, the
+//	                                   exact text, with an issue
 //	date                             Date
 //	time-millis, time-micros         String 15:04:05.000, 15:04:05.000000
 //	timestamp-millis/micros/nanos,   Timestamp (UTC, to the microsecond;

@@ -64,10 +64,6 @@ const (
 // maxDepth caps the nesting of a schema and of a value.
 const maxDepth = 1000
 
-// floatDigits is the largest decimal precision read as a Float: a float64
-// holds every decimal of 15 significant digits exactly.
-const floatDigits = 15
-
 // node is a compiled Avro schema. Named types are shared: a recursive type
 // is a cyclic graph.
 type node struct {
@@ -398,8 +394,8 @@ func settle(n *node, depth int) {
 		if n.kind == kindFixed {
 			n.min = n.size
 		}
-		if n.logical == logicalDecimal && n.prec <= floatDigits {
-			n.col = record.Float
+		if n.logical == logicalDecimal && n.prec <= record.MaxDecimalPrecision {
+			n.col = record.DecimalOf(n.prec, n.scale)
 		}
 	case kindArray, kindMap:
 		n.min, n.col = 1, record.JSON

@@ -10,7 +10,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/filedge/filedge/pkg/format"
 	"github.com/filedge/filedge/pkg/record"
@@ -51,6 +50,10 @@ const writeFlushBytes = 64 << 10
 //   - Date: 2006-01-02.
 //   - Timestamp: RFC 3339 in UTC with microseconds,
 //     2006-01-02T15:04:05.000000Z.
+//   - Decimal: its exact digits with its scale after the point ("12.50",
+//     "-0.01"), never through a float. Untyped text reads back as a float
+//     (or an integer) unless the column is declared a decimal, as
+//     pipeline.yaml's columns: does.
 //   - String, JSON (its text) and columns of nulls only: the text, quoted
 //     when needed.
 //   - A null: an empty unquoted field, or the null sequence when one is
@@ -75,22 +78,10 @@ type Writer struct {
 	special [256]bool
 
 	buf  []byte
-	cols []writeColumn
+	cols []format.WriteColumn
 	rows int64 // rows written so far, for error messages
 	err  error // the first error of the underlying writer; sticky
 	done bool  // closed
-}
-
-// writeColumn is one column of the batch being written, as its typed
-// Arrow array.
-type writeColumn struct {
-	typ record.Type
-	b   *array.Boolean
-	i   *array.Int64
-	f   *array.Float64
-	d   *array.Date32
-	t   *array.Timestamp
-	s   *array.String
 }
 
 // NewWriter returns a Writer that writes a table of the given schema to w,
@@ -120,9 +111,9 @@ func NewWriter(w io.Writer, schema *arrow.Schema, opts format.Options) (*Writer,
 		return nil, err
 	}
 	cw.names = make([]string, schema.NumFields())
-	cw.cols = make([]writeColumn, schema.NumFields())
+	cw.cols = make([]format.WriteColumn, schema.NumFields())
 	for i, f := range schema.Fields() {
-		if _, err := writeType(f); err != nil {
+		if _, err := format.WriteType(f); err != nil {
 			return nil, fmt.Errorf("csv: %w", err)
 		}
 		cw.names[i] = f.Name
@@ -195,34 +186,6 @@ func writeChar(what, s string, def byte) (byte, error) {
 	return s[0], nil
 }
 
-// writeType returns how the values of field f are written: by its Arrow
-// type, the one pkg/record carries each type in (see record.Type.ArrowType),
-// and for strings by its metadata, JSON or not. Another Arrow type is an
-// error. writeType allocates nothing, as Write calls it for every column.
-func writeType(f arrow.Field) (record.Type, error) {
-	switch f.Type.ID() {
-	case arrow.BOOL:
-		return record.Boolean, nil
-	case arrow.INT64:
-		return record.Integer, nil
-	case arrow.FLOAT64:
-		return record.Float, nil
-	case arrow.DATE32:
-		return record.Date, nil
-	case arrow.TIMESTAMP:
-		if ts, ok := f.Type.(*arrow.TimestampType); ok && ts.Unit == arrow.Microsecond {
-			return record.Timestamp, nil
-		}
-	case arrow.STRING:
-		if k := f.Metadata.FindKey(record.MetadataType); k >= 0 && f.Metadata.Values()[k] == record.JSON.String() {
-			return record.JSON, nil
-		}
-		return record.String, nil
-	}
-	t := record.TypeOf(f)
-	return t, fmt.Errorf("column %q: Arrow type %s cannot be written (a %v column is %s)", f.Name, f.Type, t, t.Stored().ArrowType())
-}
-
 // Write writes the rows of rec. Its columns must have the names of the
 // schema the Writer was made with, in the same order; their types may be
 // wider than the schema's (a Builder widens a column from batch to batch),
@@ -276,28 +239,9 @@ func (w *Writer) bind(rec arrow.RecordBatch) error {
 		if f.Name != w.names[j] {
 			return fmt.Errorf("csv: batch column %d is %q, the file's is %q", j+1, f.Name, w.names[j])
 		}
-		t, err := writeType(f)
+		c, err := format.BindColumn(f, rec.Column(j))
 		if err != nil {
 			return fmt.Errorf("csv: %w", err)
-		}
-		c := writeColumn{typ: t}
-		var ok bool
-		switch a := rec.Column(j); t {
-		case record.Boolean:
-			c.b, ok = a.(*array.Boolean)
-		case record.Integer:
-			c.i, ok = a.(*array.Int64)
-		case record.Float:
-			c.f, ok = a.(*array.Float64)
-		case record.Date:
-			c.d, ok = a.(*array.Date32)
-		case record.Timestamp:
-			c.t, ok = a.(*array.Timestamp)
-		default:
-			c.s, ok = a.(*array.String)
-		}
-		if !ok {
-			return fmt.Errorf("csv: column %q: array %T does not match its field type %s", f.Name, rec.Column(j), f.Type)
 		}
 		w.cols[j] = c
 	}
@@ -305,42 +249,49 @@ func (w *Writer) bind(rec arrow.RecordBatch) error {
 }
 
 // appendValue appends row i of column c as a field.
-func (w *Writer) appendValue(dst []byte, c *writeColumn, i int) []byte {
-	switch c.typ {
+func (w *Writer) appendValue(dst []byte, c *format.WriteColumn, i int) []byte {
+	switch c.Type {
 	case record.Boolean:
-		if c.b.IsNull(i) {
+		if c.Bool.IsNull(i) {
 			return append(dst, w.null...)
 		}
-		if c.b.Value(i) {
+		if c.Bool.Value(i) {
 			return append(dst, "true"...)
 		}
 		return append(dst, "false"...)
 	case record.Integer:
-		if c.i.IsNull(i) {
+		if c.Int.IsNull(i) {
 			return append(dst, w.null...)
 		}
-		return strconv.AppendInt(dst, c.i.Value(i), 10)
+		return strconv.AppendInt(dst, c.Int.Value(i), 10)
 	case record.Float:
-		v := c.f.Value(i)
-		if c.f.IsNull(i) || math.IsNaN(v) || math.IsInf(v, 0) {
+		v := c.Float.Value(i)
+		if c.Float.IsNull(i) || math.IsNaN(v) || math.IsInf(v, 0) {
 			return append(dst, w.null...)
 		}
 		return format.AppendFloat(dst, v)
 	case record.Date:
-		if c.d.IsNull(i) {
+		if c.Date.IsNull(i) {
 			return append(dst, w.null...)
 		}
-		return format.AppendDate(dst, int64(c.d.Value(i)))
+		return format.AppendDate(dst, int64(c.Date.Value(i)))
 	case record.Timestamp:
-		if c.t.IsNull(i) {
+		if c.Timestamp.IsNull(i) {
 			return append(dst, w.null...)
 		}
-		return format.AppendTimestamp(dst, int64(c.t.Value(i)))
+		return format.AppendTimestamp(dst, int64(c.Timestamp.Value(i)))
 	}
-	if c.s.IsNull(i) {
+	if c.Decimal != nil {
+		if c.Decimal.IsNull(i) {
+			return append(dst, w.null...)
+		}
+		dst, _ = record.AppendDecimal(dst, c.Decimal, i) // digits, '-' and '.': never quoted
+		return dst
+	}
+	if c.String.IsNull(i) {
 		return append(dst, w.null...)
 	}
-	return w.appendText(dst, c.s.Value(i))
+	return w.appendText(dst, c.String.Value(i))
 }
 
 // quoted reports whether s must be written in quotes.

@@ -29,6 +29,7 @@ var csvLosses = []formattest.WriterOption{
 	formattest.ReadsBack("truths", record.Boolean),
 	formattest.ReadsBack("dates", record.Date),
 	formattest.ReadsBack("times", record.Timestamp),
+	formattest.TypeDeclaredOnRead("money"),
 }
 
 func TestWriterConformance(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf16"
 
@@ -37,17 +38,18 @@ var excelStart = time.Date(1900, 3, 1, 0, 0, 0, 0, time.UTC)
 // memory). The first row holds the column names. Make one with
 // NewWriter; it is not safe for concurrent use.
 type Writer struct {
-	out     io.Writer
-	f       *excelize.File
-	sw      *excelize.StreamWriter
-	schema  *arrow.Schema
-	names   []any
-	date    int // style ids
-	instant int
-	sheet   int // number of the sheet being written, from 1
-	row     int // rows written to it, the header included
-	values  []any
-	closed  bool
+	out      io.Writer
+	f        *excelize.File
+	sw       *excelize.StreamWriter
+	schema   *arrow.Schema
+	names    []any
+	date     int // style ids
+	instant  int
+	decimals map[int]int // style ids of the decimal formats, by scale
+	sheet    int         // number of the sheet being written, from 1
+	row      int         // rows written to it, the header included
+	values   []any
+	closed   bool
 }
 
 var _ format.RecordWriter = (*Writer)(nil)
@@ -59,12 +61,14 @@ var _ format.RecordWriter = (*Writer)(nil)
 // spreadsheet number would round, as text), dates and timestamps as
 // spreadsheet dates in the formats yyyy-mm-dd and yyyy-mm-dd
 // hh:mm:ss.000 (UTC; before 1 March 1900, which Excel cannot show, as ISO
-// 8601 text), and everything else as text. Text longer than Excel's cell
+// 8601 text), decimals as numbers shown with their scale ("0.00") when
+// they have at most 15 significant digits, which a spreadsheet number
+// keeps, else as their exact text, and everything else as text. Text longer than Excel's cell
 // limit (32,767 characters) fails the write rather than being cut.
 // opts are not used.
 func NewWriter(w io.Writer, schema *arrow.Schema, opts format.Options) (format.RecordWriter, error) {
 	f := excelize.NewFile()
-	wr := &Writer{out: w, f: f, schema: schema}
+	wr := &Writer{out: w, f: f, schema: schema, decimals: map[int]int{}}
 	var err error
 	date, instant := dateFormat, instantFormat
 	if wr.date, err = f.NewStyle(&excelize.Style{CustomNumFmt: &date}); err != nil {
@@ -179,8 +183,69 @@ func (w *Writer) value(col arrow.Array, t record.Type, i int) (any, error) {
 		return w.instantValue(a.Value(i).ToTime(unit).UTC(), w.instant, "2006-01-02T15:04:05.999999Z07:00"), nil
 	case *array.String:
 		return text(a.Value(i))
+	case *array.Decimal128, *array.Decimal256:
+		digits, _ := record.AppendDecimal(nil, col, i)
+		return w.decimalValue(string(digits), t.Scale())
 	}
 	return text(col.ValueStr(i))
+}
+
+// maxExactDigits is the most significant digits a decimal may have to be
+// written as a spreadsheet number: any decimal of at most 15 digits comes
+// back from a double (and from Excel, which shows 15 digits) unchanged.
+const maxExactDigits = 15
+
+// maxFormatScale is the most digits after the point an Excel number format
+// shows.
+const maxFormatScale = 30
+
+// decimalValue is a decimal, given as its exact text with scale digits
+// after the point, as a number shown with those digits when it survives a
+// double, else as its text: a spreadsheet never rounds it.
+func (w *Writer) decimalValue(digits string, scale int) (any, error) {
+	if significantDigits(digits) > maxExactDigits {
+		return digits, nil
+	}
+	v, err := strconv.ParseFloat(digits, 64)
+	if err != nil {
+		return nil, err
+	}
+	if scale > maxFormatScale {
+		return v, nil
+	}
+	style, ok := w.decimals[scale]
+	if !ok {
+		code := "0"
+		if scale > 0 {
+			code += "." + strings.Repeat("0", scale)
+		}
+		if style, err = w.f.NewStyle(&excelize.Style{CustomNumFmt: &code}); err != nil {
+			return nil, err
+		}
+		w.decimals[scale] = style
+	}
+	return excelize.Cell{StyleID: style, Value: v}, nil
+}
+
+// significantDigits counts the digits of decimal text without its leading
+// and trailing zeros.
+func significantDigits(s string) int {
+	first, last, n := -1, -1, 0
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= '0' && c <= '9' {
+			if c != '0' {
+				if first < 0 {
+					first = n
+				}
+				last = n
+			}
+			n++
+		}
+	}
+	if first < 0 {
+		return 0
+	}
+	return last - first + 1
 }
 
 // instantValue is a date or timestamp as a spreadsheet date, or as text

@@ -11,6 +11,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/xuri/excelize/v2"
 
 	"github.com/filedge/filedge/pkg/format"
 	"github.com/filedge/filedge/pkg/format/excel"
@@ -174,5 +175,63 @@ func TestWriterStartsANewSheetPastExcelsRowLimit(t *testing.T) {
 	}
 	if !slices.Equal(names, []string{"Sheet1", "Sheet2", "Sheet3"}) || !slices.Equal(counts, []int{9, 9, 7}) {
 		t.Errorf("sheets %v with %v rows, want Sheet1-3 with 9, 9 and 7", names, counts)
+	}
+}
+
+// TestWriterWritesDecimalsAsNumbersOnlyWhenTheySurvive writes decimals of
+// up to 15 significant digits as numbers shown with their scale, and
+// longer ones as their exact text, so that every one reads back exactly
+// into a declared decimal column.
+func TestWriterWritesDecimalsAsNumbersOnlyWhenTheySurvive(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	money := record.DecimalOf(38, 2)
+	values := []any{"12.50", "-0.01", nil, "1234567890123.45", "12345678901234.56", "999999999999999999999999999999999999.99", "100000000000000000000.00"}
+	ids := make([]any, len(values)) // so that no row is empty, which a sheet would not keep
+	for i := range ids {
+		ids[i] = int64(i)
+	}
+	rec := formattest.Batch(mem, formattest.Col{Name: "money", Type: money, Values: values}, formattest.Col{Name: "id", Type: record.Integer, Values: ids})
+	defer rec.Release()
+	file := []byte(formattest.WriteAll(t, "excel", format.Options{}, rec))
+	got, err := formattest.Read(t.Context(), "excel", "out.xlsx", format.Options{}, file, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := func(s string) formattest.Cell { return formattest.Cell{Text: s, Kind: record.Number} }
+	q := func(s string) formattest.Cell { return formattest.Cell{Text: s, Kind: record.Quoted} }
+	wantCells := []formattest.Cell{n("12.5"), n("-0.01"), {Kind: record.Null}, n("1.23456789012345e+12"), q("12345678901234.56"), q("999999999999999999999999999999999999.99"), n("1e+20")}
+	tbl := got.Result.Tables[0]
+	for i, row := range tbl.Rows {
+		if i >= len(wantCells) || row.Cells[0] != wantCells[i] {
+			t.Errorf("line %d: cell %+v, want %+v", row.Line, row.Cells[0], wantCells[i])
+		}
+	}
+	back, refused, err := tbl.Build(mem, map[string]record.Type{"money": money})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer back.Release()
+	if len(refused) > 0 {
+		t.Errorf("refused rows %q", refused)
+	}
+	var want []string
+	for _, v := range values {
+		if v == nil {
+			v = "null"
+		}
+		want = append(want, v.(string))
+	}
+	if got := formattest.ValueTexts(back.Column(1)); !slices.Equal(got, want) {
+		t.Errorf("read back %q, want %q", got, want)
+	}
+	// The numbers show their scale.
+	f, err := excelize.OpenReader(bytes.NewReader(file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if shown, err := f.GetCellValue("Sheet1", "A2"); err != nil || shown != "12.50" {
+		t.Errorf("A2 shows %q (%v), want 12.50", shown, err)
 	}
 }

@@ -30,6 +30,17 @@ func WithOptions(opts format.Options) WriterOption {
 	return func(s *writerSuite) { s.opts = opts }
 }
 
+// TypeDeclaredOnRead declares that the format carries the values of the
+// suite's column named column exactly but not its type, which a pipeline
+// then declares (pipeline.yaml's columns:), as delimited text and JSON do
+// for decimals. RunWriter reads that column back with its written type
+// declared, as the parser does for a declared column, and asserts that
+// every value comes back exactly. Declaring it for a column whose type the
+// reader finds by itself fails.
+func TypeDeclaredOnRead(column string) WriterOption {
+	return func(s *writerSuite) { s.declared[column] = true }
+}
+
 // ReadsBack declares that the suite's column named column (see RunWriter
 // for the columns) comes back from a file of the format as type t rather
 // than as the type it was written in: the format cannot carry the
@@ -46,6 +57,7 @@ type writerSuite struct {
 	code      string
 	opts      format.Options
 	readsBack map[string]record.Type
+	declared  map[string]bool // see TypeDeclaredOnRead
 }
 
 // RunWriter checks the writer registered as code (format.RegisterWriter)
@@ -74,14 +86,20 @@ type writerSuite struct {
 //     value; no NUL and no empty string.
 //   - "doc" (JSON): objects and arrays, nested, with escapes and unicode.
 //   - "nothing" (a column of nulls only: record.Unknown).
+//   - "money" (decimal(38,2)): amounts of 1 to 38 digits, negative ones,
+//     zero, whole ones ("100.00"), a 16-digit one that a float64 would
+//     change ("12345678901234.56").
 //
-// Every format must carry those exactly. The columns that follow are
-// strings (and "doc") that a format which infers types from text may not
-// carry; declare each such loss with ReadsBack:
+// Every format must carry those exactly, "money" at least as values read
+// back into a declared decimal column (declare that with
+// TypeDeclaredOnRead when the format does not carry the type). The
+// columns that follow are strings (and "doc") that a format which infers
+// types from text may not carry; declare each such loss with ReadsBack:
 //
 //   - "numerals" (String: "1", "-20", ...): reads back as Integer from
 //     inferred text.
-//   - "decimals" (String: "2.5", ...): Float.
+//   - "decimals" (String: "2.5", ...): Float. (These are strings that
+//     look like numbers; decimal values are "money".)
 //   - "truths" (String: "true", "false"): Boolean.
 //   - "dates" (String: "2024-01-02", ...): Date, from inferred text or
 //     inferred strings.
@@ -91,17 +109,26 @@ type writerSuite struct {
 //   - "doc" (JSON): String when the format has no JSON values.
 //
 // Values are compared as text in their type: integers in decimal, floats
-// as strconv 'g' -1 writes them, dates as 2006-01-02, timestamps as
+// as strconv 'g' -1 writes them, decimals with their scale
+// (record.AppendDecimal), dates as 2006-01-02, timestamps as
 // 2006-01-02T15:04:05.000000Z, JSON documents compacted.
 func RunWriter(t *testing.T, code string, opts ...WriterOption) {
 	t.Helper()
-	s := &writerSuite{code: code, readsBack: map[string]record.Type{}}
+	s := &writerSuite{code: code, readsBack: map[string]record.Type{}, declared: map[string]bool{}}
 	for _, o := range opts {
 		o(s)
 	}
 	for name := range s.readsBack {
 		if columnNamed(name) == nil {
 			t.Fatalf("ReadsBack(%q): the suite has no such column", name)
+		}
+	}
+	for name := range s.declared {
+		if columnNamed(name) == nil {
+			t.Fatalf("TypeDeclaredOnRead(%q): the suite has no such column", name)
+		}
+		if _, ok := s.readsBack[name]; ok {
+			t.Fatalf("column %q: both ReadsBack and TypeDeclaredOnRead", name)
 		}
 	}
 	t.Run("Registered", func(t *testing.T) { s.checkRegistered(t) })
@@ -121,7 +148,7 @@ func RunWriter(t *testing.T, code string, opts ...WriterOption) {
 type writerColumn struct {
 	name   string
 	typ    record.Type
-	values []any // bool, int64, float64, time.Time (Date, Timestamp), string
+	values []any // bool, int64, float64, time.Time (Date, Timestamp), string (String, JSON, decimals)
 }
 
 // writerRows is the number of rows of the suite's table, and writerBatches
@@ -180,6 +207,10 @@ var writerColumns = []writerColumn{
 		`{"a":1,"b":[true,null,"x\"y"]}`, `[]`, nil, `{}`, `[1,2.5,"z"]`, `{"ü":"東京","nested":{"deep":[{"k":"v\n"}]}}`,
 	}},
 	{name: "nothing", typ: record.Unknown, values: []any{nil}},
+	{name: "money", typ: record.DecimalOf(38, 2), values: []any{
+		"12345678901234.56", "-0.01", nil, "0.00", "999999999999999999999999999999999999.99", "-7.50", "100.00",
+		"-123456789012345678901234567890123456.78", "0.10",
+	}},
 	{name: "numerals", typ: record.String, values: []any{"1", "-20", nil, "300", "0"}},
 	{name: "decimals", typ: record.String, values: []any{"2.5", nil, "-0.125", "1e+21"}},
 	{name: "truths", typ: record.String, values: []any{"true", "false", nil}},
@@ -258,7 +289,7 @@ func WriteAll(t testing.TB, code string, opts format.Options, recs ...arrow.Reco
 
 // Col is a column of a batch for Batch: Values are nil (null) or of the
 // Go type of its record type (bool, int64, float64, time.Time for dates and
-// timestamps, string for strings and JSON).
+// timestamps, string for strings, JSON and decimals, as their text).
 type Col struct {
 	Name   string
 	Type   record.Type
@@ -307,6 +338,10 @@ func appendArrow(b array.Builder, v any) {
 		b.Append(arrow.Timestamp(v.(time.Time).UnixMicro()))
 	case *array.StringBuilder:
 		b.Append(v.(string))
+	case *array.Decimal128Builder, *array.Decimal256Builder:
+		if err := record.AppendDecimalValue(b, v.(string)); err != nil {
+			panic(fmt.Sprintf("formattest: %v", err))
+		}
 	default:
 		panic(fmt.Sprintf("formattest: no value for %T", b))
 	}
@@ -420,26 +455,24 @@ func (s *writerSuite) readBack(t *testing.T, mem memory.Allocator, data []byte) 
 		t.Fatalf("the written file reads back as %d tables, want 1", n)
 	}
 	table := rec.Result.Tables[0]
-	cols := make([]record.Column, len(table.Columns))
 	names := make([]string, len(table.Columns))
+	declared := map[string]record.Type{}
 	for i, c := range table.Columns {
-		cols[i] = record.Column{Name: c.Name, Source: c.Name, Type: c.Type}
 		names[i] = c.Name
-	}
-	b := record.NewBuilder(record.BuilderOptions{Columns: cols, MaxBatchRows: math.MaxInt32, MaxBatchBytes: math.MaxInt32, Alloc: mem})
-	cells := make([]record.Cell, 0, len(cols))
-	for _, row := range table.Rows {
-		cells = cells[:0]
-		for _, c := range row.Cells {
-			cells = append(cells, record.Cell(c))
-		}
-		if err := b.Append(row.Line, cells); err != nil {
-			t.Fatalf("line %d read back does not fit its declared types: %v", row.Line, err)
+		if wc := columnNamed(c.Name); wc != nil && s.declared[c.Name] {
+			if c.Type == wc.typ {
+				t.Errorf("column %q reads back as %v by itself: drop TypeDeclaredOnRead(%q)", c.Name, c.Type, c.Name)
+			}
+			declared[c.Name] = wc.typ // as pipeline.yaml's columns: declares it
 		}
 	}
-	out, err := b.Flush()
+	out, refused, err := table.Build(mem, declared)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(refused) > 0 {
+		out.Release()
+		t.Fatalf("rows read back do not fit their declared types: %s", refused[0])
 	}
 	return out, names
 }
@@ -483,6 +516,9 @@ func (s *writerSuite) compareColumn(c writerColumn, written []arrow.RecordBatch,
 	case gotType == wantType:
 	case lossy:
 		return []string{fmt.Sprintf("written as %v, declared to read back as %v, reads back as %v", c.typ, wantType, gotType)}
+	case c.typ.IsDecimal():
+		return []string{fmt.Sprintf("written as %v, reads back as %v (if the format carries the values but not the type, declare formattest.TypeDeclaredOnRead(%q))",
+			c.typ, gotType, c.name)}
 	default:
 		return []string{fmt.Sprintf("written as %v, reads back as %v (if the format cannot carry it, declare formattest.ReadsBack(%q, record.%s))",
 			c.typ, gotType, c.name, typeConst(gotType))}
@@ -510,8 +546,11 @@ func (s *writerSuite) compareColumn(c writerColumn, written []arrow.RecordBatch,
 	return diffs
 }
 
-// typeConst names t as the record constant.
+// typeConst names t as the record constant (or DecimalOf call).
 func typeConst(t record.Type) string {
+	if p := t.Precision(); p > 0 {
+		return fmt.Sprintf("DecimalOf(%d, %d)", p, t.Scale())
+	}
 	s := t.String()
 	return strings.ToUpper(s[:1]) + s[1:]
 }
@@ -552,6 +591,9 @@ func valueText(a arrow.Array, i int) (string, bool) {
 		return time.UnixMicro(int64(a.Value(i))).UTC().Format("2006-01-02T15:04:05.000000Z07:00"), true
 	case *array.String:
 		return a.Value(i), true
+	case *array.Decimal128, *array.Decimal256:
+		text, _ := record.AppendDecimal(nil, a, i)
+		return string(text), true
 	}
 	return fmt.Sprintf("<%s>", a.DataType()), true
 }

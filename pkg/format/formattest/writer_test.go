@@ -82,6 +82,9 @@ func ipcCell(a arrow.Array, i int, typ record.Type) record.Cell {
 			return record.Cell{Text: a.Value(i), Kind: record.Document}
 		}
 		return format.StringCell(a.Value(i))
+	case *array.Decimal128, *array.Decimal256:
+		text, _ := record.AppendDecimal(nil, a, i)
+		return record.Cell{Text: string(text), Kind: record.Number}
 	}
 	panic(fmt.Sprintf("ipc test format: no cell for %s", a.DataType()))
 }
@@ -131,6 +134,13 @@ func TestSuiteTableHasEveryTypeWithNulls(t *testing.T) {
 			t.Errorf("no column of type %v", typ)
 		}
 	}
+	decimal := false
+	for typ := range seen {
+		decimal = decimal || typ.IsDecimal()
+	}
+	if !decimal {
+		t.Error("no decimal column")
+	}
 	for _, s := range columnNamed(`text, "quoted" naïve`).values {
 		if s, ok := s.(string); ok && (s == "" || strings.IndexByte(s, 0) >= 0) {
 			t.Errorf("the text column holds %q: empty strings belong in column \"empty\", and NUL nowhere", s)
@@ -170,6 +180,10 @@ func TestCompareColumnFindsEachDifference(t *testing.T) {
 		{"a declared loss to nulls", record.String, map[string]record.Type{"c": record.Unknown}, []any{"", nil}, record.Unknown, []any{nil, nil}, ""},
 		{"JSON compared compacted", record.JSON, nil, []any{`{"a": [1, 2]}`}, record.JSON, []any{`{"a":[1,2]}`}, ""},
 		{"JSON read back as text compared exactly", record.JSON, map[string]record.Type{"c": record.String}, []any{`{"a": 1}`}, record.String, []any{`{"a":1}`}, `wrote "{\"a\": 1}"`},
+		{"decimals with their scale", record.DecimalOf(10, 2), nil, []any{"1.50", "-0.01"}, record.DecimalOf(10, 2), []any{"1.50", "-0.01"}, ""},
+		{"a decimal changed in its last digit", record.DecimalOf(20, 2), nil, []any{"12345678901234.56"}, record.DecimalOf(20, 2), []any{"12345678901234.55"}, `row 1: wrote "12345678901234.56", read back "12345678901234.55"`},
+		{"a decimal read back as a float", record.DecimalOf(10, 2), nil, []any{"1.50"}, record.Float, []any{1.5}, `declare formattest.TypeDeclaredOnRead("c")`},
+		{"a decimal read back with another scale", record.DecimalOf(10, 2), nil, []any{"1.50"}, record.DecimalOf(10, 1), []any{"1.5"}, "written as decimal(10,2), reads back as decimal(10,1)"},
 		{"timestamps to the microsecond", record.Timestamp, nil, []any{time.UnixMicro(1)}, record.Timestamp, []any{time.UnixMicro(2)}, `"1970-01-01T00:00:00.000001Z"`},
 	}
 	for _, tt := range tests {

@@ -11,7 +11,6 @@ import (
 	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/filedge/filedge/pkg/format"
 	"github.com/filedge/filedge/pkg/record"
@@ -46,6 +45,10 @@ const writeFlushBytes = 64 << 10
 //   - Date: "2006-01-02". Timestamp: "2006-01-02T15:04:05.000000Z" (RFC
 //     3339, UTC, microseconds). Both are strings, which the reader infers
 //     back to dates and timestamps.
+//   - Decimal: a JSON number of its exact digits with its scale after
+//     the point (12.50, -0.01), never through a float; it reads back as a
+//     float unless the column is declared a decimal (pipeline.yaml's
+//     columns:).
 //   - String (and columns of nulls only): a JSON string.
 //   - JSON: the document itself, not a string; compacted onto one line if
 //     it spans several. A value that is not valid JSON is an error.
@@ -58,22 +61,10 @@ type Writer struct {
 	names []string
 
 	buf  []byte
-	cols []writeColumn
+	cols []format.WriteColumn
 	rows int64 // rows written so far, for error messages
 	err  error // the first error of the underlying writer; sticky
 	done bool  // closed
-}
-
-// writeColumn is one column of the batch being written, as its typed
-// Arrow array.
-type writeColumn struct {
-	typ record.Type
-	b   *array.Boolean
-	i   *array.Int64
-	f   *array.Float64
-	d   *array.Date32
-	t   *array.Timestamp
-	s   *array.String
 }
 
 // NewWriter returns a Writer that writes a table of the given schema to w.
@@ -89,11 +80,11 @@ func NewWriter(w io.Writer, schema *arrow.Schema, opts format.Options) (*Writer,
 		out:   w,
 		keys:  make([]string, schema.NumFields()),
 		names: make([]string, schema.NumFields()),
-		cols:  make([]writeColumn, schema.NumFields()),
+		cols:  make([]format.WriteColumn, schema.NumFields()),
 		buf:   make([]byte, 0, writeFlushBytes+writeFlushBytes/4),
 	}
 	for i, f := range schema.Fields() {
-		if _, err := writeType(f); err != nil {
+		if _, err := format.WriteType(f); err != nil {
 			return nil, fmt.Errorf("json: %w", err)
 		}
 		jw.names[i] = f.Name
@@ -105,34 +96,6 @@ func NewWriter(w io.Writer, schema *arrow.Schema, opts format.Options) (*Writer,
 		jw.keys[i] = string(append(key, ':'))
 	}
 	return jw, nil
-}
-
-// writeType returns how the values of field f are written: by its Arrow
-// type, the one pkg/record carries each type in (see record.Type.ArrowType),
-// and for strings by its metadata, JSON or not. Another Arrow type is an
-// error. writeType allocates nothing, as Write calls it for every column.
-func writeType(f arrow.Field) (record.Type, error) {
-	switch f.Type.ID() {
-	case arrow.BOOL:
-		return record.Boolean, nil
-	case arrow.INT64:
-		return record.Integer, nil
-	case arrow.FLOAT64:
-		return record.Float, nil
-	case arrow.DATE32:
-		return record.Date, nil
-	case arrow.TIMESTAMP:
-		if ts, ok := f.Type.(*arrow.TimestampType); ok && ts.Unit == arrow.Microsecond {
-			return record.Timestamp, nil
-		}
-	case arrow.STRING:
-		if k := f.Metadata.FindKey(record.MetadataType); k >= 0 && f.Metadata.Values()[k] == record.JSON.String() {
-			return record.JSON, nil
-		}
-		return record.String, nil
-	}
-	t := record.TypeOf(f)
-	return t, fmt.Errorf("column %q: Arrow type %s cannot be written (a %v column is %s)", f.Name, f.Type, t, t.Stored().ArrowType())
 }
 
 // Write writes the rows of rec. Its columns must have the names of the
@@ -192,28 +155,9 @@ func (w *Writer) bind(rec arrow.RecordBatch) error {
 		if f.Name != w.names[j] {
 			return fmt.Errorf("json: batch column %d is %q, the file's is %q", j+1, f.Name, w.names[j])
 		}
-		t, err := writeType(f)
+		c, err := format.BindColumn(f, rec.Column(j))
 		if err != nil {
 			return fmt.Errorf("json: %w", err)
-		}
-		c := writeColumn{typ: t}
-		var ok bool
-		switch a := rec.Column(j); t {
-		case record.Boolean:
-			c.b, ok = a.(*array.Boolean)
-		case record.Integer:
-			c.i, ok = a.(*array.Int64)
-		case record.Float:
-			c.f, ok = a.(*array.Float64)
-		case record.Date:
-			c.d, ok = a.(*array.Date32)
-		case record.Timestamp:
-			c.t, ok = a.(*array.Timestamp)
-		default:
-			c.s, ok = a.(*array.String)
-		}
-		if !ok {
-			return fmt.Errorf("json: column %q: array %T does not match its field type %s", f.Name, rec.Column(j), f.Type)
 		}
 		w.cols[j] = c
 	}
@@ -223,44 +167,54 @@ func (w *Writer) bind(rec arrow.RecordBatch) error {
 var jsonNull = []byte("null")
 
 // appendValue appends row i of column c as a JSON value.
-func (w *Writer) appendValue(dst []byte, c *writeColumn, i int) ([]byte, error) {
-	switch c.typ {
+func (w *Writer) appendValue(dst []byte, c *format.WriteColumn, i int) ([]byte, error) {
+	switch c.Type {
 	case record.Boolean:
-		if c.b.IsNull(i) {
+		if c.Bool.IsNull(i) {
 			return append(dst, jsonNull...), nil
 		}
-		return strconv.AppendBool(dst, c.b.Value(i)), nil
+		return strconv.AppendBool(dst, c.Bool.Value(i)), nil
 	case record.Integer:
-		if c.i.IsNull(i) {
+		if c.Int.IsNull(i) {
 			return append(dst, jsonNull...), nil
 		}
-		return strconv.AppendInt(dst, c.i.Value(i), 10), nil
+		return strconv.AppendInt(dst, c.Int.Value(i), 10), nil
 	case record.Float:
-		v := c.f.Value(i)
-		if c.f.IsNull(i) || math.IsNaN(v) || math.IsInf(v, 0) {
+		v := c.Float.Value(i)
+		if c.Float.IsNull(i) || math.IsNaN(v) || math.IsInf(v, 0) {
 			return append(dst, jsonNull...), nil
 		}
 		return format.AppendFloat(dst, v), nil
 	case record.Date:
-		if c.d.IsNull(i) {
+		if c.Date.IsNull(i) {
 			return append(dst, jsonNull...), nil
 		}
 		dst = append(dst, '"')
-		dst = format.AppendDate(dst, int64(c.d.Value(i)))
+		dst = format.AppendDate(dst, int64(c.Date.Value(i)))
 		return append(dst, '"'), nil
 	case record.Timestamp:
-		if c.t.IsNull(i) {
+		if c.Timestamp.IsNull(i) {
 			return append(dst, jsonNull...), nil
 		}
 		dst = append(dst, '"')
-		dst = format.AppendTimestamp(dst, int64(c.t.Value(i)))
+		dst = format.AppendTimestamp(dst, int64(c.Timestamp.Value(i)))
 		return append(dst, '"'), nil
 	}
-	if c.s.IsNull(i) {
+	if c.Decimal != nil {
+		if c.Decimal.IsNull(i) {
+			return append(dst, jsonNull...), nil
+		}
+		// A JSON number of every digit: readers that parse numbers as
+		// exact decimals (Python's decimal, Java's BigDecimal, a decimal
+		// column of filedge) keep them all.
+		dst, _ = record.AppendDecimal(dst, c.Decimal, i)
+		return dst, nil
+	}
+	if c.String.IsNull(i) {
 		return append(dst, jsonNull...), nil
 	}
-	s := c.s.Value(i)
-	if c.typ != record.JSON {
+	s := c.String.Value(i)
+	if c.Type != record.JSON {
 		return record.AppendJSONString(dst, s), nil
 	}
 	return appendDocument(dst, s)

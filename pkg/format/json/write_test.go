@@ -27,6 +27,7 @@ func TestWriterConformance(t *testing.T) {
 	formattest.RunWriter(t, "json",
 		formattest.ReadsBack("dates", record.Date),
 		formattest.ReadsBack("times", record.Timestamp),
+		formattest.TypeDeclaredOnRead("money"),
 	)
 }
 

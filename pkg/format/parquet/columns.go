@@ -31,7 +31,7 @@ const (
 	kindFloat16
 	kindFloat32
 	kindFloat64
-	kindDecimal128 // Float (precision up to 15) or String (exact text)
+	kindDecimal128 // Decimal, or String (exact text) beyond 76 digits
 	kindDecimal256
 	kindDate32
 	kindDate64
@@ -47,11 +47,6 @@ const (
 	kindNested     // lists, structs, maps, variants: a JSON document
 	kindInt96      // INT96 timestamp, read as 12 bytes (see sanitizeFooter)
 )
-
-// maxFloatPrecision is the largest decimal precision that loads as Float:
-// every decimal of up to 15 significant digits survives a round trip
-// through float64. Wider decimals load as String, keeping every digit.
-const maxFloatPrecision = 15
 
 // column is one top-level field of the file as the reader writes it.
 type column struct {
@@ -86,7 +81,7 @@ type column struct {
 }
 
 // planColumns maps the file's top-level fields to columns, returning the
-// issues of fields left out. It declares each column's type from the
+// issues of fields left out or loaded as another type. It declares each column's type from the
 // schema, so nothing is inferred.
 func planColumns(pf *file.Reader, fields []fieldInfo) ([]*column, []string) {
 	var cols []*column
@@ -95,9 +90,10 @@ func planColumns(pf *file.Reader, fields []fieldInfo) ([]*column, []string) {
 		c, issue := planColumn(pf, fi)
 		if issue != "" {
 			issues = append(issues, issue)
-			continue
 		}
-		cols = append(cols, c)
+		if c != nil {
+			cols = append(cols, c)
+		}
 	}
 	return cols, issues
 }
@@ -158,9 +154,11 @@ func planColumn(pf *file.Reader, fi fieldInfo) (*column, string) {
 	case *arrow.Float64Type:
 		c.typ, c.kind = record.Float, kindFloat64
 	case *arrow.Decimal128Type:
-		c.typ, c.kind, c.scale = decimalType(t.Precision), kindDecimal128, t.Scale
+		c.typ, c.kind, c.scale = decimalType(t.Precision, t.Scale), kindDecimal128, t.Scale
+		return c, decimalIssue(f.Name, t, c.typ)
 	case *arrow.Decimal256Type:
-		c.typ, c.kind, c.scale = decimalType(t.Precision), kindDecimal256, t.Scale
+		c.typ, c.kind, c.scale = decimalType(t.Precision, t.Scale), kindDecimal256, t.Scale
+		return c, decimalIssue(f.Name, t, c.typ)
 	case *arrow.Date32Type:
 		c.typ, c.kind = record.Date, kindDate32
 	case *arrow.Date64Type:
@@ -201,11 +199,25 @@ func planColumn(pf *file.Reader, fi fieldInfo) (*column, string) {
 	return c, ""
 }
 
-func decimalType(precision int32) record.Type {
-	if precision <= maxFloatPrecision {
-		return record.Float
+// decimalType is the column type of a Parquet DECIMAL(precision, scale):
+// the decimal that holds its values exactly (the same precision and scale
+// when the file keeps to 0 <= scale <= precision, as the format says), or
+// String, the exact text, when that needs more than
+// record.MaxDecimalPrecision digits.
+func decimalType(precision, scale int32) record.Type {
+	intDigits, frac := int(max(precision-scale, 0)), int(max(scale, 0))
+	if p := intDigits + frac; p >= 1 && p <= record.MaxDecimalPrecision {
+		return record.DecimalOf(p, frac)
 	}
 	return record.String
+}
+
+// decimalIssue is the issue of a decimal column loaded as text, or "".
+func decimalIssue(name string, t arrow.DecimalType, typ record.Type) string {
+	if typ.IsDecimal() {
+		return ""
+	}
+	return fmt.Sprintf("Column %q is a decimal(%d,%d), wider than the %d digits a decimal column holds: loaded as string, the exact text", name, t.GetPrecision(), t.GetScale(), record.MaxDecimalPrecision)
 }
 
 // uint64FitsInt64 reports whether the statistics of every row group of

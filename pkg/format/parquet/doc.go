@@ -18,9 +18,9 @@
 //	                                        prove its values fit an int64, else string
 //	                                        (exact digits)
 //	FLOAT16, FLOAT, DOUBLE                  float (NaN and infinities load as null)
-//	DECIMAL (INT32, INT64, FIXED_LEN_BYTE_ARRAY or BYTE_ARRAY)
-//	                                        float up to precision 15, else string with
-//	                                        the exact decimal text
+//	DECIMAL(p,s) (INT32, INT64, FIXED_LEN_BYTE_ARRAY or BYTE_ARRAY)
+//	                                        decimal(p,s), exactly; beyond 76 digits
+//	                                        string, the exact decimal text, with an issue
 //	DATE                                    date
 //	TIMESTAMP (millis, micros, nanos)       timestamp, to the microsecond (nanoseconds
 //	                                        are truncated); a timestamp not adjusted to

@@ -47,7 +47,8 @@ type WriterOptions struct {
 // RecordWriter writes record batches of one table (as pkg/record makes
 // them) to a Parquet file: Boolean as BOOLEAN, Integer as INT64, Float as
 // DOUBLE, Date as DATE (INT32), Timestamp as TIMESTAMP(MICROS, adjusted to
-// UTC), String as BYTE_ARRAY annotated STRING, JSON as BYTE_ARRAY
+// UTC), decimal(p,s) as FIXED_LEN_BYTE_ARRAY annotated DECIMAL(p,s) (every
+// digit), String as BYTE_ARRAY annotated STRING, JSON as BYTE_ARRAY
 // annotated JSON, and a column of nulls only as STRING; every column is
 // optional. It is not safe for concurrent use.
 type RecordWriter struct {

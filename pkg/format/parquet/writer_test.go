@@ -28,6 +28,8 @@ var roundTripColumns = []record.Column{
 	{Name: "s", Type: record.String},
 	{Name: "j", Type: record.JSON},
 	{Name: "nulls", Type: record.Unknown},
+	{Name: "money", Type: record.DecimalOf(16, 2)},
+	{Name: "wide", Type: record.DecimalOf(60, 20)},
 }
 
 // roundTripRow returns row i as cells, in the form the reader writes them
@@ -45,6 +47,8 @@ func roundTripRow(i int) []record.Cell {
 		{Text: strings.Repeat("é\"", i%3), Kind: record.Quoted},
 		{Text: fmt.Sprintf(`{"n":%d,"a":[true,null]}`, i), Kind: record.Document},
 		{Kind: record.Null},
+		{Text: fmt.Sprintf("%d.%02d", 12345678901234-int64(i)*3_000_000_007, i%100), Kind: record.Number},
+		{Text: fmt.Sprintf("-%d.%020d", i*7919+1, i), Kind: record.Number},
 	}
 }
 
