@@ -15,6 +15,7 @@ import (
 
 	"github.com/filedge/filedge/pkg/config"
 	"github.com/filedge/filedge/pkg/record"
+	"github.com/filedge/filedge/pkg/settings"
 )
 
 // env returns a lookup function over m, in place of os.LookupEnv.
@@ -82,7 +83,7 @@ func TestMinimalPipelineGetsEveryDefault(t *testing.T) {
 			MaxLineBytes: 16 << 20, MaxFieldBytes: 16 << 20, MaxSpoolBytes: 512 << 20,
 		},
 		Destinations: []config.Destination{{
-			Name: "sqlite", Type: "sqlite", URL: config.Secret("sqlite://" + filepath.Join(dir, "out.db")), WriteMode: "append",
+			Name: "sqlite", Type: "sqlite", URL: settings.Secret("sqlite://" + filepath.Join(dir, "out.db")), WriteMode: "append",
 		}},
 		Bus:     config.Bus{DataDir: filepath.Join(dir, ".filedge"), SyncAlways: true, BatchRetention: 72 * time.Hour},
 		Watcher: config.Watcher{Settle: 2 * time.Second, Rescan: 30 * time.Second},
@@ -351,16 +352,16 @@ func TestPostgresURLFallsBackToDatabaseURL(t *testing.T) {
 	})
 }
 
-// wantErrs checks that err is a *config.Errors whose text holds every
+// wantErrs checks that err is a *settings.Errors whose text holds every
 // substring of want, each naming file, line and key.
 func wantErrs(t *testing.T, err error, want ...string) {
 	t.Helper()
 	if err == nil {
 		t.Fatalf("no error, want %q", want)
 	}
-	var errs *config.Errors
+	var errs *settings.Errors
 	if !errors.As(err, &errs) {
-		t.Fatalf("error %T is not *config.Errors: %v", err, err)
+		t.Fatalf("error %T is not *settings.Errors: %v", err, err)
 	}
 	for _, w := range want {
 		if !strings.Contains(err.Error(), w) {
@@ -563,9 +564,9 @@ connector: {type: oracle}
 parser: {workers: 0}
 `
 	_, _, err := parse(t, doc, nil)
-	var errs *config.Errors
+	var errs *settings.Errors
 	if !errors.As(err, &errs) {
-		t.Fatalf("error %T is not *config.Errors", err)
+		t.Fatalf("error %T is not *settings.Errors", err)
 	}
 	var lines []int
 	for _, e := range *errs {
@@ -577,13 +578,13 @@ parser: {workers: 0}
 	if n := strings.Count(err.Error(), "\n") + 1; n != len(*errs) {
 		t.Errorf("%d lines of text for %d problems", n, len(*errs))
 	}
-	var asValue config.Errors
+	var asValue settings.Errors
 	if !errors.As(err, &asValue) || len(asValue) != len(*errs) {
-		t.Errorf("errors.As into config.Errors failed")
+		t.Errorf("errors.As into settings.Errors failed")
 	}
-	var one *config.Error
+	var one *settings.Error
 	if !errors.As(err, &one) || one.Key != "name" || one.File != "pipeline.yaml" || one.Column != 7 {
-		t.Errorf("errors.As into *config.Error = %+v", one)
+		t.Errorf("errors.As into *settings.Error = %+v", one)
 	}
 }
 
@@ -626,7 +627,7 @@ func TestEnvironmentExpansion(t *testing.T) {
 	})
 	t.Run("unset variable error wraps ErrUnsetVariable", func(t *testing.T) {
 		_, _, err := parse(t, base+"table: ${NOPE}\n", nil)
-		if !errors.Is(err, config.ErrUnsetVariable) {
+		if !errors.Is(err, settings.ErrUnsetVariable) {
 			t.Errorf("errors.Is(ErrUnsetVariable) false for %v", err)
 		}
 	})
@@ -662,7 +663,7 @@ func TestPasswordWrittenInTheFileIsRefused(t *testing.T) {
 			if strings.Contains(err.Error(), pw) {
 				t.Errorf("error shows the password: %v", err)
 			}
-			if !errors.Is(err, config.ErrCredentialInFile) {
+			if !errors.Is(err, settings.ErrCredentialInFile) {
 				t.Errorf("errors.Is(ErrCredentialInFile) false")
 			}
 		})
@@ -689,14 +690,14 @@ func TestPasswordWrittenInTheFileIsRefused(t *testing.T) {
 			if strings.Contains(err.Error(), pw) {
 				t.Errorf("error shows the password: %v", err)
 			}
-			if !errors.Is(err, config.ErrCredentialInFile) {
+			if !errors.Is(err, settings.ErrCredentialInFile) {
 				t.Errorf("errors.Is(ErrCredentialInFile) false")
 			}
 		})
 	}
 	t.Run("password key holding a reference points to the url", func(t *testing.T) {
 		_, _, err := parse(t, base+"password: ${PGPASSWORD}\n", nil)
-		wantErrs(t, err, "pipeline.yaml:4: password: unknown key: a credential goes into the connection URL")
+		wantErrs(t, err, "pipeline.yaml:4: password: unknown key: a credential goes into the url of the destination or bus that uses it")
 	})
 }
 

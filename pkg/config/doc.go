@@ -4,8 +4,10 @@
 //
 // Load (or Parse, for bytes) returns a *Pipeline with every default applied
 // and every relative path made absolute against the pipeline file's folder,
-// or a *Errors that lists every problem found, one per line, each with the
-// file, line and dotted key ("pipeline.yaml:12: source.path: required").
+// or a *settings.Errors that lists every problem found, one per line, each
+// with the file, line and dotted key ("pipeline.yaml:12: source.path:
+// required"). The keys are read with pkg/settings, the same decoder that
+// reads each component's block.
 //
 // Credentials: a password written in the file is refused; it must come from
 // the environment, either through ${VAR} expansion inside a URL
@@ -16,7 +18,7 @@
 // that a driver could read otherwise (from the file, ${VAR}, DATABASE_URL or
 // FILEDGE_NATS_URL) is refused, without being quoted. NATS tokens
 // (nats://TOKEN@host) are credentials too. Connection URLs are held as
-// Secret, whose printed, logged and JSON forms are REDACTED, and no error
+// settings.Secret, whose printed, logged and JSON forms are REDACTED, and no error
 // message ever quotes an expanded URL; Pipeline.Secrets lists every value a
 // process must scrub from what it prints. The keys
 // of the pgp: block (private key, passphrase, trusted signers) must each be
@@ -26,7 +28,7 @@
 // Besides the pipeline's own settings, the package holds the format keys
 // (Format), the layers under the format (Layers: compression, archives,
 // PGP) and the limits that keep a worker alive (Limits, with sizes such as
-// 64GiB read by ParseSize). Pipeline.Set applies one of these settings from
+// 64GiB read by settings.ParseSize). Pipeline.Set applies one of these settings from
 // a command line with the checks of the file.
 //
 // docs/configuration.md is the reference for users.

@@ -13,6 +13,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/filedge/filedge/pkg/decode"
+	"github.com/filedge/filedge/pkg/settings"
 )
 
 // fileTypeAlias is a file_type users write for a format of FileTypes, with
@@ -39,37 +40,37 @@ var fileTypeAliases = map[string]fileTypeAlias{
 var xmlName = regexp.MustCompile(`^[\p{L}_][\p{L}\p{N}._-]*(?::[\p{L}_][\p{L}\p{N}._-]*)?$`)
 
 // format reads the top-level format keys.
-func (p *parser) format(m fields) Format {
+func (p *parser) format(m settings.Fields) Format {
 	f := Format{JSONDelivery: "unpacked"}
 	var first, implied string
 	for _, k := range []string{"file_type", "format"} {
-		code, delim, ok := p.fileType(m.val(k), k)
+		code, delim, ok := p.fileType(m.Val(k), k)
 		if !ok {
 			continue
 		}
 		if first != "" && code != f.FileType {
-			p.add(m[k].key, k, nil, "file_type and format differ: give one")
+			p.Add(m[k].Key, k, nil, "file_type and format differ: give one")
 			continue
 		}
 		f.FileType, first = code, k
 		implied = cmp.Or(implied, delim)
 	}
-	if v, ok := p.separator(m.val("delimiter"), "delimiter"); ok {
+	if v, ok := p.separator(m.Val("delimiter"), "delimiter"); ok {
 		f.Delimiter = v
 	}
 	if f.Delimiter == "" {
 		f.Delimiter = implied
 	}
-	f.Encoding, _ = p.encoding(m.val("encoding"), "encoding")
-	f.JSONDelivery = p.enum(m.val("json_delivery"), "json_delivery", "unpacked", "unpacked", "packed")
-	f.QuoteChar, _ = p.char(m.val("quote_char"), "quote_char")
-	f.EscapeChar, _ = p.char(m.val("escape_char"), "escape_char")
-	f.NullSequence, _ = p.nullSequence(m.val("null_sequence"), "null_sequence")
-	f.SkipHeaderLines = p.nonNegativeInt(m.val("skip_header_lines"), "skip_header_lines", 0)
-	f.SkipFooterLines = p.nonNegativeInt(m.val("skip_footer_lines"), "skip_footer_lines", 0)
-	f.Headerless = p.boolean(m.val("headerless"), "headerless", false)
-	f.LineSeparator, _ = p.lineSeparator(m.val("line_separator"), "line_separator")
-	f.XMLRecordPath, _ = p.xmlRecordPath(m.val("xml_record_path"), "xml_record_path")
+	f.Encoding, _ = p.encoding(m.Val("encoding"), "encoding")
+	f.JSONDelivery = p.Enum(m.Val("json_delivery"), "json_delivery", "unpacked", "unpacked", "packed")
+	f.QuoteChar, _ = p.char(m.Val("quote_char"), "quote_char")
+	f.EscapeChar, _ = p.char(m.Val("escape_char"), "escape_char")
+	f.NullSequence, _ = p.nullSequence(m.Val("null_sequence"), "null_sequence")
+	f.SkipHeaderLines = p.nonNegativeInt(m.Val("skip_header_lines"), "skip_header_lines", 0)
+	f.SkipFooterLines = p.nonNegativeInt(m.Val("skip_footer_lines"), "skip_footer_lines", 0)
+	f.Headerless = p.Bool(m.Val("headerless"), "headerless", false)
+	f.LineSeparator, _ = p.lineSeparator(m.Val("line_separator"), "line_separator")
+	f.XMLRecordPath, _ = p.xmlRecordPath(m.Val("xml_record_path"), "xml_record_path")
 	p.formatClashes(m, f)
 	return f
 }
@@ -77,7 +78,7 @@ func (p *parser) format(m fields) Format {
 // encoding reads a text encoding name, one that decode.Text knows, in
 // lower case.
 func (p *parser) encoding(n *yaml.Node, key string) (string, bool) {
-	v, ok := p.str(n, key)
+	v, ok := p.Str(n, key)
 	if !ok {
 		return "", false
 	}
@@ -86,31 +87,31 @@ func (p *parser) encoding(n *yaml.Node, key string) (string, bool) {
 		return name, true
 	}
 	names := decode.EncodingNames()
-	msg := fmt.Sprintf("unknown text encoding %s (known: %s; omit the key to read UTF-8, or the encoding a byte order mark names)", quote(n, v), strings.Join(names, ", "))
-	if s := suggest(name, names); s != "" {
+	msg := fmt.Sprintf("unknown text encoding %s (known: %s; omit the key to read UTF-8, or the encoding a byte order mark names)", settings.Quote(n, v), strings.Join(names, ", "))
+	if s := settings.Suggest(name, names); s != "" {
 		msg += "; did you mean " + s + "?"
 	}
-	p.add(n, key, decode.ErrUnknownEncoding, "%s", msg)
+	p.Add(n, key, decode.ErrUnknownEncoding, "%s", msg)
 	return "", false
 }
 
 // formatClashes reports format keys given in the file whose values cannot
 // work together: a quote or escape character, or a line separator, that is
 // part of the delimiter.
-func (p *parser) formatClashes(m fields, f Format) {
-	if f.Delimiter == "" || !present(m.val("delimiter")) {
+func (p *parser) formatClashes(m settings.Fields, f Format) {
+	if f.Delimiter == "" || !settings.Present(m.Val("delimiter")) {
 		return
 	}
 	for _, c := range []struct{ key, v string }{{"quote_char", f.QuoteChar}, {"escape_char", f.EscapeChar}} {
 		if c.v != "" && strings.Contains(f.Delimiter, c.v) {
-			p.add(m.val(c.key), c.key, nil, "%s is part of the delimiter %s: a field could not be told from a separator", strconv.Quote(c.v), strconv.Quote(f.Delimiter))
+			p.Add(m.Val(c.key), c.key, nil, "%s is part of the delimiter %s: a field could not be told from a separator", strconv.Quote(c.v), strconv.Quote(f.Delimiter))
 		}
 	}
 	// A separator may contain the delimiter ("|\n" with "|": the reader
 	// matches the separator first); a delimiter containing the separator
 	// could never be told from a record's end.
 	if s := f.LineSeparator; s != "" && strings.Contains(f.Delimiter, s) {
-		p.add(m.val("line_separator"), "line_separator", nil, "%s is part of the delimiter %s: a field could not be told from a record's end", strconv.Quote(s), strconv.Quote(f.Delimiter))
+		p.Add(m.Val("line_separator"), "line_separator", nil, "%s is part of the delimiter %s: a field could not be told from a record's end", strconv.Quote(s), strconv.Quote(f.Delimiter))
 	}
 }
 
@@ -118,7 +119,7 @@ func (p *parser) formatClashes(m fields, f Format) {
 // delimiter an alias implies (tsv: a tab). ok is false when n is absent or
 // wrong (reported).
 func (p *parser) fileType(n *yaml.Node, key string) (code, delim string, ok bool) {
-	v, ok := p.str(n, key)
+	v, ok := p.Str(n, key)
 	if !ok {
 		return "", "", false
 	}
@@ -129,28 +130,28 @@ func (p *parser) fileType(n *yaml.Node, key string) (code, delim string, ok bool
 	if a, ok := fileTypeAliases[lv]; ok && slices.Contains(FileTypes, a.code) {
 		return a.code, a.delimiter, true
 	}
-	msg := fmt.Sprintf("%s is not a known file type (known: %s)", quote(n, v), strings.Join(FileTypes, ", "))
+	msg := fmt.Sprintf("%s is not a known file type (known: %s)", settings.Quote(n, v), strings.Join(FileTypes, ", "))
 	candidates := slices.Clone(FileTypes)
 	for a := range fileTypeAliases {
 		candidates = append(candidates, a)
 	}
 	slices.Sort(candidates[len(FileTypes):])
-	if s := suggest(lv, candidates); s != "" {
+	if s := settings.Suggest(lv, candidates); s != "" {
 		msg += "; did you mean " + s + "?"
 	}
-	p.add(n, key, nil, "%s", msg)
+	p.Add(n, key, nil, "%s", msg)
 	return "", "", false
 }
 
 // separator reads a delimiter: escapes decoded, not empty, no line break.
 func (p *parser) separator(n *yaml.Node, key string) (string, bool) {
-	v, ok := p.str(n, key)
+	v, ok := p.Str(n, key)
 	if !ok {
 		return "", false
 	}
 	d, err := decodeDelimiter(v)
 	if err != nil {
-		p.add(n, key, err, "%v", err)
+		p.Add(n, key, err, "%v", err)
 		return "", false
 	}
 	return d, true
@@ -158,13 +159,13 @@ func (p *parser) separator(n *yaml.Node, key string) (string, bool) {
 
 // char reads a quote_char or escape_char: one character, escapes decoded.
 func (p *parser) char(n *yaml.Node, key string) (string, bool) {
-	v, ok := p.str(n, key)
+	v, ok := p.Str(n, key)
 	if !ok {
 		return "", false
 	}
 	c, err := decodeChar(v)
 	if err != nil {
-		p.add(n, key, err, "%s: %v", quote(n, v), err)
+		p.Add(n, key, err, "%s: %v", settings.Quote(n, v), err)
 		return "", false
 	}
 	return c, true
@@ -174,15 +175,15 @@ func (p *parser) char(n *yaml.Node, key string) (string, bool) {
 // backslash and an N. A YAML null written out (null_sequence: NULL) is the
 // text NULL, not an absent key.
 func (p *parser) nullSequence(n *yaml.Node, key string) (string, bool) {
-	if r := resolve(n); r != nil && r.Kind == yaml.ScalarNode && r.Tag == "!!null" && r.Value != "" && r.Style == 0 {
+	if r := settings.Resolve(n); r != nil && r.Kind == yaml.ScalarNode && r.Tag == "!!null" && r.Value != "" && r.Style == 0 {
 		return r.Value, true
 	}
-	v, ok := p.str(n, key)
+	v, ok := p.Str(n, key)
 	if !ok {
 		return "", false
 	}
 	if v == "" {
-		p.add(n, key, nil, "must not be empty: omit the key when no value stands for null")
+		p.Add(n, key, nil, "must not be empty: omit the key when no value stands for null")
 		return "", false
 	}
 	return v, true
@@ -190,13 +191,13 @@ func (p *parser) nullSequence(n *yaml.Node, key string) (string, bool) {
 
 // lineSeparator reads line_separator: escapes decoded, not empty.
 func (p *parser) lineSeparator(n *yaml.Node, key string) (string, bool) {
-	v, ok := p.str(n, key)
+	v, ok := p.Str(n, key)
 	if !ok {
 		return "", false
 	}
 	s, err := decodeLineSeparator(v)
 	if err != nil {
-		p.add(n, key, err, "%v", err)
+		p.Add(n, key, err, "%v", err)
 		return "", false
 	}
 	return s, true
@@ -204,13 +205,13 @@ func (p *parser) lineSeparator(n *yaml.Node, key string) (string, bool) {
 
 // xmlRecordPath reads xml_record_path.
 func (p *parser) xmlRecordPath(n *yaml.Node, key string) (string, bool) {
-	v, ok := p.str(n, key)
+	v, ok := p.Str(n, key)
 	if !ok {
 		return "", false
 	}
 	path, err := parseXMLRecordPath(v)
 	if err != nil {
-		p.add(n, key, err, "%s: %v", quote(n, v), err)
+		p.Add(n, key, err, "%s: %v", settings.Quote(n, v), err)
 		return "", false
 	}
 	return path, true
@@ -219,17 +220,17 @@ func (p *parser) xmlRecordPath(n *yaml.Node, key string) (string, bool) {
 // nonNegativeInt returns the value of n as an integer of at least 0, or
 // def.
 func (p *parser) nonNegativeInt(n *yaml.Node, key string, def int) int {
-	v, ok := p.str(n, key)
+	v, ok := p.Str(n, key)
 	if !ok {
 		return def
 	}
 	i, err := strconv.ParseInt(strings.ReplaceAll(strings.TrimSpace(v), "_", ""), 10, 0)
 	if err != nil {
-		p.add(n, key, err, "%s is not a whole number", quote(n, v))
+		p.Add(n, key, err, "%s is not a whole number", settings.Quote(n, v))
 		return def
 	}
 	if i < 0 {
-		p.add(n, key, nil, "must be 0 or more, not %d", i)
+		p.Add(n, key, nil, "must be 0 or more, not %d", i)
 		return def
 	}
 	return int(i)

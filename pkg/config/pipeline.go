@@ -4,9 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"strconv"
 
 	"github.com/filedge/filedge/internal/redact"
+	"github.com/filedge/filedge/pkg/settings"
 )
 
 // Destination returns the destination named name.
@@ -39,7 +39,7 @@ func (p *Pipeline) Secrets() []string {
 	}
 	out = append(out, redact.NATSSecrets(p.Bus.URL)...)
 	if g := p.Layers.PGP; g != nil {
-		for _, s := range append([]Secret{g.PrivateKey, g.Passphrase}, g.TrustedSigners...) {
+		for _, s := range append([]settings.Secret{g.PrivateKey, g.Passphrase}, g.TrustedSigners...) {
 			if s != "" {
 				out = append(out, s.Reveal())
 			}
@@ -47,10 +47,6 @@ func (p *Pipeline) Secrets() []string {
 	}
 	return out
 }
-
-// GoString implements fmt.GoStringer, so that %#v does not print the
-// secret either.
-func (s Secret) GoString() string { return strconv.Quote(redacted) }
 
 // plainBus is Bus without its methods, for formatting a redacted copy.
 type plainBus Bus

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/filedge/filedge/pkg/record"
+	"github.com/filedge/filedge/pkg/settings"
 )
 
 // Pipeline is one pipeline.yaml, validated, with defaults applied and
@@ -118,12 +119,12 @@ type Layers struct {
 // holds only ${VAR} references); the values are ASCII-armored.
 type PGP struct {
 	// PrivateKey decrypts the files; always set.
-	PrivateKey Secret `json:"private_key"`
+	PrivateKey settings.Secret `json:"private_key"`
 	// Passphrase unlocks PrivateKey; "" when it has none.
-	Passphrase Secret `json:"passphrase,omitempty"`
+	Passphrase settings.Secret `json:"passphrase,omitempty"`
 	// TrustedSigners are public keys (each may hold several). When any is
 	// set, a file must carry a valid signature by one of them.
-	TrustedSigners []Secret `json:"trusted_signers,omitempty"`
+	TrustedSigners []settings.Secret `json:"trusted_signers,omitempty"`
 }
 
 // Limits is the limits: block: caps that keep a worker alive whatever the
@@ -157,11 +158,11 @@ type Column struct {
 // Destination is one destination: a connector: block or an entry of
 // destinations:.
 type Destination struct {
-	Name      string `json:"name"` // [a-z0-9_-]+
-	Type      string `json:"type"` // sqlite, postgres
-	URL       Secret `json:"url"`  // expanded; for sqlite, made absolute against Dir
-	Schema    string `json:"schema,omitempty"`
-	WriteMode string `json:"write_mode"` // append (default) or truncate
+	Name      string          `json:"name"` // [a-z0-9_-]+
+	Type      string          `json:"type"` // sqlite, postgres
+	URL       settings.Secret `json:"url"`  // expanded; for sqlite, made absolute against Dir
+	Schema    string          `json:"schema,omitempty"`
+	WriteMode string          `json:"write_mode"` // append (default) or truncate
 }
 
 // Bus is the bus: block.
