@@ -14,6 +14,7 @@ import (
 	"github.com/ProtonMail/go-crypto/openpgp/packet"
 
 	"github.com/filedge/filedge/pkg/config"
+	_ "github.com/filedge/filedge/pkg/destination/all" // the destination types the docs' pipelines name
 )
 
 // yamlBlock is a fenced YAML example of a Markdown file.

@@ -13,8 +13,9 @@ import (
 	"github.com/filedge/filedge/internal/redact"
 	"github.com/filedge/filedge/pkg/config"
 	_ "github.com/filedge/filedge/pkg/destination/all" // every destination
-	_ "github.com/filedge/filedge/pkg/format/all"      // every format
-	_ "github.com/filedge/filedge/pkg/source/local"    // the local folder source
+	"github.com/filedge/filedge/pkg/destination/postgres"
+	_ "github.com/filedge/filedge/pkg/format/all"   // every format
+	_ "github.com/filedge/filedge/pkg/source/local" // the local folder source
 )
 
 // globals are the flags every subcommand shares, and what the process
@@ -38,7 +39,7 @@ type globals struct {
 // PGPASSWORD, which pgx reads.
 func newGlobals(getenv func(string) string) *globals {
 	secrets := redact.NATSSecrets(getenv(config.EnvNATSURL))
-	if v := getenv(config.EnvDatabaseURL); redact.HasCredentials(v) {
+	if v := getenv(postgres.EnvDatabaseURL); redact.HasCredentials(v) {
 		secrets = append(secrets, v)
 	}
 	secrets = append(secrets, getenv("PGPASSWORD"))

@@ -67,9 +67,7 @@ func (n *node) openSource(ctx context.Context) error {
 }
 
 func (n *node) openDestination(ctx context.Context, d *config.Destination) (destination.Destination, error) {
-	db, err := destination.Open(ctx, destination.Config{
-		Name: d.Name, Type: d.Type, URL: d.URL.Reveal(), Schema: d.Schema, BaseDir: n.p.Dir,
-	})
+	db, err := d.Settings.Open(ctx, destination.Env{Name: d.Name, Dir: n.p.Dir, Logger: n.log})
 	if err != nil {
 		return nil, fmt.Errorf("open destination %q: %w", d.Name, err)
 	}

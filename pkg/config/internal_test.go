@@ -1,8 +1,6 @@
 package config
 
 import (
-	"path/filepath"
-	"strings"
 	"testing"
 )
 
@@ -81,40 +79,6 @@ func TestRedactURL(t *testing.T) {
 		t.Run(tt.in, func(t *testing.T) {
 			if got := RedactURL(tt.in); got != tt.want {
 				t.Errorf("RedactURL(%q) = %q, want %q", tt.in, got, tt.want)
-			}
-		})
-	}
-}
-
-func TestResolveSQLite(t *testing.T) {
-	dir := filepath.FromSlash("/work/pipes")
-	tests := []struct{ in, want, err string }{
-		{"sqlite:///out.db", "sqlite:///work/pipes/out.db", ""},
-		{"sqlite:///sub/out.db", "sqlite:///work/pipes/sub/out.db", ""},
-		{"sqlite:///../out.db", "sqlite:///work/out.db", ""},
-		{"sqlite:////var/db/out.db", "sqlite:///var/db/out.db", ""},
-		{"sqlite:////var/db/out.db?mode=rwc", "", "takes no options"},
-		{"out.db", "sqlite:///work/pipes/out.db", ""},
-		{"./a/../out.db", "sqlite:///work/pipes/out.db", ""},
-		{"/var/db/out.db", "sqlite:///var/db/out.db", ""},
-		{"sqlite://", "", "no database file"},
-		{"sqlite:///", "", "no database file"},
-		{"sqlite://host/out.db", "", "has no host"},
-		{"sqlite:out.db", "", "write sqlite:///"},
-		{"sqlite:///:memory:", "", "in-memory"},
-		{":memory:", "", "in-memory"},
-		{"file://x.db", "", "want a sqlite:/// URL"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.in, func(t *testing.T) {
-			got, err := resolveSQLite(tt.in, dir)
-			switch {
-			case tt.err != "" && (err == nil || !strings.Contains(err.Error(), tt.err)):
-				t.Errorf("err = %v, want %q", err, tt.err)
-			case tt.err == "" && err != nil:
-				t.Errorf("err = %v", err)
-			case got != tt.want:
-				t.Errorf("got %q, want %q", got, tt.want)
 			}
 		})
 	}

@@ -12,27 +12,21 @@ import (
 	"strings"
 	"time"
 
+	"gopkg.in/yaml.v3"
+
+	"github.com/filedge/filedge/pkg/destination"
 	"github.com/filedge/filedge/pkg/record"
 	"github.com/filedge/filedge/pkg/settings"
-	"gopkg.in/yaml.v3"
 )
 
 // SourceTypes lists the source types a pipeline may name. Set it before
 // calling Load; it is not safe to change while Load runs.
 var SourceTypes = []string{"local"}
 
-// DestinationTypes lists the destination types a pipeline may name.
-// Callers that add destinations append to it before calling Load; it is not
-// safe to change while Load runs.
-var DestinationTypes = []string{"sqlite", "postgres"}
-
 // FileTypes lists the format codes file_type (or format) may name. Callers
 // that add formats append to it before calling Load; it is not safe to
 // change while Load runs.
 var FileTypes = []string{"csv", "json", "avro", "parquet", "excel", "xml", "log"}
-
-// destinationAliases are type names users write for a known type.
-var destinationAliases = map[string]string{"postgresql": "postgres", "sqlite3": "sqlite"}
 
 // Defaults of the keys that have one.
 const (
@@ -54,8 +48,7 @@ const (
 
 // Environment variables Load reads besides those the file references.
 const (
-	EnvDatabaseURL = "DATABASE_URL"     // a postgres destination's url when the file gives none
-	EnvNATSURL     = "FILEDGE_NATS_URL" // overrides bus.url
+	EnvNATSURL = "FILEDGE_NATS_URL" // overrides bus.url
 )
 
 // namePattern is the syntax of pipeline and destination names, which
@@ -76,9 +69,11 @@ var (
 		"pgp", "limits", "columns",
 		"connector", "destinations", "bus", "watcher", "parser", "sink",
 	}
-	sourceKeys      = []string{"type", "path", "pattern"}
-	columnKeys      = []string{"source", "dest", "type", "required"}
-	destinationKeys = []string{"name", "type", "url", "schema", "write_mode"}
+	sourceKeys = []string{"type", "path", "pattern"}
+	columnKeys = []string{"source", "dest", "type", "required"}
+	// destinationKeys are the pipeline's keys of a destination block; the
+	// others are its type's (destination.Info.Decode).
+	destinationKeys = []string{"name", "type", "write_mode"}
 	busKeys         = []string{"url", "data_dir", "sync_always", "batch_retention"}
 	watcherKeys     = []string{"settle", "rescan"}
 	parserKeys      = []string{"workers", "ack_wait", "max_line_bytes"}
@@ -93,11 +88,22 @@ var (
 		name string
 		keys []string
 	}{
-		{"source", sourceKeys}, {"connector", destinationKeys}, {"bus", busKeys},
+		{"source", sourceKeys}, {"bus", busKeys},
 		{"watcher", watcherKeys}, {"parser", parserKeys}, {"sink", sinkKeys},
 		{"pgp", pgpKeys}, {"limits", limitsKeys},
 	}
 )
+
+// destinationBlockKeys lists the keys a destination block may have: the
+// pipeline's and those of every registered type.
+func destinationBlockKeys() []string {
+	keys := slices.Clone(destinationKeys)
+	for _, t := range destination.Types() {
+		info, _ := destination.Lookup(t)
+		keys = append(keys, settings.Keys(info.Decode)...)
+	}
+	return keys
+}
 
 // parser reads pipeline.yaml's keys; its File collects every problem.
 type parser struct {
@@ -126,6 +132,9 @@ func elsewhere(path, name string) string {
 		return ""
 	}
 	var in []string
+	if slices.Contains(destinationBlockKeys(), name) {
+		in = append(in, "connector:")
+	}
 	for _, b := range blocks {
 		if slices.Contains(b.keys, name) {
 			in = append(in, b.name+":")
@@ -141,9 +150,9 @@ func elsewhere(path, name string) string {
 }
 
 // Load reads, expands, validates and defaults the pipeline file at path.
-// ${VAR} references and DATABASE_URL and FILEDGE_NATS_URL come from the
-// process environment. It returns a *Errors listing every problem when the
-// file is not valid.
+// ${VAR} references, FILEDGE_NATS_URL and the variables destinations fall
+// back on (DATABASE_URL) come from the process environment. It returns a
+// *settings.Errors listing every problem when the file is not valid.
 func Load(path string) (*Pipeline, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -519,23 +528,22 @@ func (p *parser) destinations(m settings.Fields, root *yaml.Node) []Destination 
 }
 
 // destination reads one destination mapping n; at is where to report what
-// it lacks (the connector: key, or the list entry).
+// it lacks (the connector: key, or the list entry). It reads the pipeline's
+// keys and hands the block to the type's Decode.
 func (p *parser) destination(n, at *yaml.Node, path string, connector bool) (Destination, bool) {
-	dm, ok := p.Mapping(n, path, destinationKeys)
+	dm, ok := p.Fields(n, path)
 	if !ok {
 		return Destination{}, false
 	}
 	var d Destination
-	if v, tn, ok := p.Required(dm, "type", path+".type", at, ": one of "+strings.Join(DestinationTypes, ", ")); ok {
-		t := strings.ToLower(strings.TrimSpace(v))
-		if a, ok := destinationAliases[t]; ok {
-			t = a
-		}
-		if slices.Contains(DestinationTypes, t) {
-			d.Type = t
+	var info destination.Info
+	types := destination.Types()
+	if v, tn, ok := p.Required(dm, "type", path+".type", at, ": one of "+strings.Join(types, ", ")); ok {
+		if info, ok = destination.Lookup(strings.TrimSpace(v)); ok {
+			d.Type = info.Type
 		} else {
-			msg := fmt.Sprintf("unknown destination type %s (known: %s)", settings.Quote(tn, v), strings.Join(DestinationTypes, ", "))
-			if s := settings.Suggest(t, DestinationTypes); s != "" {
+			msg := fmt.Sprintf("unknown destination type %s (known: %s)", settings.Quote(tn, v), strings.Join(types, ", "))
+			if s := settings.Suggest(strings.ToLower(strings.TrimSpace(v)), types); s != "" {
 				msg += "; did you mean " + s + "?"
 			}
 			p.Add(tn, path+".type", nil, "%s", msg)
@@ -558,69 +566,11 @@ func (p *parser) destination(n, at *yaml.Node, path string, connector bool) (Des
 		p.Add(at, path+".name", nil, "required: each destination has a unique name, e.g. name: warehouse")
 	}
 
-	d.URL = p.destinationURL(dm, at, path, d.Type)
-	if v, ok := p.Str(dm.Val("schema"), path+".schema"); ok {
-		d.Schema = strings.TrimSpace(v)
-	}
 	d.WriteMode = p.Enum(dm.Val("write_mode"), path+".write_mode", "append", "append", "truncate")
+	if info.Decode != nil {
+		d.Settings = info.Decode(p.Block(dm, at, path, destinationKeys...))
+	}
 	return d, true
-}
-
-// destinationURL reads a destination's url: refused when a password is
-// written in it, expanded, then checked for its type. No message quotes it.
-func (p *parser) destinationURL(dm settings.Fields, at *yaml.Node, path, typ string) settings.Secret {
-	key := path + ".url"
-	n := settings.Resolve(dm.Val("url"))
-	if settings.Present(n) && n.Kind == yaml.ScalarNode && settings.WrittenPassword(n.Value) {
-		p.Add(n, key, settings.ErrCredentialInFile, "a password is written in the file; put it in the environment (%s or %s)", "${PGPASSWORD}", EnvDatabaseURL)
-		return ""
-	}
-	v, ok := p.Str(n, key)
-	if ok && strings.TrimSpace(v) == "" {
-		ok = false
-	}
-	switch typ {
-	case "postgres":
-		if !ok {
-			if settings.Present(n) {
-				if n.Kind == yaml.ScalarNode && strings.TrimSpace(n.Value) == "" {
-					p.Add(n, key, nil, "must not be empty (omit it to use %s)", EnvDatabaseURL)
-				}
-				return ""
-			}
-			env, set := p.Lookup(EnvDatabaseURL)
-			if !set || strings.TrimSpace(env) == "" {
-				p.Add(at, key, nil, "no url, and %s is not set: give url: postgresql://user@host:5432/dbname or set %s", EnvDatabaseURL, EnvDatabaseURL)
-				return ""
-			}
-			if err := checkPostgresURL(env); err != nil {
-				p.Add(at, key, err, "%s: %v", EnvDatabaseURL, err)
-				return ""
-			}
-			return settings.Secret(env)
-		}
-		if err := checkPostgresURL(v); err != nil {
-			p.Add(n, key, err, "%v", err)
-			return ""
-		}
-		return settings.Secret(v)
-	case "sqlite":
-		if !ok {
-			if !settings.Present(n) {
-				p.Add(at, key, nil, "required: the database file, e.g. url: sqlite:///out.db (relative to this file's folder)")
-			} else if n.Kind == yaml.ScalarNode && strings.TrimSpace(n.Value) == "" {
-				p.Add(n, key, nil, "must not be empty")
-			}
-			return ""
-		}
-		s, err := resolveSQLite(strings.TrimSpace(v), p.Dir)
-		if err != nil {
-			p.Add(n, key, err, "%v", err)
-			return ""
-		}
-		return settings.Secret(s)
-	}
-	return settings.Secret(v)
 }
 
 // bus reads the bus: block; FILEDGE_NATS_URL overrides bus.url.

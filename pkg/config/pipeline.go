@@ -25,16 +25,20 @@ func (p *Pipeline) DataDir() string { return p.Bus.DataDir }
 
 // Secrets returns, revealed, every value of the pipeline that holds a
 // credential, for a process to remove from all it prints (see
-// internal/redact): each destination or bus URL that carries a password, a
-// token or a credential parameter (the bus URL also with nats:// before
-// each server that names no scheme, as NATS reads it), and the PGP private
-// key, passphrase and trusted signers' keys. A URL without credentials says
-// only where to connect, which logs should keep saying.
+// internal/redact): each settings.Secret of a destination's settings
+// (a connection URL when it carries a password, a token or a credential
+// parameter; any other secret, such as a token, whole), the bus URL when it
+// carries one (also with nats:// before each server that names no scheme,
+// as NATS reads it), and the PGP private key, passphrase and trusted
+// signers' keys. A URL without credentials says only where to connect,
+// which logs should keep saying.
 func (p *Pipeline) Secrets() []string {
 	var out []string
 	for _, d := range p.Destinations {
-		if u := d.URL.Reveal(); redact.HasCredentials(u) {
-			out = append(out, u)
+		for _, s := range settings.Secrets(d.Settings) {
+			if v := s.Reveal(); credential(v) {
+				out = append(out, v)
+			}
 		}
 	}
 	out = append(out, redact.NATSSecrets(p.Bus.URL)...)
@@ -60,6 +64,16 @@ func (b Bus) redacted() plainBus {
 // String formats b with credentials in its URL (a NATS user, password or
 // token from ${VAR} or FILEDGE_NATS_URL) replaced by REDACTED.
 func (b Bus) String() string { return fmt.Sprintf("%+v", b.redacted()) }
+
+// credential reports whether v, the value of a Secret, holds a credential:
+// a URL only when it carries one (redact.HasCredentials), anything else
+// when it is not empty.
+func credential(v string) bool {
+	if _, isURL := redact.ParseURL(v); isURL {
+		return redact.HasCredentials(v)
+	}
+	return v != ""
+}
 
 // GoString implements fmt.GoStringer with the URL redacted.
 func (b Bus) GoString() string {

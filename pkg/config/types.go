@@ -3,6 +3,7 @@ package config
 import (
 	"time"
 
+	"github.com/filedge/filedge/pkg/destination"
 	"github.com/filedge/filedge/pkg/record"
 	"github.com/filedge/filedge/pkg/settings"
 )
@@ -158,11 +159,12 @@ type Column struct {
 // Destination is one destination: a connector: block or an entry of
 // destinations:.
 type Destination struct {
-	Name      string          `json:"name"` // [a-z0-9_-]+
-	Type      string          `json:"type"` // sqlite, postgres
-	URL       settings.Secret `json:"url"`  // expanded; for sqlite, made absolute against Dir
-	Schema    string          `json:"schema,omitempty"`
-	WriteMode string          `json:"write_mode"` // append (default) or truncate
+	Name      string `json:"name"`       // [a-z0-9_-]+
+	Type      string `json:"type"`       // a registered type (destination.Lookup)
+	WriteMode string `json:"write_mode"` // append (default) or truncate
+	// Settings are the type's own settings, which its Decode read from the
+	// rest of the block; Settings.Open opens the destination.
+	Settings destination.Config `json:"settings"`
 }
 
 // Bus is the bus: block.

@@ -3,8 +3,6 @@ package destination
 import "errors"
 
 var (
-	// ErrUnknownType is returned by Open for a type no package registered.
-	ErrUnknownType = errors.New("unknown destination type")
 	// ErrTableOwned rejects a file whose table belongs to another file
 	// (magic folder mode). It is permanent.
 	ErrTableOwned = errors.New("table belongs to another file")

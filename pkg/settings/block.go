@@ -38,6 +38,24 @@ func (f *File) Block(m Fields, at *yaml.Node, path string, owned ...string) *Blo
 	return &Block{file: f, path: path, m: m, at: at, owned: owned}
 }
 
+// ParseBlock reads data, one YAML mapping, as the block at path of f, as
+// if it were written in f: what a component's tests decode. owned are the
+// keys the caller would read. A syntax error, or data that is not a
+// mapping, is one of f's problems; the block is then empty.
+func (f *File) ParseBlock(data []byte, path string, owned ...string) *Block {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		f.Syntax(data, err)
+		return f.Block(Fields{}, nil, path, owned...)
+	}
+	var root *yaml.Node // nil for an empty document
+	if len(doc.Content) > 0 {
+		root = doc.Content[0]
+	}
+	m, _ := f.Fields(root, path)
+	return f.Block(m, root, path, owned...)
+}
+
 // Dir returns the folder that relative paths of the block are resolved
 // against: the settings file's own folder, absolute.
 func (b *Block) Dir() string { return b.file.Dir }
@@ -93,9 +111,10 @@ func (b *Block) Errorf(key, format string, args ...any) {
 //   - time.Duration: a positive duration with a unit (30s, 2m, 72h);
 //   - Size: a positive byte size (512MiB, 64GiB; see ParseSize);
 //   - Secret: a credential, refused when the file writes it instead of
-//     taking it from the environment: in a URL (anything with "://"), a
-//     password, token or credential parameter must each be exactly one
-//     ${VAR}; any other non-empty value must be exactly one ${VAR}. A URL,
+//     taking it from the environment: in a connection string (a URL, or
+//     keyword=value pairs with password=), a password, token or credential
+//     parameter must each be exactly one ${VAR}; any other non-empty value
+//     must be exactly one ${VAR}. A URL,
 //     once expanded, must read the same to a driver as to a person
 //     (internal/redact). No message quotes it. An optional
 //     `credential:"..."` tag says where the credential should come from

@@ -280,16 +280,18 @@ func (f *File) float(n *yaml.Node, key string, bits int) (float64, bool) {
 }
 
 // secret reads a Secret: refused when the text as written holds a
-// credential that is not a ${VAR} reference, then expanded, then, for a
-// URL, checked to read the same to a driver as to a person. credential
-// says where the credential should come from. No message quotes it.
+// credential that is not a ${VAR} reference (a connection string, URL or
+// keyword/value, is refused for its password, anything else unless it is
+// exactly one ${VAR}), then expanded, then, for a URL, checked to read the
+// same to a driver as to a person. credential says where the credential
+// should come from. No message quotes it.
 func (f *File) secret(n *yaml.Node, key, credential string) (Secret, bool) {
 	if n.Kind != yaml.ScalarNode {
 		f.Add(n, key, nil, "want a single value, not %s", KindName(n))
 		return "", false
 	}
 	raw := n.Value
-	if strings.Contains(raw, "://") {
+	if _, keyword := redact.KeywordPassword(raw); keyword || strings.Contains(raw, "://") {
 		if WrittenPassword(raw) {
 			f.Add(n, key, ErrCredentialInFile, "a password is written in the file; put it in the environment (%s)", cmp.Or(credential, "write it as ${VAR}"))
 			return "", false
