@@ -14,7 +14,8 @@ import (
 	"github.com/ProtonMail/go-crypto/openpgp/packet"
 
 	"github.com/filedge/filedge/pkg/config"
-	_ "github.com/filedge/filedge/pkg/destination/all" // the destination types the docs' pipelines name
+	_ "github.com/filedge/filedge/pkg/destination/all" // the component types the docs' pipelines name
+	_ "github.com/filedge/filedge/pkg/source/all"
 )
 
 // yamlBlock is a fenced YAML example of a Markdown file.

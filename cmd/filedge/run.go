@@ -67,7 +67,7 @@ file, and exits 0 when all committed, 1 when any failed.`,
 				stages = append(stages, s)
 			}
 			if !once {
-				log.Info("filedge running", "pipeline", p.Name, "source", p.Source.Path, "data_dir", p.Bus.DataDir)
+				log.Info("filedge running", "pipeline", p.Name, "source", p.Source.Settings.String(), "data_dir", p.Bus.DataDir)
 				return serve(ctx, append(stages, w)...)
 			}
 			return runOnce(ctx, cmd.OutOrStdout(), n, w.Scan, timeout, stages)
@@ -95,7 +95,7 @@ func runOnce(ctx context.Context, out io.Writer, n *node, scan func(context.Cont
 	started := time.Now()
 	files, err := scan(ctx)
 	if err != nil {
-		return fmt.Errorf("scan %s: %w", n.p.Source.Path, err)
+		return fmt.Errorf("scan %s: %w", n.p.Source.Settings, err)
 	}
 	t := newTally(n.p.Name, files, n.p.Destinations)
 	if err := t.fromLedgers(ctx, n.dbs, started); err != nil {

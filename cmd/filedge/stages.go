@@ -58,9 +58,9 @@ func open(ctx context.Context, p *config.Pipeline, log *slog.Logger, embedded bo
 }
 
 func (n *node) openSource(ctx context.Context) error {
-	src, err := source.Open(ctx, source.Config{Type: n.p.Source.Type, Path: n.p.Source.Path})
+	src, err := n.p.Source.Settings.Open(ctx, source.Env{Dir: n.p.Dir, Logger: n.log})
 	if err != nil {
-		return fmt.Errorf("open source %s: %w", n.p.Source.Path, err)
+		return fmt.Errorf("open source %s: %w", n.p.Source.Settings, err)
 	}
 	n.src = src
 	return nil

@@ -73,7 +73,7 @@ func TestMinimalPipelineGetsEveryDefault(t *testing.T) {
 		File:              "pipeline.yaml",
 		Dir:               dir,
 		Name:              "p",
-		Source:            config.Source{Type: "local", Path: filepath.Join(dir, "in")},
+		Source:            config.Source{Type: "local", Settings: folderSettings{Path: "./in"}},
 		Mode:              config.Merge,
 		Table:             "p",
 		OnError:           config.Fail,
@@ -163,14 +163,14 @@ watcher: {settle: 500ms, rescan: 1m}
 parser: {workers: 8, ack_wait: 45s, max_line_bytes: 1_048_576}
 sink: {workers: 3, ack_wait: 1m, batch_idle: 5m}
 `
-	p, dir := mustParse(t, doc, pgpVars)
+	p, _ := mustParse(t, doc, pgpVars)
 	checks := []struct {
 		name      string
 		got, want any
 	}{
 		{"name", p.Name, "orders-2024"},
 		{"source.type", p.Source.Type, "local"},
-		{"source.path", p.Source.Path, filepath.Join(dir, "data")},
+		{"source.path", p.Source.Settings, folderSettings{Path: "data"}},
 		{"source.pattern", p.Source.Pattern.String(), `(?i)\.csv$`},
 		{"mode", p.Mode, config.Merge},
 		{"table", p.Table, "orders"},
@@ -330,12 +330,8 @@ func TestInvalidPipelinesReportEveryProblemWithItsLine(t *testing.T) {
 			[]string{"pipeline.yaml:1: source: required"}},
 		{"source path missing", "name: p\nsource:\n  type: local\nconnector: {type: sqlite, url: x.db}\n", nil,
 			[]string{"pipeline.yaml:2: source.path: required"}},
-		{"source path does not exist", "name: p\nsource:\n  path: ./nope\nconnector: {type: sqlite, url: x.db}\n", nil,
-			[]string{"pipeline.yaml:3: source.path: folder ", "nope does not exist"}},
-		{"source path is a file", "name: p\nsource: {path: afile}\nconnector: {type: sqlite, url: x.db}\n", nil,
-			[]string{"pipeline.yaml:2: source.path: ", "afile is a file, not a folder"}},
 		{"source type unknown", "name: p\nsource: {type: s3, path: ./in}\nconnector: {type: sqlite, url: x.db}\n", nil,
-			[]string{`pipeline.yaml:2: source.type: unknown source type "s3" (known: local)`}},
+			[]string{`pipeline.yaml:2: source.type: unknown source type "s3" (known: local`}},
 		{"pattern invalid regexp", "name: p\nsource:\n  path: ./in\n  pattern: '(['\nconnector: {type: sqlite, url: x.db}\n", nil,
 			[]string{"pipeline.yaml:4: source.pattern: invalid regular expression"}},
 		{"pattern and file_pattern", "name: p\nsource: {path: ./in, pattern: x}\nfile_pattern: '*.csv'\nconnector: {type: sqlite, url: x.db}\n", nil,
@@ -485,7 +481,7 @@ func TestInvalidPipelinesReportEveryProblemWithItsLine(t *testing.T) {
 func TestErrorsListsEveryProblemInFileOrder(t *testing.T) {
 	doc := `name: Bad Name
 source:
-  path: ./nope
+  path: ''
 mode: sideways
 connector: {type: oracle}
 parser: {workers: 0}
@@ -814,8 +810,8 @@ func TestLoadReadsFileAndEnvironment(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.File != path || p.Dir != dir || p.Source.Path != filepath.Join(dir, "in") || p.DataDir() != filepath.Join(dir, "state") {
-		t.Errorf("file %q dir %q source %q data %q", p.File, p.Dir, p.Source.Path, p.DataDir())
+	if p.File != path || p.Dir != dir || p.Source.Settings != (folderSettings{Path: "in"}) || p.DataDir() != filepath.Join(dir, "state") {
+		t.Errorf("file %q dir %q source %v data %q", p.File, p.Dir, p.Source.Settings, p.DataDir())
 	}
 	if u := pg(t, p.Destinations[0].Settings).URL.Reveal(); u != "postgresql://loader@db/sales" || p.Bus.URL != "nats://env:4222" {
 		t.Errorf("environment not applied: %q %q", u, p.Bus.URL)
@@ -836,16 +832,16 @@ func TestLoadReadsFileAndEnvironment(t *testing.T) {
 
 func TestSourceForms(t *testing.T) {
 	t.Run("a single value is the path", func(t *testing.T) {
-		p, dir := mustParse(t, "name: p\nsource: ./in\nconnector: {type: sqlite, url: x.db}\n", nil)
-		if p.Source.Path != filepath.Join(dir, "in") || p.Source.Type != "local" {
+		p, _ := mustParse(t, "name: p\nsource: ./in\nconnector: {type: sqlite, url: x.db}\n", nil)
+		if p.Source.Settings != (folderSettings{Path: "./in"}) || p.Source.Type != "local" {
 			t.Errorf("source = %+v", p.Source)
 		}
 	})
 	t.Run("absolute path", func(t *testing.T) {
 		abs := t.TempDir()
 		p, _ := mustParse(t, fmt.Sprintf("name: p\nsource: {path: %q}\nconnector: {type: sqlite, url: x.db}\n", abs), nil)
-		if p.Source.Path != abs {
-			t.Errorf("path = %q, want %q", p.Source.Path, abs)
+		if p.Source.Settings.String() != abs {
+			t.Errorf("path = %q, want %q", p.Source.Settings, abs)
 		}
 	})
 	t.Run("pattern with (?i) matches nested paths", func(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/filedge/filedge/pkg/destination"
 	"github.com/filedge/filedge/pkg/settings"
+	"github.com/filedge/filedge/pkg/source"
 )
 
 // memo is a destination type that only this test knows: one package (this
@@ -106,5 +107,68 @@ func TestADestinationTypeIsOnePackageAndOneRegistration(t *testing.T) {
 	t.Run("the known types include it", func(t *testing.T) {
 		_, _, err := parse(t, "name: p\nsource: {path: ./in}\nconnector: {type: mem0}\n", vars)
 		wantErrs(t, err, `pipeline.yaml:3: connector.type: unknown destination type "mem0" (known: memo, postgres, sqlite); did you mean memo?`)
+	})
+}
+
+// objstore is a source type that only this test knows, shaped like an
+// object store's (issue 13 adds s3, gcs, azure, sftp and ftp this way).
+type objstore struct {
+	Container string          `yaml:"container"`
+	Prefix    string          `yaml:"prefix"`
+	SecretKey settings.Secret `yaml:"secret_key" credential:"${OBJ_SECRET_KEY}"`
+}
+
+func (objstore) Open(context.Context, source.Env) (source.Source, error) {
+	return nil, errStandIn
+}
+
+func (c objstore) String() string { return "obj://" + c.Container + "/" + c.Prefix }
+
+func init() {
+	source.Register(source.Info{Type: "objstore", Decode: func(b *settings.Block) source.Config {
+		var c objstore
+		b.Decode(&c)
+		if c.Container == "" && !b.Failed("container") {
+			b.Errorf("container", "required: the container to load files from")
+		}
+		return c
+	}})
+}
+
+// TestASourceTypeIsOnePackageAndOneRegistration loads pipelines whose
+// source is of a type registered by this test alone; the pipeline's own
+// keys of the block (type, pattern) and file_pattern apply to it as to any.
+func TestASourceTypeIsOnePackageAndOneRegistration(t *testing.T) {
+	vars := map[string]string{"OBJ_SECRET_KEY": "obj-Secret-1"}
+	p, _ := mustParse(t, "name: p\nsource: {type: ObjStore, container: c1, prefix: in/, secret_key: '${OBJ_SECRET_KEY}'}\nfile_pattern: '*.csv'\nconnector: {type: sqlite, url: x.db}\n", vars)
+	if p.Source.Type != "objstore" || p.Source.Settings != (objstore{Container: "c1", Prefix: "in/", SecretKey: "obj-Secret-1"}) || !p.Source.Pattern.MatchString("a/b.csv") {
+		t.Errorf("source %+v", p.Source)
+	}
+	if p.Source.Settings.String() != "obj://c1/in/" {
+		t.Errorf("String() = %q", p.Source.Settings)
+	}
+	if !slices.Contains(p.Secrets(), "obj-Secret-1") {
+		t.Errorf("Secrets() = %q lacks the secret key", p.Secrets())
+	}
+	for _, tc := range []struct{ name, source, want string }{
+		{"unknown key with a suggestion", "source:\n  type: objstore\n  container: c\n  prefx: in/\n", "pipeline.yaml:5: source.prefx: unknown key; did you mean prefix?"},
+		{"secret written in the file", "source:\n  type: objstore\n  container: c\n  secret_key: obj-Secret-2\n", "pipeline.yaml:5: source.secret_key: a credential is written in the file; put it in the environment (${OBJ_SECRET_KEY})"},
+		{"the component's own validation", "source:\n  type: objstore\n  pattern: x\n", "pipeline.yaml:2: source.container: required: the container to load files from"},
+		{"the pipeline's key misspelt", "source:\n  type: objstore\n  container: c\n  patern: x\n", "pipeline.yaml:5: source.patern: unknown key; did you mean pattern?"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, _, err := parse(t, "name: p\n"+tc.source+"connector: {type: sqlite, url: x.db}\n", vars)
+			wantErrs(t, err, tc.want)
+			if n := strings.Count(err.Error(), "\n") + 1; n != 1 {
+				t.Errorf("%d problems, want 1:\n%v", n, err)
+			}
+			if strings.Contains(err.Error(), "obj-Secret") {
+				t.Errorf("the message quotes the secret: %v", err)
+			}
+		})
+	}
+	t.Run("its keys at the top level point to the source: block", func(t *testing.T) {
+		_, _, err := parse(t, base+"prefix: in/\n", vars)
+		wantErrs(t, err, "pipeline.yaml:4: prefix: unknown key; it belongs in the source: block")
 	})
 }

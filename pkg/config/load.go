@@ -17,11 +17,11 @@ import (
 	"github.com/filedge/filedge/pkg/destination"
 	"github.com/filedge/filedge/pkg/record"
 	"github.com/filedge/filedge/pkg/settings"
+	"github.com/filedge/filedge/pkg/source"
 )
 
-// SourceTypes lists the source types a pipeline may name. Set it before
-// calling Load; it is not safe to change while Load runs.
-var SourceTypes = []string{"local"}
+// defaultSourceType is the type of a source: block without one.
+const defaultSourceType = "local"
 
 // FileTypes lists the format codes file_type (or format) may name. Callers
 // that add formats append to it before calling Load; it is not safe to
@@ -69,7 +69,9 @@ var (
 		"pgp", "limits", "columns",
 		"connector", "destinations", "bus", "watcher", "parser", "sink",
 	}
-	sourceKeys = []string{"type", "path", "pattern"}
+	// sourceKeys are the pipeline's keys of the source: block; the others
+	// are its type's (source.Info.Decode).
+	sourceKeys = []string{"type", "pattern"}
 	columnKeys = []string{"source", "dest", "type", "required"}
 	// destinationKeys are the pipeline's keys of a destination block; the
 	// others are its type's (destination.Info.Decode).
@@ -88,21 +90,26 @@ var (
 		name string
 		keys []string
 	}{
-		{"source", sourceKeys}, {"bus", busKeys},
-		{"watcher", watcherKeys}, {"parser", parserKeys}, {"sink", sinkKeys},
-		{"pgp", pgpKeys}, {"limits", limitsKeys},
+		{"bus", busKeys}, {"watcher", watcherKeys}, {"parser", parserKeys},
+		{"sink", sinkKeys}, {"pgp", pgpKeys}, {"limits", limitsKeys},
 	}
 )
 
-// destinationBlockKeys lists the keys a destination block may have: the
-// pipeline's and those of every registered type.
-func destinationBlockKeys() []string {
-	keys := slices.Clone(destinationKeys)
+// componentBlocks are the blocks whose keys are a component's besides the
+// pipeline's, with the keys they may have: the pipeline's and those of
+// every registered type.
+func componentBlocks() map[string][]string {
+	src := slices.Clone(sourceKeys)
+	for _, t := range source.Types() {
+		info, _ := source.Lookup(t)
+		src = append(src, settings.Keys(info.Decode)...)
+	}
+	dst := slices.Clone(destinationKeys)
 	for _, t := range destination.Types() {
 		info, _ := destination.Lookup(t)
-		keys = append(keys, settings.Keys(info.Decode)...)
+		dst = append(dst, settings.Keys(info.Decode)...)
 	}
-	return keys
+	return map[string][]string{"source": src, "connector": dst}
 }
 
 // parser reads pipeline.yaml's keys; its File collects every problem.
@@ -132,8 +139,11 @@ func elsewhere(path, name string) string {
 		return ""
 	}
 	var in []string
-	if slices.Contains(destinationBlockKeys(), name) {
-		in = append(in, "connector:")
+	components := componentBlocks()
+	for _, b := range []string{"source", "connector"} {
+		if slices.Contains(components[b], name) {
+			in = append(in, b+":")
+		}
 	}
 	for _, b := range blocks {
 		if slices.Contains(b.keys, name) {
@@ -264,39 +274,36 @@ func (p *parser) pipeline(root *yaml.Node) *Pipeline {
 }
 
 // source reads the source: block; hasPattern reports whether it has a
-// pattern key. A single value is taken as its path.
+// pattern key. It reads the pipeline's keys and hands the block to the
+// type's Decode. A single value is short for {path: value} of the default
+// type, a local folder.
 func (p *parser) source(m settings.Fields, root *yaml.Node) (src Source, hasPattern bool) {
-	const hint = ": the folder to load files from, e.g. source: {path: ./data}"
 	f, ok := m["source"]
 	if !ok || !settings.Present(f.Val) {
 		at := root
 		if ok {
 			at = f.Key
 		}
-		p.Add(at, "source", nil, "required%s", hint)
+		p.Add(at, "source", nil, "required: the folder to load files from, e.g. source: {path: ./data}")
 		return Source{}, false
 	}
-	src.Type = "local"
-	if n := settings.Resolve(f.Val); n.Kind == yaml.ScalarNode {
-		src.Path = p.sourcePath(n, "source", src.Type)
-		return src, false
-	}
-	sm, ok := p.Mapping(f.Val, "source", sourceKeys)
-	if !ok {
-		return src, false
-	}
-	if v, ok := p.Str(sm.Val("type"), "source.type"); ok {
-		t := strings.ToLower(strings.TrimSpace(v))
-		if slices.Contains(SourceTypes, t) {
-			src.Type = t
-		} else {
-			p.Add(sm.Val("type"), "source.type", nil, "unknown source type %s (known: %s)", settings.Quote(sm.Val("type"), v), strings.Join(SourceTypes, ", "))
+	src.Type = defaultSourceType
+	sm := settings.Fields{"path": f}
+	if n := settings.Resolve(f.Val); n.Kind != yaml.ScalarNode {
+		if sm, ok = p.Fields(f.Val, "source"); !ok {
+			return src, false
 		}
 	}
-	if n := sm.Val("path"); settings.Present(n) {
-		src.Path = p.sourcePath(n, "source.path", src.Type)
-	} else {
-		p.Add(f.Key, "source.path", nil, "required%s", hint)
+	if tn := sm.Val("type"); settings.Present(tn) {
+		v, ok := p.Str(tn, "source.type")
+		if !ok {
+			return src, false
+		}
+		if _, ok := source.Lookup(strings.TrimSpace(v)); !ok {
+			p.Add(tn, "source.type", nil, "unknown source type %s (known: %s)", settings.Quote(tn, v), strings.Join(source.Types(), ", "))
+			return src, false
+		}
+		src.Type = strings.ToLower(strings.TrimSpace(v))
 	}
 	if n := sm.Val("pattern"); settings.Present(n) {
 		hasPattern = true
@@ -304,38 +311,12 @@ func (p *parser) source(m settings.Fields, root *yaml.Node) (src Source, hasPatt
 			src.Pattern = p.compile(n, "source.pattern", v, "file")
 		}
 	}
+	if info, ok := source.Lookup(src.Type); ok {
+		src.Settings = info.Decode(p.Block(sm, f.Key, "source", sourceKeys...))
+	} else {
+		p.Add(f.Key, "source.type", nil, "no %s source in this build (known: %s)", src.Type, strings.Join(source.Types(), ", "))
+	}
 	return src, hasPattern
-}
-
-// sourcePath resolves a source path against the pipeline's folder and,
-// for a local source, checks that it is a folder.
-func (p *parser) sourcePath(n *yaml.Node, key, typ string) string {
-	v, ok := p.Str(n, key)
-	if !ok {
-		return ""
-	}
-	if strings.TrimSpace(v) == "" {
-		p.Add(n, key, nil, "must not be empty")
-		return ""
-	}
-	path := v
-	if !filepath.IsAbs(path) {
-		path = filepath.Join(p.Dir, path)
-	}
-	path = filepath.Clean(path)
-	if typ != "local" {
-		return path
-	}
-	fi, err := os.Stat(path)
-	switch {
-	case errors.Is(err, os.ErrNotExist):
-		p.Add(n, key, err, "folder %s does not exist", path)
-	case err != nil:
-		p.Add(n, key, err, "cannot read folder %s: %v", path, errors.Unwrap(err))
-	case !fi.IsDir():
-		p.Add(n, key, nil, "%s is a file, not a folder", path)
-	}
-	return path
 }
 
 // compile compiles a regular expression (source.pattern, archive_pattern);

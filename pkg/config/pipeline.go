@@ -25,17 +25,21 @@ func (p *Pipeline) DataDir() string { return p.Bus.DataDir }
 
 // Secrets returns, revealed, every value of the pipeline that holds a
 // credential, for a process to remove from all it prints (see
-// internal/redact): each settings.Secret of a destination's settings
-// (a connection URL when it carries a password, a token or a credential
-// parameter; any other secret, such as a token, whole), the bus URL when it
-// carries one (also with nats:// before each server that names no scheme,
-// as NATS reads it), and the PGP private key, passphrase and trusted
-// signers' keys. A URL without credentials says only where to connect,
-// which logs should keep saying.
+// internal/redact): each settings.Secret of the source's or a destination's
+// settings (a connection URL when it carries a password, a token or a
+// credential parameter; any other secret, such as a token, whole), the bus
+// URL when it carries one (also with nats:// before each server that names
+// no scheme, as NATS reads it), and the PGP private key, passphrase and
+// trusted signers' keys. A URL without credentials says only where to
+// connect, which logs should keep saying.
 func (p *Pipeline) Secrets() []string {
 	var out []string
+	components := []any{p.Source.Settings}
 	for _, d := range p.Destinations {
-		for _, s := range settings.Secrets(d.Settings) {
+		components = append(components, d.Settings)
+	}
+	for _, c := range components {
+		for _, s := range settings.Secrets(c) {
 			if v := s.Reveal(); credential(v) {
 				out = append(out, v)
 			}

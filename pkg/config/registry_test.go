@@ -7,16 +7,32 @@ import (
 
 	"github.com/filedge/filedge/pkg/destination"
 	"github.com/filedge/filedge/pkg/settings"
+	"github.com/filedge/filedge/pkg/source"
 )
 
-// The destination types these tests name. pkg/config knows no destination:
-// it reads a block's name, type and write_mode, finds the type in the
+// The source and destination types these tests name. pkg/config knows no
+// component: it reads a block's pipeline keys (a destination's name, type
+// and write_mode; the source's type and pattern), finds the type in the
 // registry and hands the rest of the block to the type's Decode. These
-// stand-ins take the keys of their namesakes (url; schema), without the
-// rules each real type adds to them (pkg/destination/sqlite and
-// pkg/destination/postgres test those), so that the pipelines of these
-// tests read like real ones.
+// stand-ins take the keys of their namesakes (path; url; schema), without
+// the rules each real type adds to them (pkg/source/local,
+// pkg/destination/sqlite and pkg/destination/postgres test those), so that
+// the pipelines of these tests read like real ones.
 func init() {
+	source.Register(source.Info{
+		Type: "local",
+		Decode: func(b *settings.Block) source.Config {
+			var c folderSettings
+			b.Decode(&c)
+			switch {
+			case !b.Has("path") && !b.Failed("path"):
+				b.Errorf("path", "required")
+			case b.Has("path") && c.Path == "":
+				b.Errorf("path", "must not be empty")
+			}
+			return c
+		},
+	})
 	destination.Register(destination.Info{
 		Type: "sqlite", Aliases: []string{"sqlite3"}, Atomicity: destination.AllTables,
 		Decode: func(b *settings.Block) destination.Config {
@@ -34,6 +50,17 @@ func init() {
 		},
 	})
 }
+
+// folderSettings stands in for the settings of a local source.
+type folderSettings struct {
+	Path string `yaml:"path"`
+}
+
+func (folderSettings) Open(context.Context, source.Env) (source.Source, error) {
+	return nil, errStandIn
+}
+
+func (c folderSettings) String() string { return c.Path }
 
 // liteSettings stands in for the settings of a sqlite destination.
 type liteSettings struct {

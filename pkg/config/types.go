@@ -6,6 +6,7 @@ import (
 	"github.com/filedge/filedge/pkg/destination"
 	"github.com/filedge/filedge/pkg/record"
 	"github.com/filedge/filedge/pkg/settings"
+	"github.com/filedge/filedge/pkg/source"
 )
 
 // Pipeline is one pipeline.yaml, validated, with defaults applied and
@@ -47,12 +48,16 @@ type Pipeline struct {
 
 // Source is the source: block.
 type Source struct {
-	Type string `json:"type"` // local
-	Path string `json:"path"` // absolute after Load
-	// Pattern is a regular expression matched against the path relative to
-	// Path ('/'-separated); nil matches every file. file_pattern (a glob,
-	// `*.csv`, `**/*.json`) is compiled into the same regular expression.
+	Type string `json:"type"` // a registered type (source.Lookup); default local
+	// Pattern is a regular expression matched against a file's path
+	// relative to the source's root ('/'-separated); nil matches every
+	// file. file_pattern (a glob, `*.csv`, `**/*.json`) is compiled into the
+	// same regular expression.
 	Pattern *Regexp `json:"pattern,omitempty"`
+	// Settings are the type's own settings, which its Decode read from the
+	// rest of the block (a local folder's path, absolute after Load);
+	// Settings.Open opens the source.
+	Settings source.Config `json:"settings"`
 }
 
 // Mode is merge or magic_folder.
