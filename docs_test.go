@@ -15,6 +15,7 @@ import (
 
 	"github.com/filedge/filedge/pkg/config"
 	_ "github.com/filedge/filedge/pkg/destination/all" // the component types the docs' pipelines name
+	_ "github.com/filedge/filedge/pkg/format/all"
 	_ "github.com/filedge/filedge/pkg/source/all"
 )
 

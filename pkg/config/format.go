@@ -13,27 +13,13 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/filedge/filedge/pkg/decode"
+	"github.com/filedge/filedge/pkg/format"
 	"github.com/filedge/filedge/pkg/settings"
 )
 
-// fileTypeAlias is a file_type users write for a format of FileTypes, with
-// the delimiter it implies when the pipeline gives none.
-type fileTypeAlias struct {
-	code, delimiter string
-}
-
-// fileTypeAliases are the extensions and other names users write as a
-// file_type for a format of FileTypes.
-var fileTypeAliases = map[string]fileTypeAlias{
-	"tsv":    {"csv", "\t"},
-	"psv":    {"csv", "|"},
-	"txt":    {"csv", ""},
-	"jsonl":  {"json", ""},
-	"ndjson": {"json", ""},
-	"xlsx":   {"excel", ""},
-	"xlsm":   {"excel", ""},
-	"xls":    {"excel", ""},
-}
+// impliedDelimiters are the delimiters a file_type that is an extension
+// implies when the pipeline gives none: tsv is delimited text with tabs.
+var impliedDelimiters = map[string]string{"tsv": "\t", "psv": "|"}
 
 // xmlName is the syntax of one element name in xml_record_path (an XML
 // name, with an optional namespace prefix).
@@ -115,28 +101,34 @@ func (p *parser) formatClashes(m settings.Fields, f Format) {
 	}
 }
 
-// fileType reads file_type (or format) as a code of FileTypes; delim is the
-// delimiter an alias implies (tsv: a tab). ok is false when n is absent or
-// wrong (reported).
+// fileType reads file_type (or format) as the code of a registered format
+// (pkg/format), or an extension that a format reads (tsv, jsonl, xlsx);
+// delim is the delimiter an extension implies (tsv: a tab). ok is false
+// when n is absent or wrong (reported).
 func (p *parser) fileType(n *yaml.Node, key string) (code, delim string, ok bool) {
 	v, ok := p.Str(n, key)
 	if !ok {
 		return "", "", false
 	}
 	lv := strings.TrimPrefix(strings.ToLower(strings.TrimSpace(v)), ".")
-	if slices.Contains(FileTypes, lv) {
-		return lv, "", true
+	if info, _, ok := format.Lookup(lv); ok {
+		return info.Code, "", true
 	}
-	if a, ok := fileTypeAliases[lv]; ok && slices.Contains(FileTypes, a.code) {
-		return a.code, a.delimiter, true
+	if info, _, ok := format.ForPath("file." + lv); ok && lv != "" && !strings.ContainsAny(lv, "./") {
+		return info.Code, impliedDelimiters[lv], true
 	}
-	msg := fmt.Sprintf("%s is not a known file type (known: %s)", settings.Quote(n, v), strings.Join(FileTypes, ", "))
-	candidates := slices.Clone(FileTypes)
-	for a := range fileTypeAliases {
-		candidates = append(candidates, a)
+	var codes, extensions []string
+	for _, info := range format.Formats() {
+		codes = append(codes, info.Code)
+		for _, ext := range info.Extensions {
+			if e := strings.TrimPrefix(ext, "."); e != info.Code {
+				extensions = append(extensions, e)
+			}
+		}
 	}
-	slices.Sort(candidates[len(FileTypes):])
-	if s := settings.Suggest(lv, candidates); s != "" {
+	slices.Sort(extensions)
+	msg := fmt.Sprintf("%s is not a known file type (known: %s)", settings.Quote(n, v), strings.Join(codes, ", "))
+	if s := settings.Suggest(lv, slices.Concat(codes, extensions)); s != "" {
 		msg += "; did you mean " + s + "?"
 	}
 	p.Add(n, key, nil, "%s", msg)

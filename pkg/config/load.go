@@ -23,11 +23,6 @@ import (
 // defaultSourceType is the type of a source: block without one.
 const defaultSourceType = "local"
 
-// FileTypes lists the format codes file_type (or format) may name. Callers
-// that add formats append to it before calling Load; it is not safe to
-// change while Load runs.
-var FileTypes = []string{"csv", "json", "avro", "parquet", "excel", "xml", "log"}
-
 // Defaults of the keys that have one.
 const (
 	DefaultDataDir        = ".filedge"

@@ -6,11 +6,12 @@ import (
 	"testing"
 
 	"github.com/filedge/filedge/pkg/destination"
+	"github.com/filedge/filedge/pkg/format"
 	"github.com/filedge/filedge/pkg/settings"
 	"github.com/filedge/filedge/pkg/source"
 )
 
-// The source and destination types these tests name. pkg/config knows no
+// The source and destination types (and formats) these tests name. pkg/config knows no
 // component: it reads a block's pipeline keys (a destination's name, type
 // and write_mode; the source's type and pattern), finds the type in the
 // registry and hands the rest of the block to the type's Decode. These
@@ -19,6 +20,17 @@ import (
 // pkg/destination/sqlite and pkg/destination/postgres test those), so that
 // the pipelines of these tests read like real ones.
 func init() {
+	// The formats filedge ships, by code and extension, and one that only
+	// these tests know: a file_type is any registered format.
+	for code, extensions := range map[string][]string{
+		"avro": {".avro"}, "csv": {".csv", ".tsv", ".txt", ".psv"}, "excel": {".xlsx", ".xlsm", ".xls"},
+		"json": {".json", ".jsonl", ".ndjson"}, "log": {".log"}, "parquet": {".parquet", ".parq"}, "xml": {".xml"},
+		"orc": {".orc"},
+	} {
+		format.Register(format.Info{Code: code, Extensions: extensions}, func(format.Options) (format.Reader, error) {
+			return nil, errStandIn
+		})
+	}
 	source.Register(source.Info{
 		Type: "local",
 		Decode: func(b *settings.Block) source.Config {
