@@ -74,7 +74,7 @@ func TestDocsYAMLExamplesAreValidPipelines(t *testing.T) {
 		}
 		return "value-of-" + k, true
 	}
-	for _, doc := range []string{"docs/formats.md", "docs/configuration.md"} {
+	for _, doc := range []string{"docs/formats.md", "docs/configuration.md", "docs/destinations.md"} {
 		data, err := os.ReadFile(doc)
 		if err != nil {
 			t.Fatal(err)
