@@ -2,7 +2,8 @@ package destination
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -59,10 +60,5 @@ func Lookup(name string) (Info, bool) {
 func Types() []string {
 	registry.RLock()
 	defer registry.RUnlock()
-	out := make([]string, 0, len(registry.types))
-	for t := range registry.types {
-		out = append(out, t)
-	}
-	sort.Strings(out)
-	return out
+	return slices.Sorted(maps.Keys(registry.types))
 }

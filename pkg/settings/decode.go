@@ -226,57 +226,50 @@ func (f *File) decodeMap(n *yaml.Node, key string, v reflect.Value, credential s
 // integer returns the value of n as a whole number of bits bits (1_000
 // allowed); ok is false when it is absent or refused (reported).
 func (f *File) integer(n *yaml.Node, key string, bits int) (int64, bool) {
-	v, ok := f.Str(n, key)
-	if !ok {
-		return 0, false
-	}
-	i, err := strconv.ParseInt(strings.ReplaceAll(strings.TrimSpace(v), "_", ""), 10, bits)
-	if err != nil {
-		f.Add(n, key, err, "%s is not a whole number%s", Quote(n, v), outOfRange(err, bits, true))
-		return 0, false
-	}
-	return i, true
+	return number(f, n, key, func(s string) (int64, error) { return strconv.ParseInt(s, 10, bits) },
+		func(err error) string {
+			return "is not a whole number" + outOfRange(err, fmt.Sprintf("%d to %d", int64(-1)<<(bits-1), int64(1)<<(bits-1)-1))
+		})
 }
 
 // unsigned is integer for a number of at least 0.
 func (f *File) unsigned(n *yaml.Node, key string, bits int) (uint64, bool) {
-	v, ok := f.Str(n, key)
-	if !ok {
-		return 0, false
-	}
-	i, err := strconv.ParseUint(strings.ReplaceAll(strings.TrimSpace(v), "_", ""), 10, bits)
-	if err != nil {
-		f.Add(n, key, err, "%s is not a whole number of 0 or more%s", Quote(n, v), outOfRange(err, bits, false))
-		return 0, false
-	}
-	return i, true
+	return number(f, n, key, func(s string) (uint64, error) { return strconv.ParseUint(s, 10, bits) },
+		func(err error) string {
+			return "is not a whole number of 0 or more" + outOfRange(err, fmt.Sprintf("0 to %d", uint64(1)<<bits-1))
+		})
 }
 
-// outOfRange says what range a number that strconv refused as out of
-// range must lie in, or "" for other errors.
-func outOfRange(err error, bits int, signed bool) string {
+// float returns the value of n as a number of bits bits.
+func (f *File) float(n *yaml.Node, key string, bits int) (float64, bool) {
+	return number(f, n, key, func(s string) (float64, error) { return strconv.ParseFloat(s, bits) },
+		func(error) string { return "is not a number" })
+}
+
+// number returns the value of n read by parse, with spaces around it and
+// underscores in it removed; ok is false when it is absent or refused
+// (reported with what problem says of it, after the value as written).
+func number[T any](f *File, n *yaml.Node, key string, parse func(string) (T, error), problem func(error) string) (T, bool) {
+	var zero T
+	v, ok := f.Str(n, key)
+	if !ok {
+		return zero, false
+	}
+	x, err := parse(strings.ReplaceAll(strings.TrimSpace(v), "_", ""))
+	if err != nil {
+		f.Add(n, key, err, "%s %s", Quote(n, v), problem(err))
+		return zero, false
+	}
+	return x, true
+}
+
+// outOfRange says in what range a number that strconv refused as out of
+// range must lie, or "" for other errors.
+func outOfRange(err error, bounds string) string {
 	if !errors.Is(err, strconv.ErrRange) {
 		return ""
 	}
-	if signed {
-		return fmt.Sprintf(" in range (%d to %d)", int64(-1)<<(bits-1), int64(1)<<(bits-1)-1)
-	}
-	return fmt.Sprintf(" in range (0 to %d)", uint64(1)<<bits-1)
-}
-
-// float returns the value of n as a number; ok is false when it is absent
-// or refused (reported).
-func (f *File) float(n *yaml.Node, key string, bits int) (float64, bool) {
-	v, ok := f.Str(n, key)
-	if !ok {
-		return 0, false
-	}
-	x, err := strconv.ParseFloat(strings.ReplaceAll(strings.TrimSpace(v), "_", ""), bits)
-	if err != nil {
-		f.Add(n, key, err, "%s is not a number", Quote(n, v))
-		return 0, false
-	}
-	return x, true
+	return " in range (" + bounds + ")"
 }
 
 // secret reads a Secret: refused when the text as written holds a

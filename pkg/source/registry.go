@@ -3,7 +3,8 @@ package source
 import (
 	"fmt"
 	"io/fs"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -43,10 +44,5 @@ func Lookup(typ string) (Info, bool) {
 func Types() []string {
 	registry.RLock()
 	defer registry.RUnlock()
-	out := make([]string, 0, len(registry.m))
-	for t := range registry.m {
-		out = append(out, t)
-	}
-	sort.Strings(out)
-	return out
+	return slices.Sorted(maps.Keys(registry.m))
 }
