@@ -24,7 +24,11 @@ type Config struct {
 
 // Open opens the destination; see the function Open.
 func (c Config) Open(ctx context.Context, env destination.Env) (destination.Destination, error) {
-	return Open(ctx, c, env)
+	db, err := Open(ctx, c, env)
+	if err != nil {
+		return nil, err // not a nil *DB in a non-nil interface
+	}
+	return db, nil
 }
 
 // decode reads a sqlite block: url is required and resolved against the

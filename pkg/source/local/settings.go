@@ -20,7 +20,11 @@ type Config struct {
 
 // Open returns the source of the folder; see New.
 func (c Config) Open(_ context.Context, env source.Env) (source.Source, error) {
-	return New(c.Path, WithLogger(env.Logger))
+	s, err := New(c.Path, WithLogger(env.Logger))
+	if err != nil {
+		return nil, err // not a nil *Source in a non-nil interface
+	}
+	return s, nil
 }
 
 // String returns the folder's path.
