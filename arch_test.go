@@ -90,6 +90,13 @@ var layoutRules = []layoutRule{
 		bindsTests: true,
 	},
 	{
+		says: "pkg/config imports contracts, never implementations: each component decodes its own settings (ADR 0004)",
+		forbids: func(from, to string) bool {
+			return within(from, "pkg/config") && slices.ContainsFunc(contracts, func(c string) bool { return strictlyWithin(to, c) })
+		},
+		bindsTests: true,
+	},
+	{
 		says: "only cmd/filedge and tests import the `all` bundles",
 		forbids: func(from, to string) bool {
 			return isBundle(to) && !within(from, "cmd/filedge") && !within(from, "integration")
@@ -338,6 +345,22 @@ func TestArchitectureRulesCatchForbiddenImports(t *testing.T) {
 			name:     "bus importing a format",
 			pkg:      listedPackage{ImportPath: m("pkg/bus"), Imports: []string{m("pkg/format/csv")}},
 			wantRule: "the bus knows the message types but no format or destination",
+		},
+		{
+			name: "config importing the contracts and settings",
+			pkg: listedPackage{ImportPath: m("pkg/config"), Imports: []string{
+				m("pkg/destination"), m("pkg/source"), m("pkg/format"), m("pkg/settings"), m("pkg/record"),
+			}},
+		},
+		{
+			name:     "config importing a destination",
+			pkg:      listedPackage{ImportPath: m("pkg/config"), Imports: []string{m("pkg/destination/sqlite")}},
+			wantRule: "pkg/config imports contracts, never implementations",
+		},
+		{
+			name:     "config test importing a source",
+			pkg:      listedPackage{ImportPath: m("pkg/config"), XTestImports: []string{m("pkg/source/local")}},
+			wantRule: "pkg/config imports contracts, never implementations",
 		},
 		{
 			name:     "service importing a bundle",

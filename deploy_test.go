@@ -20,6 +20,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/filedge/filedge/pkg/config"
+	"github.com/filedge/filedge/pkg/destination/postgres"
 )
 
 // No container engine runs where the tests do, so these tests read the
@@ -982,7 +983,7 @@ func TestDeployedPipelinesPassConfigValidation(t *testing.T) {
 			if i < 0 {
 				t.Fatalf("%s: no destination warehouse in %v", name, p.Destinations)
 			}
-			if d := p.Destinations[i]; d.Type != "postgres" || d.URL.Reveal() != env["DATABASE_URL"] {
+			if d := p.Destinations[i]; d.Type != "postgres" || d.Settings.(postgres.Config).URL.Reveal() != env["DATABASE_URL"] {
 				t.Errorf("%s: destination warehouse is %s with a URL other than DATABASE_URL", name, d.Type)
 			}
 		})

@@ -14,6 +14,9 @@ import (
 	"github.com/ProtonMail/go-crypto/openpgp/packet"
 
 	"github.com/filedge/filedge/pkg/config"
+	_ "github.com/filedge/filedge/pkg/destination/all" // the component types the docs' pipelines name
+	_ "github.com/filedge/filedge/pkg/format/all"
+	_ "github.com/filedge/filedge/pkg/source/all"
 )
 
 // yamlBlock is a fenced YAML example of a Markdown file.
@@ -71,7 +74,7 @@ func TestDocsYAMLExamplesAreValidPipelines(t *testing.T) {
 		}
 		return "value-of-" + k, true
 	}
-	for _, doc := range []string{"docs/formats.md", "docs/configuration.md"} {
+	for _, doc := range []string{"docs/formats.md", "docs/configuration.md", "docs/destinations.md"} {
 		data, err := os.ReadFile(doc)
 		if err != nil {
 			t.Fatal(err)

@@ -13,8 +13,9 @@ import (
 	"github.com/filedge/filedge/internal/redact"
 	"github.com/filedge/filedge/pkg/config"
 	_ "github.com/filedge/filedge/pkg/destination/all" // every destination
-	_ "github.com/filedge/filedge/pkg/format/all"      // every format
-	_ "github.com/filedge/filedge/pkg/source/local"    // the local folder source
+	"github.com/filedge/filedge/pkg/destination/postgres"
+	_ "github.com/filedge/filedge/pkg/format/all" // every format
+	_ "github.com/filedge/filedge/pkg/source/all" // every source
 )
 
 // globals are the flags every subcommand shares, and what the process
@@ -38,7 +39,7 @@ type globals struct {
 // PGPASSWORD, which pgx reads.
 func newGlobals(getenv func(string) string) *globals {
 	secrets := redact.NATSSecrets(getenv(config.EnvNATSURL))
-	if v := getenv(config.EnvDatabaseURL); redact.HasCredentials(v) {
+	if v := getenv(postgres.EnvDatabaseURL); redact.HasCredentials(v) {
 		secrets = append(secrets, v)
 	}
 	secrets = append(secrets, getenv("PGPASSWORD"))
@@ -107,9 +108,9 @@ func (g *globals) scrubbed(cmd *cobra.Command) {
 }
 
 // logger makes the process's logger, writing to w through g.scrub, and
-// makes it slog's default, so that what logs through slog.Default (the
-// local source, which source.Open gives no logger) is formatted and
-// scrubbed the same way.
+// makes it slog's default, so that what logs through slog.Default (a
+// component opened without a logger) is formatted and scrubbed the same
+// way.
 func (g *globals) logger(w io.Writer) (*slog.Logger, error) {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(g.logLevel)); err != nil {
@@ -159,7 +160,7 @@ func newValidateCmd(g *globals) *cobra.Command {
 				names[i] = d.Name + " (" + d.Type + ")"
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s: pipeline %q is valid: %s source %s, %s mode, destinations %s\n",
-				g.config, p.Name, p.Source.Type, p.Source.Path, p.Mode, strings.Join(names, ", "))
+				g.config, p.Name, p.Source.Type, p.Source.Settings, p.Mode, strings.Join(names, ", "))
 			return nil
 		},
 	}

@@ -81,7 +81,7 @@ when --timeout ends.`,
 			}
 			stages := append([]runner{ps}, sinks...)
 			if !once {
-				log.Info("filedge running", "pipeline", p.Name, "source", p.Source.Path, "data_dir", p.Bus.DataDir)
+				log.Info("filedge running", "pipeline", p.Name, "source", p.Source.Settings.String(), "data_dir", p.Bus.DataDir)
 				return n.serve(ctx, append(stages, w)...)
 			}
 			return runOnce(ctx, cmd.OutOrStdout(), n, w.Scan, timeout, stages)
@@ -115,7 +115,7 @@ func runOnce(ctx context.Context, out io.Writer, n *node, scan func(context.Cont
 	started := time.Now()
 	rep, err := scan(ctx)
 	if err != nil {
-		return fmt.Errorf("scan %s: %w", n.p.Source.Path, err)
+		return fmt.Errorf("scan %s: %w", n.p.Source.Settings, err)
 	}
 	t := newTally(n.p.Name, rep, n.p.Destinations)
 	if err := t.fromLedgers(ctx, n.opened(), started); err != nil {

@@ -99,9 +99,9 @@ func (n *node) open(ctx context.Context, embedded bool) error {
 }
 
 func (n *node) openSource(ctx context.Context) error {
-	src, err := source.Open(ctx, source.Config{Type: n.p.Source.Type, Path: n.p.Source.Path})
+	src, err := n.p.Source.Settings.Open(ctx, source.Env{Dir: n.p.Dir, Logger: n.log})
 	if err != nil {
-		return fmt.Errorf("open source %s: %w", n.p.Source.Path, err)
+		return fmt.Errorf("open source %s: %w", n.p.Source.Settings, err)
 	}
 	n.src = src
 	return nil
@@ -109,9 +109,7 @@ func (n *node) openSource(ctx context.Context) error {
 
 // openDestination opens d once, and keeps it for close.
 func (n *node) openDestination(ctx context.Context, d *config.Destination) (destination.Destination, error) {
-	db, err := destination.Open(ctx, destination.Config{
-		Name: d.Name, Type: d.Type, URL: d.URL.Reveal(), Schema: d.Schema, BaseDir: n.p.Dir,
-	})
+	db, err := d.Settings.Open(ctx, destination.Env{Name: d.Name, Dir: n.p.Dir, Logger: n.log})
 	if err != nil {
 		return nil, fmt.Errorf("open destination %q: %w", d.Name, err)
 	}

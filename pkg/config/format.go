@@ -13,63 +13,50 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/filedge/filedge/pkg/decode"
+	"github.com/filedge/filedge/pkg/format"
+	"github.com/filedge/filedge/pkg/settings"
 )
 
-// fileTypeAlias is a file_type users write for a format of FileTypes, with
-// the delimiter it implies when the pipeline gives none.
-type fileTypeAlias struct {
-	code, delimiter string
-}
-
-// fileTypeAliases are the extensions and other names users write as a
-// file_type for a format of FileTypes.
-var fileTypeAliases = map[string]fileTypeAlias{
-	"tsv":    {"csv", "\t"},
-	"psv":    {"csv", "|"},
-	"txt":    {"csv", ""},
-	"jsonl":  {"json", ""},
-	"ndjson": {"json", ""},
-	"xlsx":   {"excel", ""},
-	"xlsm":   {"excel", ""},
-	"xls":    {"excel", ""},
-}
+// impliedDelimiters are the delimiters a file_type that is an extension
+// implies when the pipeline gives none: tsv is delimited text with tabs.
+var impliedDelimiters = map[string]string{"tsv": "\t", "psv": "|"}
 
 // xmlName is the syntax of one element name in xml_record_path (an XML
 // name, with an optional namespace prefix).
 var xmlName = regexp.MustCompile(`^[\p{L}_][\p{L}\p{N}._-]*(?::[\p{L}_][\p{L}\p{N}._-]*)?$`)
 
 // format reads the top-level format keys.
-func (p *parser) format(m fields) Format {
+func (p *parser) format(m settings.Fields) Format {
 	f := Format{JSONDelivery: "unpacked"}
 	var first, implied string
 	for _, k := range []string{"file_type", "format"} {
-		code, delim, ok := p.fileType(m.val(k), k)
+		code, delim, ok := p.fileType(m.Val(k), k)
 		if !ok {
 			continue
 		}
 		if first != "" && code != f.FileType {
-			p.add(m[k].key, k, nil, "file_type and format differ: give one")
+			p.Add(m[k].Key, k, nil, "file_type and format differ: give one")
 			continue
 		}
 		f.FileType, first = code, k
 		implied = cmp.Or(implied, delim)
 	}
-	if v, ok := p.separator(m.val("delimiter"), "delimiter"); ok {
+	if v, ok := p.separator(m.Val("delimiter"), "delimiter"); ok {
 		f.Delimiter = v
 	}
 	if f.Delimiter == "" {
 		f.Delimiter = implied
 	}
-	f.Encoding, _ = p.encoding(m.val("encoding"), "encoding")
-	f.JSONDelivery = p.enum(m.val("json_delivery"), "json_delivery", "unpacked", "unpacked", "packed")
-	f.QuoteChar, _ = p.char(m.val("quote_char"), "quote_char")
-	f.EscapeChar, _ = p.char(m.val("escape_char"), "escape_char")
-	f.NullSequence, _ = p.nullSequence(m.val("null_sequence"), "null_sequence")
-	f.SkipHeaderLines = p.nonNegativeInt(m.val("skip_header_lines"), "skip_header_lines", 0)
-	f.SkipFooterLines = p.nonNegativeInt(m.val("skip_footer_lines"), "skip_footer_lines", 0)
-	f.Headerless = p.boolean(m.val("headerless"), "headerless", false)
-	f.LineSeparator, _ = p.lineSeparator(m.val("line_separator"), "line_separator")
-	f.XMLRecordPath, _ = p.xmlRecordPath(m.val("xml_record_path"), "xml_record_path")
+	f.Encoding, _ = p.encoding(m.Val("encoding"), "encoding")
+	f.JSONDelivery = p.Enum(m.Val("json_delivery"), "json_delivery", "unpacked", "unpacked", "packed")
+	f.QuoteChar, _ = p.char(m.Val("quote_char"), "quote_char")
+	f.EscapeChar, _ = p.char(m.Val("escape_char"), "escape_char")
+	f.NullSequence, _ = p.nullSequence(m.Val("null_sequence"), "null_sequence")
+	f.SkipHeaderLines = p.nonNegativeInt(m.Val("skip_header_lines"), "skip_header_lines", 0)
+	f.SkipFooterLines = p.nonNegativeInt(m.Val("skip_footer_lines"), "skip_footer_lines", 0)
+	f.Headerless = p.Bool(m.Val("headerless"), "headerless", false)
+	f.LineSeparator, _ = p.lineSeparator(m.Val("line_separator"), "line_separator")
+	f.XMLRecordPath, _ = p.xmlRecordPath(m.Val("xml_record_path"), "xml_record_path")
 	p.formatClashes(m, f)
 	return f
 }
@@ -77,7 +64,7 @@ func (p *parser) format(m fields) Format {
 // encoding reads a text encoding name, one that decode.Text knows, in
 // lower case.
 func (p *parser) encoding(n *yaml.Node, key string) (string, bool) {
-	v, ok := p.str(n, key)
+	v, ok := p.Str(n, key)
 	if !ok {
 		return "", false
 	}
@@ -86,71 +73,77 @@ func (p *parser) encoding(n *yaml.Node, key string) (string, bool) {
 		return name, true
 	}
 	names := decode.EncodingNames()
-	msg := fmt.Sprintf("unknown text encoding %s (known: %s; omit the key to read UTF-8, or the encoding a byte order mark names)", quote(n, v), strings.Join(names, ", "))
-	if s := suggest(name, names); s != "" {
+	msg := fmt.Sprintf("unknown text encoding %s (known: %s; omit the key to read UTF-8, or the encoding a byte order mark names)", settings.Quote(n, v), strings.Join(names, ", "))
+	if s := settings.Suggest(name, names); s != "" {
 		msg += "; did you mean " + s + "?"
 	}
-	p.add(n, key, decode.ErrUnknownEncoding, "%s", msg)
+	p.Add(n, key, decode.ErrUnknownEncoding, "%s", msg)
 	return "", false
 }
 
 // formatClashes reports format keys given in the file whose values cannot
 // work together: a quote or escape character, or a line separator, that is
 // part of the delimiter.
-func (p *parser) formatClashes(m fields, f Format) {
-	if f.Delimiter == "" || !present(m.val("delimiter")) {
+func (p *parser) formatClashes(m settings.Fields, f Format) {
+	if f.Delimiter == "" || !settings.Present(m.Val("delimiter")) {
 		return
 	}
 	for _, c := range []struct{ key, v string }{{"quote_char", f.QuoteChar}, {"escape_char", f.EscapeChar}} {
 		if c.v != "" && strings.Contains(f.Delimiter, c.v) {
-			p.add(m.val(c.key), c.key, nil, "%s is part of the delimiter %s: a field could not be told from a separator", strconv.Quote(c.v), strconv.Quote(f.Delimiter))
+			p.Add(m.Val(c.key), c.key, nil, "%s is part of the delimiter %s: a field could not be told from a separator", strconv.Quote(c.v), strconv.Quote(f.Delimiter))
 		}
 	}
 	// A separator may contain the delimiter ("|\n" with "|": the reader
 	// matches the separator first); a delimiter containing the separator
 	// could never be told from a record's end.
 	if s := f.LineSeparator; s != "" && strings.Contains(f.Delimiter, s) {
-		p.add(m.val("line_separator"), "line_separator", nil, "%s is part of the delimiter %s: a field could not be told from a record's end", strconv.Quote(s), strconv.Quote(f.Delimiter))
+		p.Add(m.Val("line_separator"), "line_separator", nil, "%s is part of the delimiter %s: a field could not be told from a record's end", strconv.Quote(s), strconv.Quote(f.Delimiter))
 	}
 }
 
-// fileType reads file_type (or format) as a code of FileTypes; delim is the
-// delimiter an alias implies (tsv: a tab). ok is false when n is absent or
-// wrong (reported).
+// fileType reads file_type (or format) as the code of a registered format
+// (pkg/format), or an extension that a format reads (tsv, jsonl, xlsx);
+// delim is the delimiter an extension implies (tsv: a tab). ok is false
+// when n is absent or wrong (reported).
 func (p *parser) fileType(n *yaml.Node, key string) (code, delim string, ok bool) {
-	v, ok := p.str(n, key)
+	v, ok := p.Str(n, key)
 	if !ok {
 		return "", "", false
 	}
 	lv := strings.TrimPrefix(strings.ToLower(strings.TrimSpace(v)), ".")
-	if slices.Contains(FileTypes, lv) {
-		return lv, "", true
+	if info, _, ok := format.Lookup(lv); ok {
+		return info.Code, "", true
 	}
-	if a, ok := fileTypeAliases[lv]; ok && slices.Contains(FileTypes, a.code) {
-		return a.code, a.delimiter, true
+	if info, _, ok := format.ForPath("file." + lv); ok && lv != "" && !strings.ContainsAny(lv, "./") {
+		return info.Code, impliedDelimiters[lv], true
 	}
-	msg := fmt.Sprintf("%s is not a known file type (known: %s)", quote(n, v), strings.Join(FileTypes, ", "))
-	candidates := slices.Clone(FileTypes)
-	for a := range fileTypeAliases {
-		candidates = append(candidates, a)
+	var codes, extensions []string
+	for _, info := range format.Formats() {
+		codes = append(codes, info.Code)
+		for _, ext := range info.Extensions {
+			if e := strings.TrimPrefix(ext, "."); e != info.Code {
+				extensions = append(extensions, e)
+			}
+		}
 	}
-	slices.Sort(candidates[len(FileTypes):])
-	if s := suggest(lv, candidates); s != "" {
+	slices.Sort(extensions)
+	msg := fmt.Sprintf("%s is not a known file type (known: %s)", settings.Quote(n, v), strings.Join(codes, ", "))
+	if s := settings.Suggest(lv, slices.Concat(codes, extensions)); s != "" {
 		msg += "; did you mean " + s + "?"
 	}
-	p.add(n, key, nil, "%s", msg)
+	p.Add(n, key, nil, "%s", msg)
 	return "", "", false
 }
 
 // separator reads a delimiter: escapes decoded, not empty, no line break.
 func (p *parser) separator(n *yaml.Node, key string) (string, bool) {
-	v, ok := p.str(n, key)
+	v, ok := p.Str(n, key)
 	if !ok {
 		return "", false
 	}
 	d, err := decodeDelimiter(v)
 	if err != nil {
-		p.add(n, key, err, "%v", err)
+		p.Add(n, key, err, "%v", err)
 		return "", false
 	}
 	return d, true
@@ -158,13 +151,13 @@ func (p *parser) separator(n *yaml.Node, key string) (string, bool) {
 
 // char reads a quote_char or escape_char: one character, escapes decoded.
 func (p *parser) char(n *yaml.Node, key string) (string, bool) {
-	v, ok := p.str(n, key)
+	v, ok := p.Str(n, key)
 	if !ok {
 		return "", false
 	}
 	c, err := decodeChar(v)
 	if err != nil {
-		p.add(n, key, err, "%s: %v", quote(n, v), err)
+		p.Add(n, key, err, "%s: %v", settings.Quote(n, v), err)
 		return "", false
 	}
 	return c, true
@@ -174,15 +167,15 @@ func (p *parser) char(n *yaml.Node, key string) (string, bool) {
 // backslash and an N. A YAML null written out (null_sequence: NULL) is the
 // text NULL, not an absent key.
 func (p *parser) nullSequence(n *yaml.Node, key string) (string, bool) {
-	if r := resolve(n); r != nil && r.Kind == yaml.ScalarNode && r.Tag == "!!null" && r.Value != "" && r.Style == 0 {
+	if r := settings.Resolve(n); r != nil && r.Kind == yaml.ScalarNode && r.Tag == "!!null" && r.Value != "" && r.Style == 0 {
 		return r.Value, true
 	}
-	v, ok := p.str(n, key)
+	v, ok := p.Str(n, key)
 	if !ok {
 		return "", false
 	}
 	if v == "" {
-		p.add(n, key, nil, "must not be empty: omit the key when no value stands for null")
+		p.Add(n, key, nil, "must not be empty: omit the key when no value stands for null")
 		return "", false
 	}
 	return v, true
@@ -190,13 +183,13 @@ func (p *parser) nullSequence(n *yaml.Node, key string) (string, bool) {
 
 // lineSeparator reads line_separator: escapes decoded, not empty.
 func (p *parser) lineSeparator(n *yaml.Node, key string) (string, bool) {
-	v, ok := p.str(n, key)
+	v, ok := p.Str(n, key)
 	if !ok {
 		return "", false
 	}
 	s, err := decodeLineSeparator(v)
 	if err != nil {
-		p.add(n, key, err, "%v", err)
+		p.Add(n, key, err, "%v", err)
 		return "", false
 	}
 	return s, true
@@ -204,13 +197,13 @@ func (p *parser) lineSeparator(n *yaml.Node, key string) (string, bool) {
 
 // xmlRecordPath reads xml_record_path.
 func (p *parser) xmlRecordPath(n *yaml.Node, key string) (string, bool) {
-	v, ok := p.str(n, key)
+	v, ok := p.Str(n, key)
 	if !ok {
 		return "", false
 	}
 	path, err := parseXMLRecordPath(v)
 	if err != nil {
-		p.add(n, key, err, "%s: %v", quote(n, v), err)
+		p.Add(n, key, err, "%s: %v", settings.Quote(n, v), err)
 		return "", false
 	}
 	return path, true
@@ -219,17 +212,17 @@ func (p *parser) xmlRecordPath(n *yaml.Node, key string) (string, bool) {
 // nonNegativeInt returns the value of n as an integer of at least 0, or
 // def.
 func (p *parser) nonNegativeInt(n *yaml.Node, key string, def int) int {
-	v, ok := p.str(n, key)
+	v, ok := p.Str(n, key)
 	if !ok {
 		return def
 	}
 	i, err := strconv.ParseInt(strings.ReplaceAll(strings.TrimSpace(v), "_", ""), 10, 0)
 	if err != nil {
-		p.add(n, key, err, "%s is not a whole number", quote(n, v))
+		p.Add(n, key, err, "%s is not a whole number", settings.Quote(n, v))
 		return def
 	}
 	if i < 0 {
-		p.add(n, key, nil, "must be 0 or more, not %d", i)
+		p.Add(n, key, nil, "must be 0 or more, not %d", i)
 		return def
 	}
 	return int(i)

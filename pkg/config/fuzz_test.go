@@ -5,10 +5,11 @@ import (
 	"testing"
 
 	"github.com/filedge/filedge/pkg/config"
+	"github.com/filedge/filedge/pkg/settings"
 )
 
 // FuzzParse proves that no input makes Parse panic, and that it returns
-// either a pipeline or a *config.Errors with at least one problem.
+// either a pipeline or a *settings.Errors with at least one problem.
 func FuzzParse(f *testing.F) {
 	for _, seed := range []string{
 		base,
@@ -34,9 +35,9 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
-		var errs *config.Errors
+		var errs *settings.Errors
 		if !errors.As(err, &errs) || len(*errs) == 0 {
-			t.Fatalf("error %T is not a non-empty *config.Errors: %v", err, err)
+			t.Fatalf("error %T is not a non-empty *settings.Errors: %v", err, err)
 		}
 	})
 }

@@ -1,9 +1,6 @@
 package config
 
 import (
-	"errors"
-	"path/filepath"
-	"strings"
 	"testing"
 )
 
@@ -63,108 +60,6 @@ func TestGlobRegexpRejectsBadGlobs(t *testing.T) {
 	}
 }
 
-func TestExpand(t *testing.T) {
-	vars := map[string]string{"A": "alpha", "EMPTY": "", "D": "$x"}
-	lookup := func(k string) (string, bool) { v, ok := vars[k]; return v, ok }
-	tests := []struct{ in, want, err string }{
-		{"plain", "plain", ""},
-		{"${A}", "alpha", ""},
-		{"x${A}y${A}", "xalphayalpha", ""},
-		{"${NOPE:-dflt}", "dflt", ""},
-		{"${NOPE:-}", "", ""},
-		{"${EMPTY:-dflt}", "dflt", ""},
-		{"${EMPTY}", "", ""},
-		{"${NOPE:-a:-b}", "a:-b", ""},
-		{"$$", "$", ""},
-		{"$${A}", "${A}", ""},
-		{"a$", "a$", ""},
-		{`\.csv$`, `\.csv$`, ""},
-		{"$A", "$A", ""},
-		{"${D}", "$x", ""}, // values are not expanded again
-		{"${NOPE}", "", "environment variable not set: NOPE"},
-		{"${X}${Y}", "", "environment variable not set: X, Y"},
-		{"${A", "", "unterminated ${"},
-		{"${}", "", "is not a variable name"},
-		{"${A B}", "", "is not a variable name"},
-		{"${A-b}", "", "is not a variable name"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.in, func(t *testing.T) {
-			got, err := expand(tt.in, lookup)
-			switch {
-			case tt.err != "" && (err == nil || !strings.Contains(err.Error(), tt.err)):
-				t.Errorf("err = %v, want %q", err, tt.err)
-			case tt.err == "" && err != nil:
-				t.Errorf("err = %v", err)
-			case got != tt.want:
-				t.Errorf("got %q, want %q", got, tt.want)
-			}
-		})
-	}
-	if _, err := expand("${NOPE}", lookup); !errors.Is(err, ErrUnsetVariable) {
-		t.Errorf("unset variable error does not wrap ErrUnsetVariable: %v", err)
-	}
-}
-
-func TestWrittenPassword(t *testing.T) {
-	tests := []struct {
-		raw  string
-		want bool
-	}{
-		{"postgresql://u:pw@h/d", true},
-		{"postgres://u:pw@h:5432/d?sslmode=require", true},
-		{"postgresql://u:${PW}@h/d", false},
-		{"postgresql://${U}:${PW}@h/d", false},
-		{"postgresql://u:${PW:-x}@h/d", true},
-		{"postgresql://u:${PW:-}@h/d", true},
-		{"postgresql://u:a${PW}@h/d", true},
-		{"postgresql://u@h/d", false},
-		{"postgresql://u:@h/d", false},
-		{"postgresql://h:5432/d", false},
-		{"postgresql://${PGHOST:-localhost}:${PGPORT:-5432}/d", false},
-		{"${DATABASE_URL}", false},
-		{"postgresql://u@h/d?password=pw", true},
-		{"postgresql://u@h/d?PASSWORD=${PW}", false},
-		{"postgresql://u@h/d?sslpassword=pw", true},
-		{"postgresql://u@h/d?sslmode=disable&application_name=x", false},
-		{"postgresql://u:p/w#x@h/d", true},
-		{"postgresql://u:p#w@h/d", true},
-		{"postgresql://u:p?w@h/d", true},
-		// An '@' after the query mark may end a password that holds a '?':
-		// read so, the file holds the password 5432/d?opt=a of user h.
-		{"postgres://h:5432/d?opt=a@b", true},
-		{"postgres://h:5432/d?opt=a%40b", false},
-		// Go's parser reads host u, port 2024: the password hides there.
-		{"postgresql://u:2024/secret@h/d", true},
-		{"postgresql://u:2024/${PW}@h/d", true},
-		{"postgresql://u:${PW}/x@h/d", true},
-		{"postgresql://u:1234/w?x@h/d", true},
-		{"postgresql://u:p%40ss@h/d", true},
-		{"postgresql://u:p@ss@h/d", true},
-		{"postgresql://u:pa:ss@h/d", true},
-		{"postgresql://u@h/d?sslpassword=${PW}&password=x", true},
-		{"postgresql://u@h/d?pass%77ord=x", true},
-		{"nats://tok@h:4222", true},
-		{"nats://${NATS_TOKEN}@h:4222", false},
-		{"tls://tok@h:4222", true},
-		{"nats://u:${PW}@h:4222", false},
-		{"nats://u:12/x@h", true},
-		{"sqlite:///rel/x:y@z.db", false},
-		{"host=db user=u password=pw", true},
-		{"host=db user=u password='p w'", true},
-		{"host=db user=u password=${PW}", false},
-		{"host=db user=u", false},
-		{"/abs/path.db", false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.raw, func(t *testing.T) {
-			if got := writtenPassword(tt.raw); got != tt.want {
-				t.Errorf("writtenPassword(%q) = %v, want %v", tt.raw, got, tt.want)
-			}
-		})
-	}
-}
-
 func TestRedactURL(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"", ""},
@@ -184,81 +79,6 @@ func TestRedactURL(t *testing.T) {
 		t.Run(tt.in, func(t *testing.T) {
 			if got := RedactURL(tt.in); got != tt.want {
 				t.Errorf("RedactURL(%q) = %q, want %q", tt.in, got, tt.want)
-			}
-		})
-	}
-}
-
-func TestResolveSQLite(t *testing.T) {
-	dir := filepath.FromSlash("/work/pipes")
-	tests := []struct{ in, want, err string }{
-		{"sqlite:///out.db", "sqlite:///work/pipes/out.db", ""},
-		{"sqlite:///sub/out.db", "sqlite:///work/pipes/sub/out.db", ""},
-		{"sqlite:///../out.db", "sqlite:///work/out.db", ""},
-		{"sqlite:////var/db/out.db", "sqlite:///var/db/out.db", ""},
-		{"sqlite:////var/db/out.db?mode=rwc", "", "takes no options"},
-		{"out.db", "sqlite:///work/pipes/out.db", ""},
-		{"./a/../out.db", "sqlite:///work/pipes/out.db", ""},
-		{"/var/db/out.db", "sqlite:///var/db/out.db", ""},
-		{"sqlite://", "", "no database file"},
-		{"sqlite:///", "", "no database file"},
-		{"sqlite://host/out.db", "", "has no host"},
-		{"sqlite:out.db", "", "write sqlite:///"},
-		{"sqlite:///:memory:", "", "in-memory"},
-		{":memory:", "", "in-memory"},
-		{"file://x.db", "", "want a sqlite:/// URL"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.in, func(t *testing.T) {
-			got, err := resolveSQLite(tt.in, dir)
-			switch {
-			case tt.err != "" && (err == nil || !strings.Contains(err.Error(), tt.err)):
-				t.Errorf("err = %v, want %q", err, tt.err)
-			case tt.err == "" && err != nil:
-				t.Errorf("err = %v", err)
-			case got != tt.want:
-				t.Errorf("got %q, want %q", got, tt.want)
-			}
-		})
-	}
-}
-
-func TestSuggest(t *testing.T) {
-	keys := []string{"name", "source", "on_error", "file_pattern", "url"}
-	tests := []struct{ in, want string }{
-		{"nmae", "name"},
-		{"sourc", "source"},
-		{"onerror", "on_error"},
-		{"on-error", "on_error"},
-		{"Name", "name"},
-		{"filepattern", "file_pattern"},
-		{"uri", "url"},
-		{"colour", ""},
-		{"x", ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.in, func(t *testing.T) {
-			if got := suggest(tt.in, keys); got != tt.want {
-				t.Errorf("suggest(%q) = %q, want %q", tt.in, got, tt.want)
-			}
-		})
-	}
-}
-
-func TestErrorFormats(t *testing.T) {
-	tests := []struct {
-		e    Error
-		want string
-	}{
-		{Error{File: "p.yaml", Line: 12, Key: "source.path", Msg: "required"}, "p.yaml:12: source.path: required"},
-		{Error{File: "p.yaml", Key: "x", Msg: "m"}, "p.yaml: x: m"},
-		{Error{Line: 3, Msg: "m"}, "line 3: m"},
-		{Error{File: "p.yaml", Line: 1, Err: errors.New("cause")}, "p.yaml:1: cause"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.want, func(t *testing.T) {
-			if got := tt.e.Error(); got != tt.want {
-				t.Errorf("got %q", got)
 			}
 		})
 	}

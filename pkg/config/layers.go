@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/filedge/filedge/pkg/settings"
 )
 
 // compressions lists the values of compression.
@@ -21,11 +23,11 @@ const (
 )
 
 // layers reads the top-level keys of the layers under the format.
-func (p *parser) layers(m fields) Layers {
+func (p *parser) layers(m settings.Fields) Layers {
 	var l Layers
-	l.Compression, _ = p.compression(m.val("compression"), "compression")
-	if n := m.val("archive_pattern"); present(n) {
-		if v, ok := p.str(n, "archive_pattern"); ok {
+	l.Compression, _ = p.compression(m.Val("compression"), "compression")
+	if n := m.Val("archive_pattern"); settings.Present(n) {
+		if v, ok := p.Str(n, "archive_pattern"); ok {
 			l.ArchivePattern = p.compile(n, "archive_pattern", v, "member")
 		}
 	}
@@ -35,7 +37,7 @@ func (p *parser) layers(m fields) Layers {
 
 // compression reads compression: one of compressions or an alias.
 func (p *parser) compression(n *yaml.Node, key string) (string, bool) {
-	v, ok := p.str(n, key)
+	v, ok := p.Str(n, key)
 	if !ok {
 		return "", false
 	}
@@ -46,38 +48,38 @@ func (p *parser) compression(n *yaml.Node, key string) (string, bool) {
 	if slices.Contains(compressions, lv) {
 		return lv, true
 	}
-	msg := fmt.Sprintf("%s is not one of %s (omit the key to infer it from the extension or the content)", quote(n, v), strings.Join(compressions, ", "))
-	if s := suggest(lv, compressions); s != "" {
+	msg := fmt.Sprintf("%s is not one of %s (omit the key to infer it from the extension or the content)", settings.Quote(n, v), strings.Join(compressions, ", "))
+	if s := settings.Suggest(lv, compressions); s != "" {
 		msg += "; did you mean " + s + "?"
 	}
-	p.add(n, key, nil, "%s", msg)
+	p.Add(n, key, nil, "%s", msg)
 	return "", false
 }
 
 // pgp reads the pgp: block f; nil when it is absent.
-func (p *parser) pgp(f field) *PGP {
-	if !present(f.val) {
+func (p *parser) pgp(f settings.Field) *PGP {
+	if !settings.Present(f.Val) {
 		return nil
 	}
-	m, ok := p.mapping(f.val, "pgp", pgpKeys)
+	m, ok := p.Mapping(f.Val, "pgp", pgpKeys)
 	if !ok {
 		return nil
 	}
 	g := &PGP{}
-	if n := m.val("private_key"); present(n) {
+	if n := m.Val("private_key"); settings.Present(n) {
 		g.PrivateKey, _ = p.pgpKey(n, "pgp.private_key", true)
 	} else {
-		p.add(f.key, "pgp.private_key", nil, "required: the ASCII-armored private key that decrypts the files, from the environment: private_key: %s", "${PGP_PRIVATE_KEY}")
+		p.Add(f.Key, "pgp.private_key", nil, "required: the ASCII-armored private key that decrypts the files, from the environment: private_key: %s", "${PGP_PRIVATE_KEY}")
 	}
-	if n := m.val("passphrase"); present(n) {
+	if n := m.Val("passphrase"); settings.Present(n) {
 		g.Passphrase, _ = p.secretRef(n, "pgp.passphrase", "a passphrase", "passphrase: ${PGP_PASSPHRASE}")
 	}
-	if n := resolve(m.val("trusted_signers")); present(n) {
+	if n := settings.Resolve(m.Val("trusted_signers")); settings.Present(n) {
 		items := []*yaml.Node{n}
 		if n.Kind == yaml.SequenceNode {
 			items = n.Content
 			if len(items) == 0 {
-				p.add(n, "pgp.trusted_signers", nil, "the list is empty: give the signers' public keys, or omit the key to accept unsigned files")
+				p.Add(n, "pgp.trusted_signers", nil, "the list is empty: give the signers' public keys, or omit the key to accept unsigned files")
 			}
 		}
 		for i, item := range items {
@@ -95,7 +97,7 @@ func (p *parser) pgp(f field) *PGP {
 
 // pgpKey reads an ASCII-armored private key (private) or public key from a
 // ${VAR} reference. Its messages name the variable, never the value.
-func (p *parser) pgpKey(n *yaml.Node, key string, private bool) (Secret, bool) {
+func (p *parser) pgpKey(n *yaml.Node, key string, private bool) (settings.Secret, bool) {
 	what, example := "a public key", "- ${PGP_SIGNER}"
 	if private {
 		what, example = "a private key", "private_key: ${PGP_PRIVATE_KEY}"
@@ -104,7 +106,7 @@ func (p *parser) pgpKey(n *yaml.Node, key string, private bool) (Secret, bool) {
 	if !ok {
 		return "", false
 	}
-	ref := resolve(n).Value
+	ref := settings.Resolve(n).Value
 	v := s.Reveal()
 	// An armored key holds no backslash: \n in one is an escaped line
 	// break, as environment files that cannot hold line breaks write it.
@@ -113,39 +115,39 @@ func (p *parser) pgpKey(n *yaml.Node, key string, private bool) (Secret, bool) {
 	}
 	switch {
 	case strings.TrimSpace(v) == "":
-		p.add(n, key, nil, "%s is empty: it must hold %s, ASCII-armored", ref, what)
+		p.Add(n, key, nil, "%s is empty: it must hold %s, ASCII-armored", ref, what)
 		return "", false
 	case private && !strings.Contains(v, armorPrivate):
-		p.add(n, key, nil, "%s does not hold an ASCII-armored private key (%s)", ref, armorPrivate)
+		p.Add(n, key, nil, "%s does not hold an ASCII-armored private key (%s)", ref, armorPrivate)
 		return "", false
 	case !private && strings.Contains(v, armorPrivate):
-		p.add(n, key, ErrCredentialInFile, "%s holds a private key: give the signer's public key (%s), never its private key", ref, armorPublic)
+		p.Add(n, key, settings.ErrCredentialInFile, "%s holds a private key: give the signer's public key (%s), never its private key", ref, armorPublic)
 		return "", false
 	case !private && !strings.Contains(v, armorPublic):
-		p.add(n, key, nil, "%s does not hold an ASCII-armored public key (%s)", ref, armorPublic)
+		p.Add(n, key, nil, "%s does not hold an ASCII-armored public key (%s)", ref, armorPublic)
 		return "", false
 	}
-	return Secret(v), true
+	return settings.Secret(v), true
 }
 
 // secretRef reads a value that must come from the environment: its text as
 // written must be exactly one ${VAR} reference, which is then expanded.
 // what names the value in messages ("a passphrase") and example shows the
 // key as it should be written. No message quotes the value.
-func (p *parser) secretRef(n *yaml.Node, key, what, example string) (Secret, bool) {
-	n = resolve(n)
+func (p *parser) secretRef(n *yaml.Node, key, what, example string) (settings.Secret, bool) {
+	n = settings.Resolve(n)
 	if n.Kind != yaml.ScalarNode {
-		p.add(n, key, nil, "want a single ${VAR} reference, not %s", kindName(n))
+		p.Add(n, key, nil, "want a single ${VAR} reference, not %s", settings.KindName(n))
 		return "", false
 	}
-	if !pureRef.MatchString(n.Value) {
-		p.add(n, key, ErrCredentialInFile, "%s is written in the file; put it in the environment and write %s", what, example)
+	if !settings.IsRef(n.Value) {
+		p.Add(n, key, settings.ErrCredentialInFile, "%s is written in the file; put it in the environment and write %s", what, example)
 		return "", false
 	}
-	v, err := expand(n.Value, p.lookup)
+	v, err := settings.Expand(n.Value, p.Lookup)
 	if err != nil {
-		p.add(n, key, err, "%s", err.Error())
+		p.Add(n, key, err, "%s", err.Error())
 		return "", false
 	}
-	return Secret(v), true
+	return settings.Secret(v), true
 }

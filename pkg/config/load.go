@@ -2,7 +2,6 @@ package config
 
 import (
 	"bytes"
-	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -13,26 +12,16 @@ import (
 	"strings"
 	"time"
 
-	"github.com/filedge/filedge/pkg/record"
 	"gopkg.in/yaml.v3"
+
+	"github.com/filedge/filedge/pkg/destination"
+	"github.com/filedge/filedge/pkg/record"
+	"github.com/filedge/filedge/pkg/settings"
+	"github.com/filedge/filedge/pkg/source"
 )
 
-// SourceTypes lists the source types a pipeline may name. Set it before
-// calling Load; it is not safe to change while Load runs.
-var SourceTypes = []string{"local"}
-
-// DestinationTypes lists the destination types a pipeline may name.
-// Callers that add destinations append to it before calling Load; it is not
-// safe to change while Load runs.
-var DestinationTypes = []string{"sqlite", "postgres"}
-
-// FileTypes lists the format codes file_type (or format) may name. Callers
-// that add formats append to it before calling Load; it is not safe to
-// change while Load runs.
-var FileTypes = []string{"csv", "json", "avro", "parquet", "excel", "xml", "log"}
-
-// destinationAliases are type names users write for a known type.
-var destinationAliases = map[string]string{"postgresql": "postgres", "sqlite3": "sqlite"}
+// defaultSourceType is the type of a source: block without one.
+const defaultSourceType = "local"
 
 // Defaults of the keys that have one.
 const (
@@ -58,8 +47,7 @@ const (
 
 // Environment variables Load reads besides those the file references.
 const (
-	EnvDatabaseURL = "DATABASE_URL"     // a postgres destination's url when the file gives none
-	EnvNATSURL     = "FILEDGE_NATS_URL" // overrides bus.url
+	EnvNATSURL = "FILEDGE_NATS_URL" // overrides bus.url
 )
 
 // namePattern is the syntax of pipeline and destination names, which
@@ -80,9 +68,13 @@ var (
 		"pgp", "limits", "columns",
 		"connector", "destinations", "bus", "watcher", "parser", "sink",
 	}
-	sourceKeys      = []string{"type", "path", "pattern"}
-	columnKeys      = []string{"source", "dest", "type", "required"}
-	destinationKeys = []string{"name", "type", "url", "schema", "write_mode"}
+	// sourceKeys are the pipeline's keys of the source: block; the others
+	// are its type's (source.Info.Decode).
+	sourceKeys = []string{"type", "pattern"}
+	columnKeys = []string{"source", "dest", "type", "required"}
+	// destinationKeys are the pipeline's keys of a destination block; the
+	// others are its type's (destination.Info.Decode).
+	destinationKeys = []string{"name", "type", "write_mode"}
 	busKeys         = []string{"url", "data_dir", "sync_always", "batch_retention"}
 	watcherKeys     = []string{"settle", "rescan"}
 	parserKeys      = []string{"workers", "ack_wait", "max_line_bytes", "max_attempts"}
@@ -97,16 +89,79 @@ var (
 		name string
 		keys []string
 	}{
-		{"source", sourceKeys}, {"connector", destinationKeys}, {"bus", busKeys},
-		{"watcher", watcherKeys}, {"parser", parserKeys}, {"sink", sinkKeys},
-		{"pgp", pgpKeys}, {"limits", limitsKeys},
+		{"bus", busKeys}, {"watcher", watcherKeys}, {"parser", parserKeys},
+		{"sink", sinkKeys}, {"pgp", pgpKeys}, {"limits", limitsKeys},
 	}
 )
 
+// componentBlocks are the blocks whose keys are a component's besides the
+// pipeline's, with the keys they may have: the pipeline's and those of
+// every registered type.
+func componentBlocks() map[string][]string {
+	src := slices.Clone(sourceKeys)
+	for _, t := range source.Types() {
+		info, _ := source.Lookup(t)
+		src = append(src, settings.Keys(info.Decode)...)
+	}
+	dst := slices.Clone(destinationKeys)
+	for _, t := range destination.Types() {
+		info, _ := destination.Lookup(t)
+		dst = append(dst, settings.Keys(info.Decode)...)
+	}
+	return map[string][]string{"source": src, "connector": dst}
+}
+
+// parser reads pipeline.yaml's keys; its File collects every problem.
+type parser struct {
+	*settings.File
+}
+
+// newParser returns a parser of the file named file whose relative paths
+// are resolved against dir (absolute).
+func newParser(file, dir string, lookup func(string) (string, bool)) *parser {
+	return &parser{&settings.File{
+		Name: file, Dir: dir, Lookup: lookup, Elsewhere: elsewhere,
+		CredentialHint: "the url of the destination or bus that uses it, as ${VAR}",
+	}}
+}
+
+// elsewhere says where a key that is unknown in block path belongs, if it
+// belongs in another block, or what the pgp: block has.
+func elsewhere(path, name string) string {
+	if path == "pgp" {
+		return "the pgp: block has " + strings.Join(pgpKeys, ", ") + ", each a ${VAR} reference"
+	}
+	if path != "" && slices.Contains(topKeys, name) {
+		return name + " is a top-level key"
+	}
+	if path != "" {
+		return ""
+	}
+	var in []string
+	components := componentBlocks()
+	for _, b := range []string{"source", "connector"} {
+		if slices.Contains(components[b], name) {
+			in = append(in, b+":")
+		}
+	}
+	for _, b := range blocks {
+		if slices.Contains(b.keys, name) {
+			in = append(in, b.name+":")
+		}
+	}
+	switch len(in) {
+	case 0:
+		return ""
+	case 1:
+		return "it belongs in the " + in[0] + " block"
+	}
+	return "it belongs in one of the " + strings.Join(in, ", ") + " blocks"
+}
+
 // Load reads, expands, validates and defaults the pipeline file at path.
-// ${VAR} references and DATABASE_URL and FILEDGE_NATS_URL come from the
-// process environment. It returns a *Errors listing every problem when the
-// file is not valid.
+// ${VAR} references, FILEDGE_NATS_URL and the variables destinations fall
+// back on (DATABASE_URL) come from the process environment. It returns a
+// *settings.Errors listing every problem when the file is not valid.
 func Load(path string) (*Pipeline, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -136,13 +191,9 @@ func ParseWithEnv(data []byte, file, dir string, lookup func(string) (string, bo
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
-	p := &parser{file: file, dir: absDir, lookup: lookup}
+	p := newParser(file, absDir, lookup)
 	pl := p.document(data)
-	if len(p.errs) > 0 {
-		slices.SortStableFunc(p.errs, func(a, b *Error) int {
-			return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column))
-		})
-		errs := p.errs
+	if errs := p.Errors(); len(errs) > 0 {
 		return nil, &errs
 	}
 	pl.File = file
@@ -156,206 +207,177 @@ func (p *parser) document(data []byte) *Pipeline {
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
 		if errors.Is(err, io.EOF) {
-			p.add(nil, "", nil, "the file is empty")
+			p.Add(nil, "", nil, "the file is empty")
 		} else {
-			p.syntax(data, err)
+			p.Syntax(data, err)
 		}
 		return nil
 	}
 	var extra yaml.Node
 	switch err := dec.Decode(&extra); {
 	case err == nil:
-		p.add(&extra, "", nil, "a pipeline file holds one YAML document; remove the second one (---)")
+		p.Add(&extra, "", nil, "a pipeline file holds one YAML document; remove the second one (---)")
 	case !errors.Is(err, io.EOF):
-		p.syntax(data, err)
+		p.Syntax(data, err)
 	}
 	root := &doc
 	if doc.Kind == yaml.DocumentNode && len(doc.Content) > 0 {
 		root = doc.Content[0]
 	}
-	if !present(root) {
-		p.add(root, "", nil, "the file is empty")
+	if !settings.Present(root) {
+		p.Add(root, "", nil, "the file is empty")
 		return nil
 	}
-	if resolve(root).Kind != yaml.MappingNode {
-		p.add(root, "", nil, "want a mapping of keys (name:, source:, connector: ...), not %s", kindName(resolve(root)))
+	if settings.Resolve(root).Kind != yaml.MappingNode {
+		p.Add(root, "", nil, "want a mapping of keys (name:, source:, connector: ...), not %s", settings.KindName(settings.Resolve(root)))
 		return nil
 	}
-	return p.pipeline(resolve(root))
+	return p.pipeline(settings.Resolve(root))
 }
 
 // pipeline reads the top-level mapping.
 func (p *parser) pipeline(root *yaml.Node) *Pipeline {
-	m, _ := p.mapping(root, "", topKeys)
+	m, _ := p.Mapping(root, "", topKeys)
 	pl := &Pipeline{}
 
-	if v, n, ok := p.required(m, "name", "name", root, ""); ok {
+	if v, n, ok := p.Required(m, "name", "name", root, ""); ok {
 		if namePattern.MatchString(v) {
 			pl.Name = v
 		} else {
-			p.add(n, "name", nil, "%s is not a valid pipeline name: use 1 to 63 lower-case letters, digits, _ or -, starting with a letter or digit (it becomes a NATS subject token)", quote(n, v))
+			p.Add(n, "name", nil, "%s is not a valid pipeline name: use 1 to 63 lower-case letters, digits, _ or -, starting with a letter or digit (it becomes a NATS subject token)", settings.Quote(n, v))
 		}
 	}
 	var hasPattern bool
 	pl.Source, hasPattern = p.source(m, root)
 	p.filePattern(m, &pl.Source, hasPattern)
 
-	pl.Mode = Mode(p.enum(m.val("mode"), "mode", string(Merge), string(Merge), string(MagicFolder)))
+	pl.Mode = Mode(p.Enum(m.Val("mode"), "mode", string(Merge), string(Merge), string(MagicFolder)))
 	pl.Table = p.table(m, pl)
-	pl.OnError = OnError(p.enum(m.val("on_error"), "on_error", string(Fail), string(Fail), string(Skip)))
-	pl.ModifiedFileMerge = p.enum(m.val("modified_file_merge"), "modified_file_merge", "upsert_file", "upsert_file", "append_file")
+	pl.OnError = OnError(p.Enum(m.Val("on_error"), "on_error", string(Fail), string(Fail), string(Skip)))
+	pl.ModifiedFileMerge = p.Enum(m.Val("modified_file_merge"), "modified_file_merge", "upsert_file", "upsert_file", "append_file")
 
 	pl.Format = p.format(m)
 	pl.Layers = p.layers(m)
-	pl.Columns = p.columns(m.val("columns"))
+	pl.Columns = p.columns(m.Val("columns"))
 	pl.Destinations = p.destinations(m, root)
 
-	pl.Bus = p.bus(m.val("bus"))
-	pl.Watcher = p.watcher(m.val("watcher"))
-	pm, _ := p.mapping(m.val("parser"), "parser", parserKeys)
+	pl.Bus = p.bus(m.Val("bus"))
+	pl.Watcher = p.watcher(m.Val("watcher"))
+	pm, _ := p.Mapping(m.Val("parser"), "parser", parserKeys)
 	pl.Parser = p.parserBlock(pm)
-	lm, _ := p.mapping(m.val("limits"), "limits", limitsKeys)
+	lm, _ := p.Mapping(m.Val("limits"), "limits", limitsKeys)
 	pl.Limits = p.limits(lm)
 	p.maxLineBytes(pm["max_line_bytes"], lm["max_line_bytes"], pl)
-	pl.Sink = p.sink(m.val("sink"))
+	pl.Sink = p.sink(m.Val("sink"))
 	return pl
 }
 
 // source reads the source: block; hasPattern reports whether it has a
-// pattern key. A single value is taken as its path.
-func (p *parser) source(m fields, root *yaml.Node) (src Source, hasPattern bool) {
-	const hint = ": the folder to load files from, e.g. source: {path: ./data}"
+// pattern key. It reads the pipeline's keys and hands the block to the
+// type's Decode. A single value is short for {path: value} of the default
+// type, a local folder.
+func (p *parser) source(m settings.Fields, root *yaml.Node) (src Source, hasPattern bool) {
 	f, ok := m["source"]
-	if !ok || !present(f.val) {
+	if !ok || !settings.Present(f.Val) {
 		at := root
 		if ok {
-			at = f.key
+			at = f.Key
 		}
-		p.add(at, "source", nil, "required%s", hint)
+		p.Add(at, "source", nil, "required: the folder to load files from, e.g. source: {path: ./data}")
 		return Source{}, false
 	}
-	src.Type = "local"
-	if n := resolve(f.val); n.Kind == yaml.ScalarNode {
-		src.Path = p.sourcePath(n, "source", src.Type)
-		return src, false
-	}
-	sm, ok := p.mapping(f.val, "source", sourceKeys)
-	if !ok {
-		return src, false
-	}
-	if v, ok := p.str(sm.val("type"), "source.type"); ok {
-		t := strings.ToLower(strings.TrimSpace(v))
-		if slices.Contains(SourceTypes, t) {
-			src.Type = t
-		} else {
-			p.add(sm.val("type"), "source.type", nil, "unknown source type %s (known: %s)", quote(sm.val("type"), v), strings.Join(SourceTypes, ", "))
+	src.Type = defaultSourceType
+	sm := settings.Fields{"path": f}
+	if n := settings.Resolve(f.Val); n.Kind != yaml.ScalarNode {
+		if sm, ok = p.Fields(f.Val, "source"); !ok {
+			return src, false
 		}
 	}
-	if n := sm.val("path"); present(n) {
-		src.Path = p.sourcePath(n, "source.path", src.Type)
-	} else {
-		p.add(f.key, "source.path", nil, "required%s", hint)
+	if tn := sm.Val("type"); settings.Present(tn) {
+		v, ok := p.Str(tn, "source.type")
+		if !ok {
+			return src, false
+		}
+		if _, ok := source.Lookup(strings.TrimSpace(v)); !ok {
+			p.Add(tn, "source.type", nil, "unknown source type %s (known: %s)", settings.Quote(tn, v), strings.Join(source.Types(), ", "))
+			return src, false
+		}
+		src.Type = strings.ToLower(strings.TrimSpace(v))
 	}
-	if n := sm.val("pattern"); present(n) {
+	if n := sm.Val("pattern"); settings.Present(n) {
 		hasPattern = true
-		if v, ok := p.str(n, "source.pattern"); ok {
+		if v, ok := p.Str(n, "source.pattern"); ok {
 			src.Pattern = p.compile(n, "source.pattern", v, "file")
 		}
 	}
+	if info, ok := source.Lookup(src.Type); ok {
+		src.Settings = info.Decode(p.Block(sm, f.Key, "source", sourceKeys...))
+	} else {
+		p.Add(f.Key, "source.type", nil, "no %s source in this build (known: %s)", src.Type, strings.Join(source.Types(), ", "))
+	}
 	return src, hasPattern
-}
-
-// sourcePath resolves a source path against the pipeline's folder and,
-// for a local source, checks that it is a folder.
-func (p *parser) sourcePath(n *yaml.Node, key, typ string) string {
-	v, ok := p.str(n, key)
-	if !ok {
-		return ""
-	}
-	if strings.TrimSpace(v) == "" {
-		p.add(n, key, nil, "must not be empty")
-		return ""
-	}
-	path := v
-	if !filepath.IsAbs(path) {
-		path = filepath.Join(p.dir, path)
-	}
-	path = filepath.Clean(path)
-	if typ != "local" {
-		return path
-	}
-	fi, err := os.Stat(path)
-	switch {
-	case errors.Is(err, os.ErrNotExist):
-		p.add(n, key, err, "folder %s does not exist", path)
-	case err != nil:
-		p.add(n, key, err, "cannot read folder %s: %v", path, errors.Unwrap(err))
-	case !fi.IsDir():
-		p.add(n, key, nil, "%s is a file, not a folder", path)
-	}
-	return path
 }
 
 // compile compiles a regular expression (source.pattern, archive_pattern);
 // every names what an absent pattern takes.
 func (p *parser) compile(n *yaml.Node, key, v, every string) *Regexp {
 	if v == "" {
-		p.add(n, key, nil, "empty pattern: omit the key to take every %s", every)
+		p.Add(n, key, nil, "empty pattern: omit the key to take every %s", every)
 		return nil
 	}
 	re, err := regexp.Compile(v)
 	if err != nil {
-		p.add(n, key, err, "invalid regular expression: %v", err)
+		p.Add(n, key, err, "invalid regular expression: %v", err)
 		return nil
 	}
 	return &Regexp{re}
 }
 
 // filePattern reads the top-level file_pattern glob into src.Pattern.
-func (p *parser) filePattern(m fields, src *Source, hasPattern bool) {
+func (p *parser) filePattern(m settings.Fields, src *Source, hasPattern bool) {
 	f, ok := m["file_pattern"]
-	if !ok || !present(f.val) {
+	if !ok || !settings.Present(f.Val) {
 		return
 	}
 	if hasPattern {
-		p.add(f.key, "file_pattern", nil, "give either source.pattern (a regular expression) or file_pattern (a glob), not both")
+		p.Add(f.Key, "file_pattern", nil, "give either source.pattern (a regular expression) or file_pattern (a glob), not both")
 		return
 	}
-	v, ok := p.str(f.val, "file_pattern")
+	v, ok := p.Str(f.Val, "file_pattern")
 	if !ok {
 		return
 	}
 	re, err := globRegexp(v)
 	if err != nil {
-		p.add(f.val, "file_pattern", err, "invalid glob %s: %v", quote(f.val, v), err)
+		p.Add(f.Val, "file_pattern", err, "invalid glob %s: %v", settings.Quote(f.Val, v), err)
 		return
 	}
 	src.Pattern = &Regexp{re}
 }
 
 // table reads table (or dest_table) and applies its default.
-func (p *parser) table(m fields, pl *Pipeline) string {
+func (p *parser) table(m settings.Fields, pl *Pipeline) string {
 	var t string
 	var at *yaml.Node
 	var atKey string
 	for _, k := range []string{"table", "dest_table"} {
-		n := m.val(k)
-		if !present(n) {
+		n := m.Val(k)
+		if !settings.Present(n) {
 			continue
 		}
-		v, ok := p.str(n, k)
+		v, ok := p.Str(n, k)
 		if !ok {
 			return ""
 		}
 		if at != nil && v != t {
-			p.add(m[k].key, k, nil, "%s and %s differ: give one", atKey, k)
+			p.Add(m[k].Key, k, nil, "%s and %s differ: give one", atKey, k)
 			return ""
 		}
 		t, at, atKey = v, n, k
 	}
 	if pl.Mode == MagicFolder {
 		if at != nil {
-			p.add(m[atKey].key, atKey, nil, "not used in magic_folder mode, where each file becomes its own table")
+			p.Add(m[atKey].Key, atKey, nil, "not used in magic_folder mode, where each file becomes its own table")
 		}
 		return ""
 	}
@@ -364,23 +386,23 @@ func (p *parser) table(m fields, pl *Pipeline) string {
 	}
 	switch {
 	case t == "":
-		p.add(at, atKey, nil, "must not be empty")
+		p.Add(at, atKey, nil, "must not be empty")
 	case strings.Contains(t, "."):
-		p.add(at, atKey, nil, "%s: a table name has no '.'; put the schema in the destination's schema: key", quote(at, t))
+		p.Add(at, atKey, nil, "%s: a table name has no '.'; put the schema in the destination's schema: key", settings.Quote(at, t))
 	case !tablePattern.MatchString(t):
-		p.add(at, atKey, nil, "%s: use letters, digits, _ and - (names are made lower snake case in the destination)", quote(at, t))
+		p.Add(at, atKey, nil, "%s: use letters, digits, _ and - (names are made lower snake case in the destination)", settings.Quote(at, t))
 	}
 	return t
 }
 
 // columns reads the columns: list.
 func (p *parser) columns(n *yaml.Node) []Column {
-	n = resolve(n)
-	if !present(n) {
+	n = settings.Resolve(n)
+	if !settings.Present(n) {
 		return nil
 	}
 	if n.Kind != yaml.SequenceNode {
-		p.add(n, "columns", nil, "want a list of {source, dest, type, required}, not %s", kindName(n))
+		p.Add(n, "columns", nil, "want a list of {source, dest, type, required}, not %s", settings.KindName(n))
 		return nil
 	}
 	var out []Column
@@ -388,84 +410,84 @@ func (p *parser) columns(n *yaml.Node) []Column {
 	dests := map[string]int{}
 	for i, item := range n.Content {
 		path := fmt.Sprintf("columns[%d]", i)
-		item = resolve(item)
+		item = settings.Resolve(item)
 		if item.Kind != yaml.MappingNode {
-			p.add(item, path, nil, "want a mapping {source, dest, type, required}, not %s", kindName(item))
+			p.Add(item, path, nil, "want a mapping {source, dest, type, required}, not %s", settings.KindName(item))
 			continue
 		}
-		cm, _ := p.mapping(item, path, columnKeys)
+		cm, _ := p.Mapping(item, path, columnKeys)
 		var c Column
-		v, sn, ok := p.required(cm, "source", path+".source", item, ": the column's name in the file")
+		v, sn, ok := p.Required(cm, "source", path+".source", item, ": the column's name in the file")
 		if ok {
 			if line, dup := sources[v]; dup {
-				p.add(sn, path+".source", nil, "column %s declared twice (first at line %d)", quote(sn, v), line)
+				p.Add(sn, path+".source", nil, "column %s declared twice (first at line %d)", settings.Quote(sn, v), line)
 			} else {
 				sources[v] = sn.Line
 			}
 			c.Source = v
 		}
-		if dn := cm.val("dest"); present(dn) {
-			if d, ok := p.str(dn, path+".dest"); ok {
+		if dn := cm.Val("dest"); settings.Present(dn) {
+			if d, ok := p.Str(dn, path+".dest"); ok {
 				switch line, dup := dests[d]; {
 				case strings.TrimSpace(d) == "":
-					p.add(dn, path+".dest", nil, "must not be empty (omit it to use the source name)")
+					p.Add(dn, path+".dest", nil, "must not be empty (omit it to use the source name)")
 				case dup:
-					p.add(dn, path+".dest", nil, "two columns load into %s (first at line %d)", quote(dn, d), line)
+					p.Add(dn, path+".dest", nil, "two columns load into %s (first at line %d)", settings.Quote(dn, d), line)
 				default:
 					dests[d] = dn.Line
 				}
 				c.Dest = d
 			}
 		}
-		if tn := cm.val("type"); present(tn) {
-			if t, ok := p.str(tn, path+".type"); ok {
+		if tn := cm.Val("type"); settings.Present(tn) {
+			if t, ok := p.Str(tn, path+".type"); ok {
 				typ, err := record.ParseType(strings.ToLower(strings.TrimSpace(t)))
 				switch {
 				case errors.Is(err, record.ErrUnknownType):
-					p.add(tn, path+".type", err, "unknown column type %s (want boolean, integer, float, decimal, decimal(precision,scale), date, timestamp, string or json)", quote(tn, t))
+					p.Add(tn, path+".type", err, "unknown column type %s (want boolean, integer, float, decimal, decimal(precision,scale), date, timestamp, string or json)", settings.Quote(tn, t))
 				case err != nil: // a decimal's precision or scale
-					p.add(tn, path+".type", err, "%v", err)
+					p.Add(tn, path+".type", err, "%v", err)
 				}
 				c.Type = typ
 			}
 		}
-		c.Required = p.boolean(cm.val("required"), path+".required", false)
+		c.Required = p.Bool(cm.Val("required"), path+".required", false)
 		out = append(out, c)
 	}
 	return out
 }
 
 // destinations reads the connector: block or the destinations: list.
-func (p *parser) destinations(m fields, root *yaml.Node) []Destination {
+func (p *parser) destinations(m settings.Fields, root *yaml.Node) []Destination {
 	conn, list := m["connector"], m["destinations"]
 	switch {
-	case present(conn.val) && present(list.val):
-		p.add(list.key, "destinations", nil, "give either connector: (one destination) or destinations: (a list), not both")
+	case settings.Present(conn.Val) && settings.Present(list.Val):
+		p.Add(list.Key, "destinations", nil, "give either connector: (one destination) or destinations: (a list), not both")
 		return nil
-	case present(conn.val):
-		d, ok := p.destination(conn.val, conn.key, "connector", true)
+	case settings.Present(conn.Val):
+		d, ok := p.destination(conn.Val, conn.Key, "connector", true)
 		if !ok {
 			return nil
 		}
 		return []Destination{d}
-	case present(list.val):
+	case settings.Present(list.Val):
 	default:
 		at := root
-		if conn.key != nil {
-			at = conn.key
-		} else if list.key != nil {
-			at = list.key
+		if conn.Key != nil {
+			at = conn.Key
+		} else if list.Key != nil {
+			at = list.Key
 		}
-		p.add(at, "connector", nil, "required: where to load the rows, e.g. connector: {type: sqlite, url: sqlite:///out.db}")
+		p.Add(at, "connector", nil, "required: where to load the rows, e.g. connector: {type: sqlite, url: sqlite:///out.db}")
 		return nil
 	}
-	n := resolve(list.val)
+	n := settings.Resolve(list.Val)
 	if n.Kind != yaml.SequenceNode {
-		p.add(n, "destinations", nil, "want a list of destinations (- name: ..., type: ..., url: ...), not %s", kindName(n))
+		p.Add(n, "destinations", nil, "want a list of destinations (- name: ..., type: ..., url: ...), not %s", settings.KindName(n))
 		return nil
 	}
 	if len(n.Content) == 0 {
-		p.add(list.key, "destinations", nil, "the list is empty: give at least one destination")
+		p.Add(list.Key, "destinations", nil, "the list is empty: give at least one destination")
 		return nil
 	}
 	var out []Destination
@@ -478,9 +500,9 @@ func (p *parser) destinations(m fields, root *yaml.Node) []Destination {
 		}
 		if d.Name != "" {
 			if line, dup := names[d.Name]; dup {
-				p.add(resolve(item), path+".name", nil, "destination name %q used twice (first at line %d)", d.Name, line)
+				p.Add(settings.Resolve(item), path+".name", nil, "destination name %q used twice (first at line %d)", d.Name, line)
 			} else {
-				names[d.Name] = resolve(item).Line
+				names[d.Name] = settings.Resolve(item).Line
 			}
 		}
 		out = append(out, d)
@@ -489,172 +511,113 @@ func (p *parser) destinations(m fields, root *yaml.Node) []Destination {
 }
 
 // destination reads one destination mapping n; at is where to report what
-// it lacks (the connector: key, or the list entry).
+// it lacks (the connector: key, or the list entry). It reads the pipeline's
+// keys and hands the block to the type's Decode.
 func (p *parser) destination(n, at *yaml.Node, path string, connector bool) (Destination, bool) {
-	dm, ok := p.mapping(n, path, destinationKeys)
+	dm, ok := p.Fields(n, path)
 	if !ok {
 		return Destination{}, false
 	}
 	var d Destination
-	if v, tn, ok := p.required(dm, "type", path+".type", at, ": one of "+strings.Join(DestinationTypes, ", ")); ok {
-		t := strings.ToLower(strings.TrimSpace(v))
-		if a, ok := destinationAliases[t]; ok {
-			t = a
-		}
-		if slices.Contains(DestinationTypes, t) {
-			d.Type = t
+	var info destination.Info
+	types := destination.Types()
+	if v, tn, ok := p.Required(dm, "type", path+".type", at, ": one of "+strings.Join(types, ", ")); ok {
+		if info, ok = destination.Lookup(strings.TrimSpace(v)); ok {
+			d.Type = info.Type
 		} else {
-			msg := fmt.Sprintf("unknown destination type %s (known: %s)", quote(tn, v), strings.Join(DestinationTypes, ", "))
-			if s := suggest(t, DestinationTypes); s != "" {
+			msg := fmt.Sprintf("unknown destination type %s (known: %s)", settings.Quote(tn, v), strings.Join(types, ", "))
+			if s := settings.Suggest(strings.ToLower(strings.TrimSpace(v)), types); s != "" {
 				msg += "; did you mean " + s + "?"
 			}
-			p.add(tn, path+".type", nil, "%s", msg)
+			p.Add(tn, path+".type", nil, "%s", msg)
 		}
 	}
 
-	nn := dm.val("name")
+	nn := dm.Val("name")
 	switch {
-	case present(nn):
-		if v, ok := p.str(nn, path+".name"); ok {
+	case settings.Present(nn):
+		if v, ok := p.Str(nn, path+".name"); ok {
 			if namePattern.MatchString(v) {
 				d.Name = v
 			} else {
-				p.add(nn, path+".name", nil, "%s is not a valid destination name: use 1 to 63 lower-case letters, digits, _ or -, starting with a letter or digit", quote(nn, v))
+				p.Add(nn, path+".name", nil, "%s is not a valid destination name: use 1 to 63 lower-case letters, digits, _ or -, starting with a letter or digit", settings.Quote(nn, v))
 			}
 		}
 	case connector:
 		d.Name = d.Type
 	default:
-		p.add(at, path+".name", nil, "required: each destination has a unique name, e.g. name: warehouse")
+		p.Add(at, path+".name", nil, "required: each destination has a unique name, e.g. name: warehouse")
 	}
 
-	d.URL = p.destinationURL(dm, at, path, d.Type)
-	if v, ok := p.str(dm.val("schema"), path+".schema"); ok {
-		d.Schema = strings.TrimSpace(v)
+	d.WriteMode = p.Enum(dm.Val("write_mode"), path+".write_mode", "append", "append", "truncate")
+	if info.Decode != nil {
+		d.Settings = info.Decode(p.Block(dm, at, path, destinationKeys...))
 	}
-	d.WriteMode = p.enum(dm.val("write_mode"), path+".write_mode", "append", "append", "truncate")
 	return d, true
-}
-
-// destinationURL reads a destination's url: refused when a password is
-// written in it, expanded, then checked for its type. No message quotes it.
-func (p *parser) destinationURL(dm fields, at *yaml.Node, path, typ string) Secret {
-	key := path + ".url"
-	n := resolve(dm.val("url"))
-	if present(n) && n.Kind == yaml.ScalarNode && writtenPassword(n.Value) {
-		p.add(n, key, ErrCredentialInFile, "a password is written in the file; put it in the environment (%s or %s)", "${PGPASSWORD}", EnvDatabaseURL)
-		return ""
-	}
-	v, ok := p.str(n, key)
-	if ok && strings.TrimSpace(v) == "" {
-		ok = false
-	}
-	switch typ {
-	case "postgres":
-		if !ok {
-			if present(n) {
-				if n.Kind == yaml.ScalarNode && strings.TrimSpace(n.Value) == "" {
-					p.add(n, key, nil, "must not be empty (omit it to use %s)", EnvDatabaseURL)
-				}
-				return ""
-			}
-			env, set := p.lookup(EnvDatabaseURL)
-			if !set || strings.TrimSpace(env) == "" {
-				p.add(at, key, nil, "no url, and %s is not set: give url: postgresql://user@host:5432/dbname or set %s", EnvDatabaseURL, EnvDatabaseURL)
-				return ""
-			}
-			if err := checkPostgresURL(env); err != nil {
-				p.add(at, key, err, "%s: %v", EnvDatabaseURL, err)
-				return ""
-			}
-			return Secret(env)
-		}
-		if err := checkPostgresURL(v); err != nil {
-			p.add(n, key, err, "%v", err)
-			return ""
-		}
-		return Secret(v)
-	case "sqlite":
-		if !ok {
-			if !present(n) {
-				p.add(at, key, nil, "required: the database file, e.g. url: sqlite:///out.db (relative to this file's folder)")
-			} else if n.Kind == yaml.ScalarNode && strings.TrimSpace(n.Value) == "" {
-				p.add(n, key, nil, "must not be empty")
-			}
-			return ""
-		}
-		s, err := resolveSQLite(strings.TrimSpace(v), p.dir)
-		if err != nil {
-			p.add(n, key, err, "%v", err)
-			return ""
-		}
-		return Secret(s)
-	}
-	return Secret(v)
 }
 
 // bus reads the bus: block; FILEDGE_NATS_URL overrides bus.url.
 func (p *parser) bus(n *yaml.Node) Bus {
 	b := Bus{DataDir: DefaultDataDir, SyncAlways: true, BatchRetention: DefaultBatchRetention}
-	m, _ := p.mapping(n, "bus", busKeys)
-	un := resolve(m.val("url"))
-	if present(un) && un.Kind == yaml.ScalarNode && writtenBusPassword(un.Value) {
-		p.add(un, "bus.url", ErrCredentialInFile, "a password is written in the file; put it in the environment (nats://user:%s@host:4222 or nats://%s@host:4222, or %s)", "${NATS_PASSWORD}", "${NATS_TOKEN}", EnvNATSURL)
-	} else if v, ok := p.str(un, "bus.url"); ok {
+	m, _ := p.Mapping(n, "bus", busKeys)
+	un := settings.Resolve(m.Val("url"))
+	if settings.Present(un) && un.Kind == yaml.ScalarNode && writtenBusPassword(un.Value) {
+		p.Add(un, "bus.url", settings.ErrCredentialInFile, "a password is written in the file; put it in the environment (nats://user:%s@host:4222 or nats://%s@host:4222, or %s)", "${NATS_PASSWORD}", "${NATS_TOKEN}", EnvNATSURL)
+	} else if v, ok := p.Str(un, "bus.url"); ok {
 		b.URL = strings.TrimSpace(v)
 		if err := checkBusURL(b.URL); err != nil {
-			p.add(un, "bus.url", err, "%v", err)
+			p.Add(un, "bus.url", err, "%v", err)
 			b.URL = ""
 		}
 	}
-	if v, ok := p.lookup(EnvNATSURL); ok && strings.TrimSpace(v) != "" {
+	if v, ok := p.Lookup(EnvNATSURL); ok && strings.TrimSpace(v) != "" {
 		b.URL = strings.TrimSpace(v)
 		if err := checkBusURL(b.URL); err != nil {
-			p.add(un, "bus.url", err, "%s: %v", EnvNATSURL, err)
+			p.Add(un, "bus.url", err, "%s: %v", EnvNATSURL, err)
 			b.URL = ""
 		}
 	}
-	if dn := m.val("data_dir"); present(dn) {
-		if v, ok := p.str(dn, "bus.data_dir"); ok {
+	if dn := m.Val("data_dir"); settings.Present(dn) {
+		if v, ok := p.Str(dn, "bus.data_dir"); ok {
 			if strings.TrimSpace(v) == "" {
-				p.add(dn, "bus.data_dir", nil, "must not be empty")
+				p.Add(dn, "bus.data_dir", nil, "must not be empty")
 			} else {
 				b.DataDir = v
 			}
 		}
 	}
 	if !filepath.IsAbs(b.DataDir) {
-		b.DataDir = filepath.Join(p.dir, b.DataDir)
+		b.DataDir = filepath.Join(p.Dir, b.DataDir)
 	}
 	b.DataDir = filepath.Clean(b.DataDir)
-	b.SyncAlways = p.boolean(m.val("sync_always"), "bus.sync_always", true)
-	b.BatchRetention = p.duration(m.val("batch_retention"), "bus.batch_retention", DefaultBatchRetention)
+	b.SyncAlways = p.Bool(m.Val("sync_always"), "bus.sync_always", true)
+	b.BatchRetention = p.Duration(m.Val("batch_retention"), "bus.batch_retention", DefaultBatchRetention)
 	return b
 }
 
 func (p *parser) watcher(n *yaml.Node) Watcher {
-	m, _ := p.mapping(n, "watcher", watcherKeys)
+	m, _ := p.Mapping(n, "watcher", watcherKeys)
 	return Watcher{
-		Settle: p.duration(m.val("settle"), "watcher.settle", DefaultSettle),
-		Rescan: p.duration(m.val("rescan"), "watcher.rescan", DefaultRescan),
+		Settle: p.Duration(m.Val("settle"), "watcher.settle", DefaultSettle),
+		Rescan: p.Duration(m.Val("rescan"), "watcher.rescan", DefaultRescan),
 	}
 }
 
 // parserBlock reads the parser: block's keys m.
-func (p *parser) parserBlock(m fields) Parser {
+func (p *parser) parserBlock(m settings.Fields) Parser {
 	return Parser{
-		Workers:      p.positiveInt(m.val("workers"), "parser.workers", DefaultWorkers),
-		AckWait:      p.duration(m.val("ack_wait"), "parser.ack_wait", DefaultAckWait),
-		MaxLineBytes: p.intSize(m.val("max_line_bytes"), "parser.max_line_bytes", DefaultMaxLineBytes),
-		MaxAttempts:  p.positiveInt(m.val("max_attempts"), "parser.max_attempts", DefaultMaxAttempts),
+		Workers:      p.PositiveInt(m.Val("workers"), "parser.workers", DefaultWorkers),
+		AckWait:      p.Duration(m.Val("ack_wait"), "parser.ack_wait", DefaultAckWait),
+		MaxLineBytes: p.IntSize(m.Val("max_line_bytes"), "parser.max_line_bytes", DefaultMaxLineBytes),
+		MaxAttempts:  p.PositiveInt(m.Val("max_attempts"), "parser.max_attempts", DefaultMaxAttempts),
 	}
 }
 
 func (p *parser) sink(n *yaml.Node) Sink {
-	m, _ := p.mapping(n, "sink", sinkKeys)
+	m, _ := p.Mapping(n, "sink", sinkKeys)
 	return Sink{
-		Workers:   p.positiveInt(m.val("workers"), "sink.workers", DefaultWorkers),
-		AckWait:   p.duration(m.val("ack_wait"), "sink.ack_wait", DefaultAckWait),
-		BatchIdle: p.duration(m.val("batch_idle"), "sink.batch_idle", DefaultBatchIdle),
+		Workers:   p.PositiveInt(m.Val("workers"), "sink.workers", DefaultWorkers),
+		AckWait:   p.Duration(m.Val("ack_wait"), "sink.ack_wait", DefaultAckWait),
+		BatchIdle: p.Duration(m.Val("batch_idle"), "sink.batch_idle", DefaultBatchIdle),
 	}
 }

@@ -4,9 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"strconv"
 
 	"github.com/filedge/filedge/internal/redact"
+	"github.com/filedge/filedge/pkg/settings"
 )
 
 // Destination returns the destination named name.
@@ -25,21 +25,29 @@ func (p *Pipeline) DataDir() string { return p.Bus.DataDir }
 
 // Secrets returns, revealed, every value of the pipeline that holds a
 // credential, for a process to remove from all it prints (see
-// internal/redact): each destination or bus URL that carries a password, a
-// token or a credential parameter (the bus URL also with nats:// before
-// each server that names no scheme, as NATS reads it), and the PGP private
-// key, passphrase and trusted signers' keys. A URL without credentials says
-// only where to connect, which logs should keep saying.
+// internal/redact): each settings.Secret of the source's or a destination's
+// settings (a connection URL when it carries a password, a token or a
+// credential parameter; any other secret, such as a token, whole), the bus
+// URL when it carries one (also with nats:// before each server that names
+// no scheme, as NATS reads it), and the PGP private key, passphrase and
+// trusted signers' keys. A URL without credentials says only where to
+// connect, which logs should keep saying.
 func (p *Pipeline) Secrets() []string {
 	var out []string
+	components := []any{p.Source.Settings}
 	for _, d := range p.Destinations {
-		if u := d.URL.Reveal(); redact.HasCredentials(u) {
-			out = append(out, u)
+		components = append(components, d.Settings)
+	}
+	for _, c := range components {
+		for _, s := range settings.Secrets(c) {
+			if v := s.Reveal(); credential(v) {
+				out = append(out, v)
+			}
 		}
 	}
 	out = append(out, redact.NATSSecrets(p.Bus.URL)...)
 	if g := p.Layers.PGP; g != nil {
-		for _, s := range append([]Secret{g.PrivateKey, g.Passphrase}, g.TrustedSigners...) {
+		for _, s := range append([]settings.Secret{g.PrivateKey, g.Passphrase}, g.TrustedSigners...) {
 			if s != "" {
 				out = append(out, s.Reveal())
 			}
@@ -47,10 +55,6 @@ func (p *Pipeline) Secrets() []string {
 	}
 	return out
 }
-
-// GoString implements fmt.GoStringer, so that %#v does not print the
-// secret either.
-func (s Secret) GoString() string { return strconv.Quote(redacted) }
 
 // plainBus is Bus without its methods, for formatting a redacted copy.
 type plainBus Bus
@@ -64,6 +68,16 @@ func (b Bus) redacted() plainBus {
 // String formats b with credentials in its URL (a NATS user, password or
 // token from ${VAR} or FILEDGE_NATS_URL) replaced by REDACTED.
 func (b Bus) String() string { return fmt.Sprintf("%+v", b.redacted()) }
+
+// credential reports whether v, the value of a Secret, holds a credential:
+// a URL only when it carries one (redact.HasCredentials), anything else
+// when it is not empty.
+func credential(v string) bool {
+	if _, isURL := redact.ParseURL(v); isURL {
+		return redact.HasCredentials(v)
+	}
+	return v != ""
+}
 
 // GoString implements fmt.GoStringer with the URL redacted.
 func (b Bus) GoString() string {

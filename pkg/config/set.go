@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/filedge/filedge/pkg/settings"
 )
 
 // settable lists the keys Set accepts.
@@ -41,7 +43,8 @@ func (p *Pipeline) Set(key, value string) error {
 
 // set is Set with lookup in place of os.LookupEnv.
 func (pl *Pipeline) set(key, value string, lookup func(string) (string, bool)) error {
-	p := &parser{dir: pl.Dir, lookup: lookup, literal: true}
+	p := newParser("", pl.Dir, lookup)
+	p.Literal = true
 	n := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: value}
 	f := &pl.Format
 	switch key {
@@ -59,9 +62,9 @@ func (pl *Pipeline) set(key, value string, lookup func(string) (string, bool)) e
 			f.Encoding = v
 		}
 	case "json_delivery":
-		f.JSONDelivery = p.enum(n, key, f.JSONDelivery, "unpacked", "packed")
+		f.JSONDelivery = p.Enum(n, key, f.JSONDelivery, "unpacked", "packed")
 	case "on_error":
-		pl.OnError = OnError(p.enum(n, key, string(pl.OnError), string(Fail), string(Skip)))
+		pl.OnError = OnError(p.Enum(n, key, string(pl.OnError), string(Fail), string(Skip)))
 	case "quote_char":
 		if v, ok := p.char(n, key); ok {
 			f.QuoteChar = v
@@ -79,7 +82,7 @@ func (pl *Pipeline) set(key, value string, lookup func(string) (string, bool)) e
 	case "skip_footer_lines":
 		f.SkipFooterLines = p.nonNegativeInt(n, key, f.SkipFooterLines)
 	case "headerless":
-		f.Headerless = p.boolean(n, key, f.Headerless)
+		f.Headerless = p.Bool(n, key, f.Headerless)
 	case "line_separator":
 		if v, ok := p.lineSeparator(n, key); ok {
 			f.LineSeparator = v
@@ -105,7 +108,7 @@ func (pl *Pipeline) set(key, value string, lookup func(string) (string, bool)) e
 		}
 	case "pgp.passphrase", "pgp.trusted_signers":
 		if pl.Layers.PGP == nil {
-			p.add(nil, key, nil, "set pgp.private_key first: %s needs the key it unlocks or checks against", key)
+			p.Add(nil, key, nil, "set pgp.private_key first: %s needs the key it unlocks or checks against", key)
 			break
 		}
 		if key == "pgp.passphrase" {
@@ -114,39 +117,38 @@ func (pl *Pipeline) set(key, value string, lookup func(string) (string, bool)) e
 			}
 			break
 		}
-		var signers []Secret
+		var signers []settings.Secret
 		for ref := range strings.SplitSeq(value, ",") {
 			if s, ok := p.pgpKey(&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: strings.TrimSpace(ref)}, key, false); ok {
 				signers = append(signers, s)
 			}
 		}
-		if len(p.errs) == 0 {
+		if len(p.Errors()) == 0 {
 			pl.Layers.PGP.TrustedSigners = signers
 		}
 	case "limits.max_decompressed_bytes":
-		pl.Limits.MaxDecompressedBytes = p.size(n, key, pl.Limits.MaxDecompressedBytes)
+		pl.Limits.MaxDecompressedBytes = p.Size(n, key, pl.Limits.MaxDecompressedBytes)
 	case "limits.max_ratio":
-		pl.Limits.MaxRatio = int64(p.positiveInt(n, key, int(pl.Limits.MaxRatio)))
+		pl.Limits.MaxRatio = int64(p.PositiveInt(n, key, int(pl.Limits.MaxRatio)))
 	case "limits.max_members":
-		pl.Limits.MaxMembers = p.positiveInt(n, key, pl.Limits.MaxMembers)
+		pl.Limits.MaxMembers = p.PositiveInt(n, key, pl.Limits.MaxMembers)
 	case "limits.max_line_bytes", "parser.max_line_bytes":
-		v := p.intSize(n, key, pl.Limits.MaxLineBytes)
-		if len(p.errs) == 0 {
+		v := p.IntSize(n, key, pl.Limits.MaxLineBytes)
+		if len(p.Errors()) == 0 {
 			pl.Limits.MaxLineBytes, pl.Parser.MaxLineBytes = v, v
 		}
 	case "limits.max_field_bytes":
-		pl.Limits.MaxFieldBytes = p.intSize(n, key, pl.Limits.MaxFieldBytes)
+		pl.Limits.MaxFieldBytes = p.IntSize(n, key, pl.Limits.MaxFieldBytes)
 	case "limits.max_spool_bytes":
-		pl.Limits.MaxSpoolBytes = p.size(n, key, pl.Limits.MaxSpoolBytes)
+		pl.Limits.MaxSpoolBytes = p.Size(n, key, pl.Limits.MaxSpoolBytes)
 	default:
 		msg := "unknown key, or not one Set changes (known: " + strings.Join(settable, ", ") + ")"
-		if s := suggest(key, settable); s != "" {
+		if s := settings.Suggest(key, settable); s != "" {
 			msg = "unknown key; did you mean " + s + "?"
 		}
-		p.add(nil, key, ErrUnknownKey, "%s", msg)
+		p.Add(nil, key, settings.ErrUnknownKey, "%s", msg)
 	}
-	if len(p.errs) > 0 {
-		errs := p.errs
+	if errs := p.Errors(); len(errs) > 0 {
 		return &errs
 	}
 	return nil

@@ -12,6 +12,7 @@ import (
 
 	"github.com/filedge/filedge/pkg/config"
 	"github.com/filedge/filedge/pkg/decode"
+	"github.com/filedge/filedge/pkg/settings"
 )
 
 // Armored keys for tests: config checks their armor header only.
@@ -115,21 +116,21 @@ func TestFileTypes(t *testing.T) {
 			}
 		})
 	}
-	t.Run("callers may extend FileTypes", func(t *testing.T) {
-		old := config.FileTypes
-		t.Cleanup(func() { config.FileTypes = old })
-		config.FileTypes = append(slices.Clone(old), "orc")
-		p, _ := mustParse(t, base+"file_type: orc\n", nil)
+	t.Run("a format only these tests register", func(t *testing.T) {
+		p, _ := mustParse(t, base+"file_type: ORC\n", nil)
 		if p.Format.FileType != "orc" {
 			t.Errorf("file_type = %q", p.Format.FileType)
 		}
 	})
-	t.Run("an alias of a format taken out of FileTypes is refused", func(t *testing.T) {
-		old := config.FileTypes
-		t.Cleanup(func() { config.FileTypes = old })
-		config.FileTypes = []string{"csv", "json"}
-		_, _, err := parse(t, base+"file_type: xlsx\n", nil)
-		wantErrs(t, err, `pipeline.yaml:4: file_type: "xlsx" is not a known file type (known: csv, json)`)
+	t.Run("an extension of a registered format", func(t *testing.T) {
+		p, _ := mustParse(t, base+"file_type: parq\n", nil)
+		if p.Format.FileType != "parquet" {
+			t.Errorf("file_type = %q", p.Format.FileType)
+		}
+	})
+	t.Run("an unknown type lists the registered formats", func(t *testing.T) {
+		_, _, err := parse(t, base+"file_type: orcc\n", nil)
+		wantErrs(t, err, `pipeline.yaml:4: file_type: "orcc" is not a known file type (known: avro, csv, excel, json, log, orc, parquet, xml); did you mean orc?`)
 	})
 }
 
@@ -138,7 +139,7 @@ func TestInvalidFormatKeysAreReportedWithTheirLine(t *testing.T) {
 		name, yaml string
 		want       []string
 	}{
-		{"file_type unknown", "file_type: yaml", []string{`pipeline.yaml:4: file_type: "yaml" is not a known file type (known: csv, json, avro, parquet, excel, xml, log)`}},
+		{"file_type unknown", "file_type: yaml", []string{`pipeline.yaml:4: file_type: "yaml" is not a known file type (known: avro, csv, excel, json, log, orc, parquet, xml)`}},
 		{"file_type misspelt", "file_type: parquett", []string{`pipeline.yaml:4: file_type: "parquett" is not a known file type`, "did you mean parquet?"}},
 		{"format unknown", "\nformat: docx", []string{`pipeline.yaml:5: format: "docx" is not a known file type`}},
 		{"file_type and format differ after aliasing", "file_type: tsv\nformat: json", []string{"pipeline.yaml:5: format: file_type and format differ"}},
@@ -253,17 +254,17 @@ func TestPGPKeysComeFromTheEnvironment(t *testing.T) {
 		want       config.PGP
 	}{
 		{"private key only", "pgp:\n  private_key: ${PGP_KEY}", pgpVars,
-			config.PGP{PrivateKey: config.Secret(testPrivateKey)}},
+			config.PGP{PrivateKey: settings.Secret(testPrivateKey)}},
 		{"quoted reference in a flow mapping", "pgp: {private_key: '${PGP_KEY}', passphrase: \"${PGP_PASS}\"}", pgpVars,
-			config.PGP{PrivateKey: config.Secret(testPrivateKey), Passphrase: testPassphrase}},
+			config.PGP{PrivateKey: settings.Secret(testPrivateKey), Passphrase: testPassphrase}},
 		{"every key", "pgp:\n  private_key: ${PGP_KEY}\n  passphrase: ${PGP_PASS}\n  trusted_signers:\n    - ${PGP_SIGNER}\n    - ${PGP_SIGNER2}", pgpVars,
-			config.PGP{PrivateKey: config.Secret(testPrivateKey), Passphrase: testPassphrase, TrustedSigners: []config.Secret{testPublicKey, testPublicKey2}}},
+			config.PGP{PrivateKey: settings.Secret(testPrivateKey), Passphrase: testPassphrase, TrustedSigners: []settings.Secret{testPublicKey, testPublicKey2}}},
 		{"one signer as a single value", "pgp:\n  private_key: ${PGP_KEY}\n  trusted_signers: ${PGP_SIGNER}", pgpVars,
-			config.PGP{PrivateKey: config.Secret(testPrivateKey), TrustedSigners: []config.Secret{testPublicKey}}},
+			config.PGP{PrivateKey: settings.Secret(testPrivateKey), TrustedSigners: []settings.Secret{testPublicKey}}},
 		{"empty passphrase is no passphrase", "pgp:\n  private_key: ${PGP_KEY}\n  passphrase: ${EMPTY}", pgpVars,
-			config.PGP{PrivateKey: config.Secret(testPrivateKey)}},
+			config.PGP{PrivateKey: settings.Secret(testPrivateKey)}},
 		{"escaped line breaks of an env file", "pgp:\n  private_key: ${ONE_LINE}", map[string]string{"ONE_LINE": strings.ReplaceAll(testPrivateKey, "\n", `\n`)},
-			config.PGP{PrivateKey: config.Secret(testPrivateKey)}},
+			config.PGP{PrivateKey: settings.Secret(testPrivateKey)}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -299,7 +300,7 @@ func TestPGPKeyWrittenInTheFileIsRefused(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			_, _, err := parse(t, base+tt.yaml+"\n", pgpVars)
 			wantErrs(t, err, tt.want)
-			if !errors.Is(err, config.ErrCredentialInFile) {
+			if !errors.Is(err, settings.ErrCredentialInFile) {
 				t.Errorf("errors.Is(ErrCredentialInFile) false for %v", err)
 			}
 			for _, s := range []string{tt.secret, testPrivateKey[40:60], testPassphrase} {
@@ -445,71 +446,11 @@ func TestInvalidLimitsAreReportedWithTheirLine(t *testing.T) {
 	}
 	t.Run("an invalid synonym is one problem, not two", func(t *testing.T) {
 		_, _, err := parse(t, base+"parser: {max_line_bytes: lots}\nlimits: {max_line_bytes: 2MiB}\n", nil)
-		var errs *config.Errors
+		var errs *settings.Errors
 		if !errors.As(err, &errs) || len(*errs) != 1 {
 			t.Fatalf("want exactly one problem, got %v", err)
 		}
 	})
-}
-
-func TestParseSize(t *testing.T) {
-	tests := []struct {
-		in   string
-		want int64
-		err  string
-	}{
-		{"0", 0, ""},
-		{"1", 1, ""},
-		{"16777216", 16 << 20, ""},
-		{"16_777_216", 16 << 20, ""},
-		{"100B", 100, ""},
-		{"1kB", 1000, ""},
-		{"1KB", 1000, ""},
-		{"100MB", 100_000_000, ""},
-		{"2GB", 2_000_000_000, ""},
-		{"1TB", 1_000_000_000_000, ""},
-		{"1PB", 1_000_000_000_000_000, ""},
-		{"1KiB", 1024, ""},
-		{"512MiB", 512 << 20, ""},
-		{"512mib", 512 << 20, ""},
-		{"64GiB", 64 << 30, ""},
-		{"2TiB", 2 << 40, ""},
-		{"1PiB", 1 << 50, ""},
-		{"64Gi", 64 << 30, ""},
-		{"512 MiB", 512 << 20, ""},
-		{" 8 KiB ", 8192, ""},
-		{"1.5GiB", 3 << 29, ""},
-		{"0.5KiB", 512, ""},
-		{"8191PiB", 8191 << 50, ""},
-		{"8192PiB", 0, "too large"},
-		{"9223372036854775807", 1<<63 - 1, ""},
-		{"9223372036854775808", 0, "too large"},
-		{"1.1B", 0, "not a whole number of bytes"},
-		{"64G", 0, "G is ambiguous: write GB (powers of 1000) or GiB (powers of 1024)"},
-		{"1k", 0, "k is ambiguous"},
-		{"10 bytes", 0, `unknown unit "bytes"`},
-		{"", 0, "not a size"},
-		{"MiB", 0, "not a size"},
-		{"-1", 0, "not a size"},
-		{"1e6", 0, "not a size"},
-		{"1/2", 0, "not a size"},
-		{"1.MiB", 0, "not a size"},
-		{".5MiB", 0, "not a size"},
-		{"1,000", 0, "not a size"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.in, func(t *testing.T) {
-			got, err := config.ParseSize(tt.in)
-			switch {
-			case tt.err != "" && (err == nil || !strings.Contains(err.Error(), tt.err)):
-				t.Errorf("ParseSize(%q) = %d, %v; want error %q", tt.in, got, err, tt.err)
-			case tt.err == "" && err != nil:
-				t.Errorf("ParseSize(%q): %v", tt.in, err)
-			case tt.err == "" && got != tt.want:
-				t.Errorf("ParseSize(%q) = %d, want %d", tt.in, got, tt.want)
-			}
-		})
-	}
 }
 
 func TestSetAppliesAFlagLikeAKeyOfTheFile(t *testing.T) {
@@ -567,7 +508,7 @@ func TestSetAppliesAFlagLikeAKeyOfTheFile(t *testing.T) {
 			}
 		}
 		g := p.Layers.PGP
-		if g.Passphrase.Reveal() != testPassphrase || !slices.Equal(g.TrustedSigners, []config.Secret{testPublicKey, testPublicKey2}) {
+		if g.Passphrase.Reveal() != testPassphrase || !slices.Equal(g.TrustedSigners, []settings.Secret{testPublicKey, testPublicKey2}) {
 			t.Errorf("pgp = %q %q", g.Passphrase.Reveal(), g.TrustedSigners)
 		}
 	})
@@ -603,9 +544,9 @@ func TestSetRefusesWhatTheFileRefusesAndChangesNothing(t *testing.T) {
 			if err == nil || err.Error() != tt.want && !strings.HasPrefix(err.Error(), tt.want) {
 				t.Fatalf("Set(%q, %q) = %v, want %q", tt.key, tt.value, err, tt.want)
 			}
-			var errs *config.Errors
+			var errs *settings.Errors
 			if !errors.As(err, &errs) {
-				t.Errorf("error %T is not *config.Errors", err)
+				t.Errorf("error %T is not *settings.Errors", err)
 			}
 			for _, s := range []string{"SECRETjunk", "inline-SECRET", "privateSECRETbody"} {
 				if strings.Contains(err.Error(), s) {

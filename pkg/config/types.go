@@ -3,7 +3,10 @@ package config
 import (
 	"time"
 
+	"github.com/filedge/filedge/pkg/destination"
 	"github.com/filedge/filedge/pkg/record"
+	"github.com/filedge/filedge/pkg/settings"
+	"github.com/filedge/filedge/pkg/source"
 )
 
 // Pipeline is one pipeline.yaml, validated, with defaults applied and
@@ -45,12 +48,16 @@ type Pipeline struct {
 
 // Source is the source: block.
 type Source struct {
-	Type string `json:"type"` // local
-	Path string `json:"path"` // absolute after Load
-	// Pattern is a regular expression matched against the path relative to
-	// Path ('/'-separated); nil matches every file. file_pattern (a glob,
-	// `*.csv`, `**/*.json`) is compiled into the same regular expression.
+	Type string `json:"type"` // a registered type (source.Lookup); default local
+	// Pattern is a regular expression matched against a file's path
+	// relative to the source's root ('/'-separated); nil matches every
+	// file. file_pattern (a glob, `*.csv`, `**/*.json`) is compiled into the
+	// same regular expression.
 	Pattern *Regexp `json:"pattern,omitempty"`
+	// Settings are the type's own settings, which its Decode read from the
+	// rest of the block (a local folder's path, absolute after Load);
+	// Settings.Open opens the source.
+	Settings source.Config `json:"settings"`
 }
 
 // Mode is merge or magic_folder.
@@ -118,12 +125,12 @@ type Layers struct {
 // holds only ${VAR} references); the values are ASCII-armored.
 type PGP struct {
 	// PrivateKey decrypts the files; always set.
-	PrivateKey Secret `json:"private_key"`
+	PrivateKey settings.Secret `json:"private_key"`
 	// Passphrase unlocks PrivateKey; "" when it has none.
-	Passphrase Secret `json:"passphrase,omitempty"`
+	Passphrase settings.Secret `json:"passphrase,omitempty"`
 	// TrustedSigners are public keys (each may hold several). When any is
 	// set, a file must carry a valid signature by one of them.
-	TrustedSigners []Secret `json:"trusted_signers,omitempty"`
+	TrustedSigners []settings.Secret `json:"trusted_signers,omitempty"`
 }
 
 // Limits is the limits: block: caps that keep a worker alive whatever the
@@ -157,11 +164,12 @@ type Column struct {
 // Destination is one destination: a connector: block or an entry of
 // destinations:.
 type Destination struct {
-	Name      string `json:"name"` // [a-z0-9_-]+
-	Type      string `json:"type"` // sqlite, postgres
-	URL       Secret `json:"url"`  // expanded; for sqlite, made absolute against Dir
-	Schema    string `json:"schema,omitempty"`
+	Name      string `json:"name"`       // [a-z0-9_-]+
+	Type      string `json:"type"`       // a registered type (destination.Lookup)
 	WriteMode string `json:"write_mode"` // append (default) or truncate
+	// Settings are the type's own settings, which its Decode read from the
+	// rest of the block; Settings.Open opens the destination.
+	Settings destination.Config `json:"settings"`
 }
 
 // Bus is the bus: block.

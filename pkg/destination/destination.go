@@ -2,9 +2,13 @@ package destination
 
 import (
 	"context"
+	"log/slog"
+	"strconv"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/filedge/filedge/pkg/settings"
 )
 
 // Destination is a database that filedge loads. Implementations are safe for
@@ -142,26 +146,71 @@ type Result struct {
 	Added []string
 }
 
-// Config is a destination's configuration, from a connector: or destinations:
-// block of pipeline.yaml, with credentials already expanded from the
-// environment. It must never be logged raw: URL may hold a password.
-type Config struct {
-	Name string // the destination's name in the pipeline
-	Type string // registered type: sqlite, postgres
-	URL  string
-	// Schema is the database schema tables live in ("" for the default).
-	Schema string
-	// BaseDir resolves relative paths in URL (the pipeline file's folder).
-	BaseDir string
+// Config is a destination's settings: the struct its type decodes from a
+// connector: block or an entry of destinations: (Info.Decode), with the
+// environment's values already expanded. It is the factory of the
+// destination it describes. A Config holds its credentials as
+// settings.Secret, so that printing or logging it shows none.
+type Config interface {
+	// Open connects to the destination (creating its ledger tables if they
+	// are missing). env is what the destination needs besides its
+	// settings.
+	Open(ctx context.Context, env Env) (Destination, error)
 }
 
-// Factory opens a destination.
-type Factory func(ctx context.Context, cfg Config) (Destination, error)
+// Env is what Config.Open needs that is not a setting.
+type Env struct {
+	// Name is the destination's name in the pipeline, for messages.
+	Name string
+	// Dir is the pipeline file's folder, absolute: what relative paths in
+	// the settings are relative to.
+	Dir string
+	// Logger receives what the destination logs; nil logs nothing.
+	Logger *slog.Logger
+}
 
 // Info describes a registered destination type.
 type Info struct {
-	Type  string
+	// Type is the name pipeline.yaml's type: key gives (sqlite, postgres),
+	// and Aliases other names users write for it (sqlite3, postgresql).
+	// Both are lower case.
+	Type    string
+	Aliases []string
+	// Label is the type's name for people (PostgreSQL).
 	Label string
+	// Atomicity says how far guarantee 3 of Commit (rows and ledger row
+	// visible together) reaches.
+	Atomicity Atomicity
+	// Decode reads the type's own keys from its block of pipeline.yaml (the
+	// pipeline reads name, type and write_mode), reports every problem on
+	// the block, and returns the settings, whose Open opens the
+	// destination. It is called once per destination of a pipeline, when
+	// the pipeline loads; what it returns is used only when the block has
+	// no problem.
+	Decode func(*settings.Block) Config
+}
+
+// Atomicity is the reach of a destination's "rows and ledger row visible
+// together" guarantee (ADR 0004).
+type Atomicity int
+
+const (
+	// AllTables: one transaction covers every table of the file and the
+	// ledger row (SQLite, PostgreSQL).
+	AllTables Atomicity = iota + 1
+	// PerTable: each table's rows and its ledger entry are atomic, but two
+	// tables of one file may be seen out of step for a moment.
+	PerTable
+)
+
+func (a Atomicity) String() string {
+	switch a {
+	case AllTables:
+		return "all tables"
+	case PerTable:
+		return "per table"
+	}
+	return "Atomicity(" + strconv.Itoa(int(a)) + ")"
 }
 
 // LedgerTable is the table, in every destination, that records committed

@@ -1,8 +1,15 @@
 // Package destination is the contract between the sink and the databases
 // filedge loads: a Destination commits one file version at a time, its rows
 // and its ledger row in one transaction, so that every version lands exactly
-// once and atomically. Destinations register themselves by type (see
-// Register); pkg/destination/all imports every one of them.
+// once and atomically.
+//
+// A destination type is one package that registers an Info from init (see
+// Register): its type name and aliases, its Atomicity, and Decode, which
+// reads the type's own keys from its block of pipeline.yaml into the type's
+// settings struct (pkg/settings) and returns it as a Config, the factory
+// that opens the destination. pkg/config reads only the pipeline's keys of
+// a destination (name, type, write_mode) and hands the rest of the block to
+// Decode; pkg/destination/all imports every type for cmd/filedge.
 //
 // Every implementation passes the conformance suite in
 // pkg/destination/destinationtest.

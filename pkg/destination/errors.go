@@ -3,8 +3,6 @@ package destination
 import "errors"
 
 var (
-	// ErrUnknownType is returned by Open for a type no package registered.
-	ErrUnknownType = errors.New("unknown destination type")
 	// ErrInvalidConfig is returned (wrapped) by Open when the destination's
 	// settings are wrong in themselves (a URL that does not parse, a name
 	// the database cannot hold), so that no retry can succeed; any other
@@ -23,10 +21,9 @@ func (e *PermanentError) Error() string { return e.Err.Error() }
 func (e *PermanentError) Unwrap() error { return e.Err }
 
 // IsInvalidConfig reports whether err, from Open, says the destination's
-// settings are wrong (ErrInvalidConfig or ErrUnknownType): retrying cannot
-// help.
+// settings are wrong (ErrInvalidConfig): retrying cannot help.
 func IsInvalidConfig(err error) bool {
-	return errors.Is(err, ErrInvalidConfig) || errors.Is(err, ErrUnknownType)
+	return errors.Is(err, ErrInvalidConfig)
 }
 
 // IsPermanent reports whether err is a permanent commit failure.

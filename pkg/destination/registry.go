@@ -1,55 +1,64 @@
 package destination
 
 import (
-	"context"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
+	"strings"
 	"sync"
 )
 
 var registry = struct {
 	sync.RWMutex
-	m map[string]registered
-}{m: map[string]registered{}}
+	types map[string]Info   // by type
+	names map[string]string // type and aliases, to their type
+}{types: map[string]Info{}, names: map[string]string{}}
 
-type registered struct {
-	info Info
-	open Factory
-}
-
-// Register makes a destination type available. It panics on an empty or
-// duplicate type. Destinations call it from init.
-func Register(info Info, f Factory) {
+// Register makes a destination type available under its type and
+// aliases. It panics on an empty, upper-case or duplicate type or alias, a
+// missing Decode or an undeclared Atomicity, so that a mistake fails at
+// start-up. Destinations call it from init.
+func Register(info Info) {
 	registry.Lock()
 	defer registry.Unlock()
-	if info.Type == "" || f == nil {
-		panic("destination: Register needs a type and a factory")
+	if info.Decode == nil {
+		panic(fmt.Sprintf("destination: %q: Register needs a Decode", info.Type))
 	}
-	if _, dup := registry.m[info.Type]; dup {
-		panic(fmt.Sprintf("destination: %q registered twice", info.Type))
+	if info.Atomicity != AllTables && info.Atomicity != PerTable {
+		panic(fmt.Sprintf("destination: %q: declare its Atomicity, AllTables or PerTable", info.Type))
 	}
-	registry.m[info.Type] = registered{info, f}
+	names := append([]string{info.Type}, info.Aliases...)
+	seen := map[string]bool{}
+	for _, n := range names {
+		if n == "" || n != strings.ToLower(n) {
+			panic(fmt.Sprintf("destination: %q: type and aliases must be lower case and not empty, not %q", info.Type, n))
+		}
+		if other, dup := registry.names[n]; dup {
+			panic(fmt.Sprintf("destination: %q claimed by %q and %q", n, other, info.Type))
+		}
+		if seen[n] {
+			panic(fmt.Sprintf("destination: %q: %q given twice", info.Type, n))
+		}
+		seen[n] = true
+	}
+	for _, n := range names {
+		registry.names[n] = info.Type
+	}
+	registry.types[info.Type] = info
 }
 
-// Open opens a destination of a registered type.
-func Open(ctx context.Context, cfg Config) (Destination, error) {
+// Lookup returns the registered type that name (a type or an alias, in
+// any case) names.
+func Lookup(name string) (Info, bool) {
 	registry.RLock()
-	r, ok := registry.m[cfg.Type]
-	registry.RUnlock()
-	if !ok {
-		return nil, fmt.Errorf("destination %q: %w: %q (have %v)", cfg.Name, ErrUnknownType, cfg.Type, Types())
-	}
-	return r.open(ctx, cfg)
+	defer registry.RUnlock()
+	info, ok := registry.types[registry.names[strings.ToLower(name)]]
+	return info, ok
 }
 
-// Types lists the registered types.
+// Types lists the registered types, sorted.
 func Types() []string {
 	registry.RLock()
 	defer registry.RUnlock()
-	var out []string
-	for t := range registry.m {
-		out = append(out, t)
-	}
-	sort.Strings(out)
-	return out
+	return slices.Sorted(maps.Keys(registry.types))
 }

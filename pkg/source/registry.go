@@ -1,41 +1,48 @@
 package source
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
+	"slices"
+	"strings"
 	"sync"
 )
 
 // ErrNotExist is wrapped by errors for files that do not exist.
 var ErrNotExist = fs.ErrNotExist
 
-// ErrUnknownType is returned by Open for a type no package registered.
-var ErrUnknownType = errors.New("unknown source type")
-
 var registry = struct {
 	sync.RWMutex
-	m map[string]Factory
-}{m: map[string]Factory{}}
+	m map[string]Info
+}{m: map[string]Info{}}
 
-// Register makes a source type available; it panics on a duplicate.
-func Register(typ string, f Factory) {
+// Register makes a source type available. It panics on an empty,
+// upper-case or duplicate type or a missing Decode, so that a mistake
+// fails at start-up. Sources call it from init.
+func Register(info Info) {
 	registry.Lock()
 	defer registry.Unlock()
-	if _, dup := registry.m[typ]; dup || typ == "" || f == nil {
-		panic(fmt.Sprintf("source: bad or duplicate registration %q", typ))
+	if info.Type == "" || info.Type != strings.ToLower(info.Type) || info.Decode == nil {
+		panic(fmt.Sprintf("source: Register needs a lower-case type and a Decode, not %q", info.Type))
 	}
-	registry.m[typ] = f
+	if _, dup := registry.m[info.Type]; dup {
+		panic(fmt.Sprintf("source: %q registered twice", info.Type))
+	}
+	registry.m[info.Type] = info
 }
 
-// Open opens a source of a registered type.
-func Open(ctx context.Context, cfg Config) (Source, error) {
+// Lookup returns the registered type typ (in any case).
+func Lookup(typ string) (Info, bool) {
 	registry.RLock()
-	f, ok := registry.m[cfg.Type]
-	registry.RUnlock()
-	if !ok {
-		return nil, fmt.Errorf("source: %w: %q", ErrUnknownType, cfg.Type)
-	}
-	return f(ctx, cfg)
+	defer registry.RUnlock()
+	info, ok := registry.m[strings.ToLower(typ)]
+	return info, ok
+}
+
+// Types lists the registered types, sorted.
+func Types() []string {
+	registry.RLock()
+	defer registry.RUnlock()
+	return slices.Sorted(maps.Keys(registry.m))
 }

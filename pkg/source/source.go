@@ -3,7 +3,10 @@ package source
 import (
 	"context"
 	"io"
+	"log/slog"
 	"time"
+
+	"github.com/filedge/filedge/pkg/settings"
 )
 
 // Source is a file store. Implementations are safe for concurrent use.
@@ -75,11 +78,35 @@ type Change struct {
 	Complete bool
 }
 
-// Config configures a source, from pipeline.yaml's source: block.
-type Config struct {
-	Type string // local
-	Path string // absolute, resolved against the pipeline file's folder
+// Config is a source's settings: the struct its type decodes from
+// pipeline.yaml's source: block (Info.Decode), with the environment's
+// values already expanded. It is the factory of the store it describes.
+type Config interface {
+	// Open opens the store.
+	Open(ctx context.Context, env Env) (Source, error)
+	// String names the store for messages and logs (a folder's path,
+	// s3://bucket/prefix); it never holds a credential.
+	String() string
 }
 
-// Factory opens a source.
-type Factory func(ctx context.Context, cfg Config) (Source, error)
+// Env is what Config.Open needs that is not a setting.
+type Env struct {
+	// Dir is the pipeline file's folder, absolute: what relative paths in
+	// the settings are relative to.
+	Dir string
+	// Logger receives what the source logs; nil is slog.Default().
+	Logger *slog.Logger
+}
+
+// Info describes a registered source type.
+type Info struct {
+	// Type is the name pipeline.yaml's source.type gives (local), lower
+	// case.
+	Type string
+	// Decode reads the type's own keys from the source: block (the
+	// pipeline reads type and pattern), reports every problem on the
+	// block, and returns the settings, whose Open opens the store. It is
+	// called when the pipeline loads; what it returns is used only when
+	// the block has no problem.
+	Decode func(*settings.Block) Config
+}

@@ -38,7 +38,7 @@ func newFixture(t *testing.T, maxPayload int, edit func(*config.Pipeline)) *fixt
 	dir := t.TempDir()
 	p := config.Defaults()
 	p.Name, p.Table = "orders", "orders"
-	p.Source = config.Source{Type: "local", Path: dir}
+	p.Source = config.Source{Type: "local"}
 	p.Parser.AckWait = time.Second
 	if edit != nil {
 		edit(p)

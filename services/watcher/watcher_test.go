@@ -44,7 +44,7 @@ func newEnv(t *testing.T, pattern string, settle, rescan time.Duration) *env {
 		t.Fatal(err)
 	}
 	p := &config.Pipeline{Name: pipelineName}
-	p.Source = config.Source{Type: "local", Path: dir}
+	p.Source = config.Source{Type: "local"}
 	if pattern != "" {
 		p.Source.Pattern = &config.Regexp{Regexp: regexp.MustCompile(pattern)}
 	}

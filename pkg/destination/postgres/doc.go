@@ -1,6 +1,10 @@
-// Package postgres is the PostgreSQL destination (type "postgres"). It
-// registers itself with pkg/destination and accepts postgres:// and
-// postgresql:// URLs.
+// Package postgres is the PostgreSQL destination (type "postgres", also
+// "postgresql"). It registers itself with pkg/destination and owns its
+// settings (Config): url, a postgres:// or postgresql:// URL whose password
+// comes from the environment (${PGPASSWORD}), or DATABASE_URL when the block
+// has no url; and schema. They are checked when the pipeline loads, with
+// the parsing New does, so a URL that pgx would refuse is reported at its
+// line; no message quotes it.
 //
 // Commit streams a file version's Arrow batches into its tables with binary
 // COPY, one COPY per run of a table's batches (a new COPY only where a

@@ -20,6 +20,7 @@ import (
 
 	"github.com/filedge/filedge/pkg/destination"
 	"github.com/filedge/filedge/pkg/record"
+	"github.com/filedge/filedge/pkg/settings"
 )
 
 // testURL is the PostgreSQL the tests use: FILEDGE_POSTGRES_URL, or the
@@ -64,7 +65,7 @@ func openDB(t testing.TB, schema string) *DB {
 
 func openURL(t testing.TB, url, schema string) *DB {
 	t.Helper()
-	db, err := New(context.Background(), destination.Config{Name: "test", Type: "postgres", URL: url, Schema: schema})
+	db, err := New(context.Background(), Config{URL: settings.Secret(url), Schema: schema}, destination.Env{Name: "test"})
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/filedge/filedge/pkg/destination"
 	"github.com/filedge/filedge/pkg/destination/destinationtest"
+	"github.com/filedge/filedge/pkg/settings"
 )
 
 func TestNewMigratesALedgerWrittenBeforeSequences(t *testing.T) {
@@ -47,7 +48,7 @@ func TestNewMigratesALedgerWrittenBeforeSequences(t *testing.T) {
 	errs := make([]error, len(dbs))
 	for i := range dbs {
 		wg.Go(func() {
-			dbs[i], errs[i] = New(t.Context(), destination.Config{Name: "d", URL: testURL(), Schema: schema})
+			dbs[i], errs[i] = New(t.Context(), Config{URL: settings.Secret(testURL()), Schema: schema}, destination.Env{Name: "d"})
 		})
 	}
 	wg.Wait()

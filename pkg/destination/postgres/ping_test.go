@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/filedge/filedge/pkg/destination"
+	"github.com/filedge/filedge/pkg/settings"
 )
 
 // TestOpenTellsSettingsNoRetryFixesFromADatabaseNotReachedYet: a sink waits
@@ -27,7 +28,7 @@ func TestOpenTellsSettingsNoRetryFixesFromADatabaseNotReachedYet(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 			defer cancel()
-			db, err := destination.Open(ctx, destination.Config{Name: "d", Type: "postgres", URL: tc.url, Schema: tc.schema})
+			db, err := Config{URL: settings.Secret(tc.url), Schema: tc.schema}.Open(ctx, destination.Env{Name: "d"})
 			if err == nil {
 				db.Close()
 				t.Fatal("Open succeeded, want an error")

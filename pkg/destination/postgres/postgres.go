@@ -19,14 +19,11 @@ import (
 )
 
 func init() {
-	destination.Register(destination.Info{Type: "postgres", Label: "PostgreSQL"},
-		func(ctx context.Context, cfg destination.Config) (destination.Destination, error) {
-			db, err := New(ctx, cfg)
-			if err != nil {
-				return nil, err
-			}
-			return db, nil
-		})
+	destination.Register(destination.Info{
+		Type: "postgres", Aliases: []string{"postgresql"}, Label: "PostgreSQL",
+		Atomicity: destination.AllTables,
+		Decode:    decode,
+	})
 }
 
 // DefaultSchema is the schema tables live in when Config.Schema is empty.
@@ -54,21 +51,23 @@ type DB struct {
 // postgresql://), creates cfg.Schema (default "public") if it is missing and,
 // in it, the ledger and _filedge_tables tables. Concurrent calls from several
 // processes are safe. Errors never include the URL: they name only the host,
-// port and database, and still unwrap to the driver's error.
-func New(ctx context.Context, cfg destination.Config) (*DB, error) {
+// port and database, and still unwrap to the driver's error. env.Name names
+// the destination in errors.
+func New(ctx context.Context, cfg Config, env destination.Env) (*DB, error) {
 	schema := cfg.Schema
 	if schema == "" {
 		schema = DefaultSchema
 	}
 	if err := checkIdentifier("schema", schema); err != nil {
-		return nil, fmt.Errorf("postgres destination %q: %w: %w", cfg.Name, destination.ErrInvalidConfig, err)
+		return nil, fmt.Errorf("postgres destination %q: %w: %w", env.Name, destination.ErrInvalidConfig, err)
 	}
-	poolCfg, target, err := parseURL(cfg.URL)
+	url := cfg.URL.Reveal()
+	poolCfg, target, err := parseURL(url)
 	if err != nil {
-		return nil, fmt.Errorf("postgres destination %q: %w: %w", cfg.Name, destination.ErrInvalidConfig, err)
+		return nil, fmt.Errorf("postgres destination %q: the connection URL: %w: %w", env.Name, destination.ErrInvalidConfig, err)
 	}
 	d := &DB{
-		name:   cfg.Name,
+		name:   env.Name,
 		schema: schema,
 		ledger: pgx.Identifier{schema, destination.LedgerTable}.Sanitize(),
 		tables: pgx.Identifier{schema, destination.TablesTable}.Sanitize(),
@@ -76,13 +75,13 @@ func New(ctx context.Context, cfg destination.Config) (*DB, error) {
 	// The messages of errors from here on come from pgx and the server,
 	// about a URL that parseURL read as a person does; scrub its
 	// credentials from them all the same.
-	scrub := redact.New(cfg.URL)
+	scrub := redact.New(url)
 	if err := d.setUp(ctx, poolCfg.ConnConfig); err != nil {
-		return nil, scrub.Error(fmt.Errorf("postgres destination %q (%s): %w", cfg.Name, target, err))
+		return nil, scrub.Error(fmt.Errorf("postgres destination %q (%s): %w", env.Name, target, err))
 	}
 	d.pool, err = pgxpool.NewWithConfig(ctx, poolCfg)
 	if err != nil {
-		return nil, scrub.Error(fmt.Errorf("postgres destination %q (%s): %w", cfg.Name, target, err))
+		return nil, scrub.Error(fmt.Errorf("postgres destination %q (%s): %w", env.Name, target, err))
 	}
 	return d, nil
 }
@@ -95,21 +94,23 @@ func New(ctx context.Context, cfg destination.Config) (*DB, error) {
 // message of pgx holds a piece of the password. Parse errors from net/url
 // and pgx quote the URL, password included, so they are replaced by
 // messages that name only the target and the reason; they still unwrap to
-// the parser's error.
+// the parser's error. The messages say what is wrong with the URL without
+// naming it, for the caller to say which URL (a key of pipeline.yaml, or
+// "the connection URL").
 func parseURL(raw string) (*pgxpool.Config, string, error) {
 	ru, ok := redact.ParseURL(raw)
 	if !ok {
-		return nil, "", errors.New("the connection URL is not a postgres:// or postgresql:// URL (it is not shown)")
+		return nil, "", errors.New("want a postgresql://user@host:5432/dbname URL (the value is not shown)")
 	}
 	if err := ru.Check(); err != nil {
-		return nil, "", fmt.Errorf("the connection URL: %w", err)
+		return nil, "", err
 	}
 	if ru.Scheme != "postgres" && ru.Scheme != "postgresql" {
-		return nil, "", errors.New("the connection URL's scheme is not postgres:// or postgresql:// (the URL is not shown)")
+		return nil, "", fmt.Errorf("scheme %s is not postgres:// or postgresql://", schemeName(ru.Scheme))
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return nil, "", redact.Masked(err, "the connection URL is not a valid URL: check its host, port and query (the URL is not shown)")
+		return nil, "", redact.Masked(err, "not a valid URL: check its host, port and query (the URL is not shown)")
 	}
 	target := u.Host
 	if h := u.Query().Get("host"); h != "" && target == "" {
@@ -121,7 +122,7 @@ func parseURL(raw string) (*pgxpool.Config, string, error) {
 	target += u.Path
 	cfg, err := pgxpool.ParseConfig(raw)
 	if err != nil {
-		return nil, "", redact.Masked(err, redact.New(raw).String("the connection URL: "+parseConfigReason(err, target)))
+		return nil, "", redact.Masked(err, redact.New(raw).String(parseConfigReason(err, target)))
 	}
 	cc := cfg.ConnConfig
 	// Exec mode sends each query in one round trip and keeps no prepared

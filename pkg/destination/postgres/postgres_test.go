@@ -18,6 +18,7 @@ import (
 
 	"github.com/filedge/filedge/pkg/destination"
 	"github.com/filedge/filedge/pkg/record"
+	"github.com/filedge/filedge/pkg/settings"
 )
 
 var (
@@ -365,7 +366,7 @@ func TestNewNeverShowsTheURLOrPassword(t *testing.T) {
 		{"query password", "postgres://u@127.0.0.1:1/test?connect_timeout=2&password=" + pw, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := destination.Open(t.Context(), destination.Config{Name: "d", Type: "postgres", URL: tc.url, Schema: "public"})
+			_, err := Config{URL: settings.Secret(tc.url), Schema: "public"}.Open(t.Context(), destination.Env{Name: "d"})
 			if err == nil {
 				t.Fatal("Open succeeded, want an error")
 			}
@@ -377,13 +378,13 @@ func TestNewNeverShowsTheURLOrPassword(t *testing.T) {
 		})
 	}
 	t.Run("names host and database", func(t *testing.T) {
-		_, err := New(t.Context(), destination.Config{Name: "d", URL: "postgres://u:" + pw + "@db.example:5432/sales?sslmode=sometimes"})
+		_, err := New(t.Context(), Config{URL: settings.Secret("postgres://u:" + pw + "@db.example:5432/sales?sslmode=sometimes")}, destination.Env{Name: "d"})
 		if err == nil || !strings.Contains(err.Error(), "db.example:5432/sales") {
 			t.Errorf("error %v does not name db.example:5432/sales", err)
 		}
 	})
 	t.Run("a connection error names the target and the reason, and unwraps to pgx's", func(t *testing.T) {
-		_, err := New(t.Context(), destination.Config{Name: "d", URL: "postgres://loader:" + pw + "@127.0.0.1:1/sales?connect_timeout=2"})
+		_, err := New(t.Context(), Config{URL: settings.Secret("postgres://loader:" + pw + "@127.0.0.1:1/sales?connect_timeout=2")}, destination.Env{Name: "d"})
 		var ce *pgconn.ConnectError
 		if !errors.As(err, &ce) {
 			t.Fatalf("error %v does not unwrap to *pgconn.ConnectError", err)
@@ -538,7 +539,7 @@ func TestConcurrentNewOnOneSchemaSucceeds(t *testing.T) {
 	errs := make([]error, 6)
 	for i := range errs {
 		wg.Go(func() {
-			db, err := New(t.Context(), destination.Config{Name: "d", URL: testURL(), Schema: schema})
+			db, err := New(t.Context(), Config{URL: settings.Secret(testURL()), Schema: schema}, destination.Env{Name: "d"})
 			if err == nil {
 				db.Close()
 			}

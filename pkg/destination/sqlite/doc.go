@@ -35,5 +35,10 @@
 // [path+"!/", path+"!0"): exactly the path's archive members, case
 // sensitive (SQLite's LIKE is not) and with no wildcard to escape.
 //
-// SQLite has no schemas: a Config.Schema is refused.
+// Settings (Config): url names the database file as SQLAlchemy users write
+// it, sqlite:///relative/path.db (relative to the pipeline file's folder)
+// or sqlite:////absolute/path.db, or a plain file path; after the pipeline
+// loads it is "sqlite://" and the absolute path. SQLite has no schemas: a
+// schema key is refused when the pipeline loads, and a Config.Schema by
+// Open.
 package sqlite

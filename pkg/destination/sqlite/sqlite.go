@@ -19,10 +19,11 @@ import (
 )
 
 func init() {
-	destination.Register(destination.Info{Type: "sqlite", Label: "SQLite"},
-		func(ctx context.Context, cfg destination.Config) (destination.Destination, error) {
-			return Open(ctx, cfg)
-		})
+	destination.Register(destination.Info{
+		Type: "sqlite", Aliases: []string{"sqlite3"}, Label: "SQLite",
+		Atomicity: destination.AllTables,
+		Decode:    decode,
+	})
 }
 
 // DefaultBusyTimeout is how long a commit waits for another writer (in this
@@ -68,32 +69,33 @@ var _ destination.Destination = (*DB)(nil)
 // Open opens (creating it and its folders if needed) the database file that
 // cfg.URL names and creates the ledger tables if they are missing. cfg.URL
 // is "sqlite://" followed by an absolute path, or a plain path; a relative
-// path is resolved against cfg.BaseDir.
-func Open(ctx context.Context, cfg destination.Config, opts ...Option) (*DB, error) {
+// path is resolved against env.Dir. env.Logger, when set, is the logger
+// (WithLogger overrides it); env.Name names the destination in errors.
+func Open(ctx context.Context, cfg Config, env destination.Env, opts ...Option) (*DB, error) {
 	if cfg.Schema != "" {
-		return nil, fmt.Errorf("destination %q: %w: schema %q: %w", cfg.Name, destination.ErrInvalidConfig, cfg.Schema, ErrSchemaUnsupported)
+		return nil, fmt.Errorf("destination %q: %w: schema %q: %w", env.Name, destination.ErrInvalidConfig, cfg.Schema, ErrSchemaUnsupported)
 	}
-	path, err := Path(cfg.URL, cfg.BaseDir)
+	path, err := Path(cfg.URL, env.Dir)
 	if err != nil {
-		return nil, fmt.Errorf("destination %q: %w: %w", cfg.Name, destination.ErrInvalidConfig, err)
+		return nil, fmt.Errorf("destination %q: %w: %w", env.Name, destination.ErrInvalidConfig, err)
 	}
 	d := &DB{path: path, log: slog.New(slog.DiscardHandler), busyTimeout: DefaultBusyTimeout, write: make(chan struct{}, 1)}
-	for _, o := range opts {
+	for _, o := range append([]Option{WithLogger(env.Logger)}, opts...) {
 		o(d)
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return nil, fmt.Errorf("destination %q: create folder of %s: %w", cfg.Name, path, err)
+		return nil, fmt.Errorf("destination %q: create folder of %s: %w", env.Name, path, err)
 	}
 	db, err := sql.Open("sqlite", dsn(path, d.busyTimeout))
 	if err != nil {
-		return nil, fmt.Errorf("destination %q: open %s: %w", cfg.Name, path, err)
+		return nil, fmt.Errorf("destination %q: open %s: %w", env.Name, path, err)
 	}
 	db.SetMaxOpenConns(8)
 	db.SetMaxIdleConns(4)
 	d.db = db
 	if err := d.createLedger(ctx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("destination %q: open %s: %w", cfg.Name, path, err)
+		return nil, fmt.Errorf("destination %q: open %s: %w", env.Name, path, err)
 	}
 	return d, nil
 }

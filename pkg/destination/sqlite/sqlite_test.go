@@ -18,12 +18,13 @@ import (
 	"github.com/filedge/filedge/pkg/destination/destinationtest"
 	"github.com/filedge/filedge/pkg/destination/sqlite"
 	"github.com/filedge/filedge/pkg/record"
+	"github.com/filedge/filedge/pkg/settings"
 )
 
 // openFile opens a destination onto the SQLite file at path.
 func openFile(t *testing.T, path string) *sqlite.DB {
 	t.Helper()
-	d, err := sqlite.Open(t.Context(), destination.Config{Name: "test", Type: "sqlite", URL: "sqlite://" + path})
+	d, err := sqliteOpen(t, path)
 	if err != nil {
 		t.Fatalf("open %s: %v", path, err)
 	}
@@ -61,7 +62,7 @@ func TestConformance(t *testing.T) {
 }
 
 func sqliteOpen(tb testing.TB, path string) (*sqlite.DB, error) {
-	return sqlite.Open(tb.Context(), destination.Config{Name: "test", Type: "sqlite", URL: "sqlite://" + path})
+	return sqlite.Open(tb.Context(), sqlite.Config{URL: "sqlite://" + path}, destination.Env{Name: "test"})
 }
 
 func TestPathResolvesURLForms(t *testing.T) {
@@ -89,15 +90,15 @@ func TestOpenRefusesSchemaAndMemoryDatabases(t *testing.T) {
 	dir := t.TempDir()
 	for _, tc := range []struct {
 		name string
-		cfg  destination.Config
+		cfg  sqlite.Config
 		want error
 	}{
-		{"Schema", destination.Config{URL: "sqlite://" + filepath.Join(dir, "x.db"), Schema: "raw"}, sqlite.ErrSchemaUnsupported},
-		{"Memory", destination.Config{URL: "sqlite://:memory:"}, sqlite.ErrNoPath},
-		{"Empty", destination.Config{URL: ""}, sqlite.ErrNoPath},
+		{"Schema", sqlite.Config{URL: "sqlite://" + filepath.Join(dir, "x.db"), Schema: "raw"}, sqlite.ErrSchemaUnsupported},
+		{"Memory", sqlite.Config{URL: "sqlite://:memory:"}, sqlite.ErrNoPath},
+		{"Empty", sqlite.Config{URL: ""}, sqlite.ErrNoPath},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			d, err := sqlite.Open(t.Context(), tc.cfg)
+			d, err := sqlite.Open(t.Context(), tc.cfg, destination.Env{Name: "test"})
 			if !errors.Is(err, tc.want) {
 				if d != nil {
 					d.Close()
@@ -125,14 +126,26 @@ func TestOpenCreatesFoldersAndUsesWAL(t *testing.T) {
 }
 
 func TestRegistryOpensSQLite(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "reg.db")
-	d, err := destination.Open(t.Context(), destination.Config{Name: "local", Type: "sqlite", URL: "sqlite://" + path})
+	dir := t.TempDir()
+	info, ok := destination.Lookup("SQLite3")
+	if !ok || info.Type != "sqlite" || info.Atomicity != destination.AllTables {
+		t.Fatalf("Lookup(SQLite3) = %+v, %v; want the sqlite type, AllTables", info, ok)
+	}
+	f := &settings.File{Name: "pipeline.yaml", Dir: dir}
+	cfg := info.Decode(f.ParseBlock([]byte("url: sqlite:///reg.db\n"), "connector"))
+	if errs := f.Errors(); len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	d, err := cfg.Open(t.Context(), destination.Env{Name: "local", Dir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer d.Close()
 	if _, ok := d.(*sqlite.DB); !ok {
 		t.Errorf("registry opened a %T, want *sqlite.DB", d)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "reg.db")); err != nil {
+		t.Errorf("the database is not in the pipeline's folder: %v", err)
 	}
 }
 

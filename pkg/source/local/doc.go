@@ -30,5 +30,7 @@
 // permission, a file removed mid-walk is simply left out) and returns the
 // problems joined at the end, so one bad folder never hides the rest.
 //
-// Register makes the source available to source.Open as type "local".
+// The package registers the type "local" with pkg/source. Its settings
+// (Config) are path, the folder, relative to the pipeline file's folder; it
+// must exist and be a folder when the pipeline loads.
 package local

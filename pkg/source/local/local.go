@@ -23,9 +23,7 @@ const Type = "local"
 const DataDir = ".filedge"
 
 func init() {
-	source.Register(Type, func(_ context.Context, cfg source.Config) (source.Source, error) {
-		return New(cfg.Path)
-	})
+	source.Register(source.Info{Type: Type, Decode: decode})
 }
 
 // Source is a local folder. It is safe for concurrent use.
@@ -41,7 +39,8 @@ type Option func(*Source)
 // WithLogger sets the logger of Notify, which reports there the folders it
 // could not watch (the inotify watch limit) and lost events, neither of
 // which stops it: the watcher's rescans find what it misses. The default is
-// slog.Default(), which is also what sources opened through source.Open use.
+// slog.Default(), which is also what a Config without a logger in its Env
+// opens with.
 func WithLogger(l *slog.Logger) Option {
 	return func(s *Source) {
 		if l != nil {

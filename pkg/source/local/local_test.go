@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/filedge/filedge/pkg/settings"
 	"github.com/filedge/filedge/pkg/source"
 	"github.com/filedge/filedge/pkg/source/local"
 	"github.com/filedge/filedge/pkg/source/sourcetest"
@@ -30,8 +31,21 @@ func TestConformance(t *testing.T) {
 
 func TestOpenThroughRegistry(t *testing.T) {
 	dir := t.TempDir()
-	writeFiles(t, dir, map[string][]byte{"a.csv": []byte("x\n")})
-	s, err := source.Open(t.Context(), source.Config{Type: "local", Path: dir})
+	writeFiles(t, dir, map[string][]byte{"in/a.csv": []byte("x\n")})
+	info, ok := source.Lookup("Local")
+	if !ok || info.Type != "local" {
+		t.Fatalf("Lookup(Local) = %+v, %v", info, ok)
+	}
+	f := &settings.File{Name: "pipeline.yaml", Dir: dir}
+	cfg := info.Decode(f.ParseBlock([]byte("path: in\n"), "source"))
+	if errs := f.Errors(); len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	dir = filepath.Join(dir, "in")
+	if cfg.String() != dir {
+		t.Errorf("String() = %q, want the folder %q", cfg.String(), dir)
+	}
+	s, err := cfg.Open(t.Context(), source.Env{Dir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package config
+package settings
 
 import (
 	"errors"
@@ -14,12 +14,16 @@ var varName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 // default: the only form a password may take in the file.
 var pureRef = regexp.MustCompile(`^\$\{[A-Za-z_][A-Za-z0-9_]*\}$`)
 
-// expand replaces ${NAME} and ${NAME:-default} with values from lookup and
+// IsRef reports whether s is exactly one ${NAME} reference, with no default:
+// the only form a credential may take in a settings file.
+func IsRef(s string) bool { return pureRef.MatchString(s) }
+
+// Expand replaces ${NAME} and ${NAME:-default} with values from lookup and
 // $$ with $. A $ followed by anything else is kept, so that regular
 // expressions such as `\.csv$` need no escaping. ${NAME:-default} takes the
 // default when NAME is unset or empty; ${NAME} with NAME unset is an error
 // wrapping ErrUnsetVariable that names the variable, never a value.
-func expand(s string, lookup func(string) (string, bool)) (string, error) {
+func Expand(s string, lookup func(string) (string, bool)) (string, error) {
 	if !strings.Contains(s, "$") {
 		return s, nil
 	}

@@ -1,4 +1,4 @@
-package config
+package settings
 
 import (
 	"errors"
@@ -6,7 +6,8 @@ import (
 	"strings"
 )
 
-// Sentinel causes carried by an Error, for errors.Is on what Load returns.
+// Sentinel causes carried by an Error, for errors.Is on the problems a
+// File collects.
 var (
 	// ErrUnsetVariable: a ${VAR} reference names a variable that is not set
 	// and gives no default.
@@ -14,13 +15,14 @@ var (
 	// ErrCredentialInFile: a password or other credential is written in the
 	// file instead of coming from the environment.
 	ErrCredentialInFile = errors.New("credential written in the pipeline file")
-	// ErrUnknownKey: a key that pipeline.yaml does not have.
+	// ErrUnknownKey: a key that neither the block's owner nor its component
+	// takes.
 	ErrUnknownKey = errors.New("unknown key")
 )
 
-// Error is one problem in a pipeline file, with its place.
+// Error is one problem in a settings file, with its place.
 type Error struct {
-	File   string // the file as named to Load or Parse
+	File   string // the file as named to the user (File.Name)
 	Line   int    // 1-based; 0 when the problem has no place in the file
 	Column int    // 1-based; 0 when unknown
 	Key    string // dotted path of the key, e.g. destinations[0].url
@@ -59,8 +61,9 @@ func (e *Error) Error() string {
 // Unwrap returns the cause.
 func (e *Error) Unwrap() error { return e.Err }
 
-// Errors is every problem found in a pipeline file, in file order. Load and
-// Parse return a *Errors when the file is not valid.
+// Errors is every problem found in a settings file, in file order (see
+// File.Errors). config.Load returns a *Errors when pipeline.yaml is not
+// valid.
 type Errors []*Error
 
 // Error lists the problems, one per line.

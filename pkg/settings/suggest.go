@@ -1,10 +1,11 @@
-package config
+package settings
 
 import "strings"
 
-// suggest returns the candidate closest to s within edit distance 2 (or
-// equal to it but for case), or "" when none is that close.
-func suggest(s string, candidates []string) string {
+// Suggest returns the candidate closest to s within edit distance 2 (or
+// equal to it but for case), or "" when none is that close: the "did you
+// mean" of a misspelt key or value.
+func Suggest(s string, candidates []string) string {
 	ls := strings.ToLower(s)
 	best, bestD := "", 3
 	for _, c := range candidates {
