@@ -301,6 +301,7 @@ func (w *Watcher) fileFailed(out *outcome, path string, err error) {
 // scan lists the source and looks at every matching file, and reports
 // the entries the source leaves out.
 func (w *Watcher) scan(ctx context.Context, out *outcome) {
+	looked := w.now() // before the listing: see settledAlready
 	chunk := make([]source.FileInfo, 0, walkChunk)
 	stillThere := map[string]bool{} // of the held files and those with a problem
 	listed := func(fi source.FileInfo) error {
@@ -309,7 +310,7 @@ func (w *Watcher) scan(ctx context.Context, out *outcome) {
 				stillThere[fi.Path] = true
 			}
 			if chunk = append(chunk, fi); len(chunk) == walkChunk {
-				w.observe(ctx, chunk, nil, out)
+				w.observe(ctx, chunk, nil, looked, out)
 				chunk = chunk[:0]
 			}
 		}
@@ -330,7 +331,7 @@ func (w *Watcher) scan(ctx context.Context, out *outcome) {
 	if ctx.Err() != nil {
 		return
 	}
-	w.observe(ctx, chunk, nil, out) // also after a partial listing: what was listed is right
+	w.observe(ctx, chunk, nil, looked, out) // also after a partial listing: what was listed is right
 	if err == nil {
 		// Forget the held files and the problems of files now gone.
 		for p := range w.held {
@@ -407,7 +408,8 @@ more:
 			names = append(names, p)
 		}
 	}
-	w.observe(ctx, w.statAll(ctx, names, nil), complete, nil)
+	looked := w.now() // before the stats: see settledAlready
+	w.observe(ctx, w.statAll(ctx, names, nil), complete, looked, nil)
 }
 
 // recheck takes a fresh look at the pending versions that are due.
@@ -423,7 +425,7 @@ func (w *Watcher) recheck(ctx context.Context, out *outcome) {
 		return
 	}
 	if len(due) <= recheckWalk {
-		w.observe(ctx, w.statAll(ctx, due, out), nil, out)
+		w.observe(ctx, w.statAll(ctx, due, out), nil, now, out)
 		return
 	}
 	// Many files (an initial scan): one listing is cheaper than a stat
@@ -451,7 +453,7 @@ func (w *Watcher) recheck(ctx context.Context, out *outcome) {
 			delete(w.pending, p)
 		}
 	}
-	w.observe(ctx, found, nil, out)
+	w.observe(ctx, found, nil, now, out)
 }
 
 // statAll stats paths; those gone leave pending, those that fail too, and
@@ -485,7 +487,10 @@ func (w *Watcher) statAll(ctx context.Context, paths []string, out *outcome) []s
 // published are done, new ones start to settle, and those that have
 // settled are published. complete holds the paths the source reported
 // complete since they were stated (see source.Change).
-func (w *Watcher) observe(ctx context.Context, files []source.FileInfo, complete map[string]bool, out *outcome) {
+//
+// looked is when the source was asked for files (before the listing or the
+// stats began), the time their modification times are judged against.
+func (w *Watcher) observe(ctx context.Context, files []source.FileInfo, complete map[string]bool, looked time.Time, out *outcome) {
 	if len(files) == 0 {
 		return
 	}
@@ -501,7 +506,7 @@ func (w *Watcher) observe(ctx context.Context, files []source.FileInfo, complete
 			continue
 		}
 		since := now
-		if w.settledAlready(fi, v, complete[fi.Path], now) {
+		if w.settledAlready(fi, v, complete[fi.Path], looked) {
 			since = now.Add(-w.settle)
 		}
 		e := w.pending[fi.Path]
@@ -718,11 +723,16 @@ func (w *Watcher) discovered(fi source.FileInfo, version string, at time.Time, s
 // the settle interval could make a file being written look old: it is then
 // published early, the parser finds it changed and reports that version
 // superseded, and the watcher publishes the version it settles at.
-func (w *Watcher) settledAlready(fi source.FileInfo, v string, complete bool, now time.Time) bool {
+//
+// The modification time is judged against looked, when the source was
+// asked (before its listing or stats), not against the time of this call:
+// on a busy machine the stats may return long before observe runs, and a
+// file written 150 ms before its stat must not count as still for 200 ms.
+func (w *Watcher) settledAlready(fi source.FileInfo, v string, complete bool, looked time.Time) bool {
 	if h, ok := w.held[fi.Path]; ok && h.version == v {
 		return true
 	}
-	return complete || fi.Modified.Before(now.Add(-w.settle))
+	return complete || fi.Modified.Before(looked.Add(-w.settle))
 }
 
 // settled reports whether e has been seen unchanged for the settle
