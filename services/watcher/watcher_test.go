@@ -286,14 +286,14 @@ func TestFileBeingWrittenIsPublishedOnceSettledWithItsFinalSize(t *testing.T) {
 		}},
 		{"Run with notifications", func(t *testing.T, e *env, final int64) []bus.FileDiscovered {
 			run(t, e.watcher(t))
-			e.bus.waitForSize(t, "slow.csv", final, 5*time.Second)
+			e.bus.waitForSize(t, "slow.csv", final, 30*time.Second)
 			time.Sleep(2 * settle) // room for a wrong second publish
 			return nil
 		}},
 		{"Run with rescans only", func(t *testing.T, e *env, final int64) []bus.FileDiscovered {
 			e.pipeline.Watcher.Rescan = 50 * time.Millisecond
 			run(t, e.watcherOn(t, withoutNotify{e.src}))
-			e.bus.waitForSize(t, "slow.csv", final, 5*time.Second)
+			e.bus.waitForSize(t, "slow.csv", final, 30*time.Second)
 			time.Sleep(2 * settle)
 			return nil
 		}},
@@ -387,11 +387,13 @@ func TestNotificationsPublishANewFileWithoutWaitingForTheRescan(t *testing.T) {
 	// complete and published at once).
 	start := time.Now()
 	e.write(t, "new/folder/fresh.csv")
-	f := e.bus.waitFor(t, "new/folder/fresh.csv", 1, 5*time.Second)[0]
+	f := e.bus.waitFor(t, "new/folder/fresh.csv", 1, 30*time.Second)[0]
 	took := f.Discovered.Sub(start)
 	t.Logf("published %v after the write (settle %v)", took, settle)
-	if took > settle+time.Second {
-		t.Fatalf("published %v after the write, want within settle (%v) + 1s", took, settle)
+	// The rescan is an hour away: anything near settle proves the
+	// notification; the margin is for a loaded machine (CI).
+	if took > settle+10*time.Second {
+		t.Fatalf("published %v after the write, want within settle (%v) + 10s", took, settle)
 	}
 }
 
@@ -401,7 +403,7 @@ func TestRunFallsBackToRescansWhenNotificationsFail(t *testing.T) {
 	run(t, e.watcherOn(t, src))
 	<-src.calls
 	e.write(t, "a.csv")
-	e.bus.waitFor(t, "a.csv", 1, 5*time.Second)
+	e.bus.waitFor(t, "a.csv", 1, 30*time.Second)
 	if e.logs.count(slog.LevelWarn, "file notifications stopped; rescans alone find new files until they resume") == 0 {
 		t.Fatal("the notification failure was not logged")
 	}
