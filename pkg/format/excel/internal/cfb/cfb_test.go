@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
+	"slices"
 	"testing"
 
 	"github.com/filedge/filedge/pkg/format/excel/internal/cfb"
@@ -122,4 +123,26 @@ func FuzzOpen(f *testing.F) {
 			}
 		}
 	})
+}
+
+// Names reads only the directory: it lists a file's streams where Open
+// refuses the file as larger than its cap, and fails cleanly on a
+// directory chain that loops.
+func TestNamesListsTheStreamsOfAFileOverTheCap(t *testing.T) {
+	file := fx.Compound(fx.Stream{Name: "EncryptionInfo", Data: make([]byte, 100)}, fx.Stream{Name: "EncryptedPackage", Data: make([]byte, 40<<10)})
+	if _, err := cfb.Open(bytes.NewReader(file), -1, 8<<10); !errors.Is(err, cfb.ErrTooLarge) {
+		t.Fatalf("Open over the cap: %v, want ErrTooLarge", err)
+	}
+	names, err := cfb.Names(bytes.NewReader(file), int64(len(file)), 8<<10)
+	if err != nil || !slices.Equal(names, []string{"EncryptionInfo", "EncryptedPackage"}) {
+		t.Fatalf("Names = %q, %v", names, err)
+	}
+	// The directory's FAT entry pointing at itself: a loop.
+	looped := slices.Clone(file)
+	dir := binary.LittleEndian.Uint32(looped[0x30:])
+	fatSector := binary.LittleEndian.Uint32(looped[0x4C:])
+	binary.LittleEndian.PutUint32(looped[(int(fatSector)+1)*512+4*int(dir):], dir)
+	if _, err := cfb.Names(bytes.NewReader(looped), int64(len(looped)), 8<<10); !errors.Is(err, cfb.ErrFormat) {
+		t.Fatalf("a looping directory chain: %v, want ErrFormat", err)
+	}
 }
