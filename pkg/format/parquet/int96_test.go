@@ -253,10 +253,10 @@ func TestNestedInt96IsExactOverTheWholeRange(t *testing.T) {
 			// The first instant out of range (year 10000) is at row 8,
 			// and in the list of row 7.
 			wantIssues := []string{
-				`Column "events" has dates or instants outside the years 1 to 9999 in its values, loaded as null (the first at line 7)`,
-				`Column "ts" has dates or instants outside the years 1 to 9999, loaded as null (the first at line 8)`,
-				`Column "s" has dates or instants outside the years 1 to 9999 in its values, loaded as null (the first at line 8)`,
-				`Column "m" has dates or instants outside the years 1 to 9999 in its values, loaded as null (the first at line 8)`,
+				`Column "ts" has 6 dates or instants outside the years 1 to 9999, loaded as null (the first at line 8)`,
+				`Column "events" has 4 dates or instants outside the years 1 to 9999 in its values, loaded as null (the first at line 7)`,
+				`Column "s" has 2 dates or instants outside the years 1 to 9999 in its values, loaded as null (the first at line 8)`,
+				`Column "m" has 2 dates or instants outside the years 1 to 9999 in its values, loaded as null (the first at line 8)`,
 			}
 			if got := strings.Join(rec.Result.Issues, "\n"); got != strings.Join(wantIssues, "\n") {
 				t.Errorf("issues:\n%s\nwant:\n%s", got, strings.Join(wantIssues, "\n"))
