@@ -221,3 +221,101 @@ func TestPreviewShowsTheRowsTheLoadWrites(t *testing.T) {
 		})
 	}
 }
+
+// TestRunOnceLoadsJSONDocumentsAndSaysWhatAWorkbookLacks loads, with run
+// --once in magic folder mode into PostgreSQL and SQLite, the shapes of
+// .json files found on disk (a pretty-printed object, one in UTF-16, an
+// object wrapping its rows, objects concatenated as jq writes them, JSON
+// lines, an empty file) and workbooks that cannot load: one whose only
+// sheet is empty, a password-protected one and an .xlsb. Each JSON file
+// commits its rows; each of the others, and a file that is a single
+// number, fails with a summary line that says why.
+func TestRunOnceLoadsJSONDocumentsAndSaysWhatAWorkbookLacks(t *testing.T) {
+	o := newOncePipeline(t, "upsert_file", "")
+	o.magicFolder(t)
+	o.write(t, "descriptor.json", "{\n  \"name\": \"orders\",\n  \"version\": 2,\n  \"resources\": [\n    {\"path\": \"orders.csv\"}\n  ]\n}\n")
+	o.write(t, "wrapper.json", "{\n  \"data\": [\n    {\"id\": 1},\n    {\"id\": 2}\n  ],\n  \"count\": 2\n}\n")
+	o.write(t, "jq.json", "{\n  \"id\": 1,\n  \"name\": \"Ada\"\n}\n{\n  \"id\": 2,\n  \"name\": \"Grace\"\n}\n{\"id\": 3}\n")
+	o.write(t, "lines.jsonl", "{\"id\": 1}\n{\"id\": 2}\n")
+	o.write(t, "empty.json", "")
+	o.write(t, "scalar.json", "42\n")
+	utf16 := []byte{0xff, 0xfe}
+	for _, c := range "{\r\n  \"city\": \"Zürich\"\r\n}\r\n" {
+		utf16 = append(utf16, byte(c), byte(c>>8))
+	}
+	writeFile(t, filepath.Join(o.in, "utf16.json"), utf16)
+
+	empty := excelize.NewFile()
+	var b bytes.Buffer
+	if err := empty.Write(&b); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(o.in, "blank.xlsx"), b.Bytes())
+	secret := excelize.NewFile()
+	secret.SetSheetRow("Sheet1", "A1", &[]any{"id", "name"})
+	secret.SetSheetRow("Sheet1", "A2", &[]any{1, "x"})
+	b.Reset()
+	if err := secret.Write(&b, excelize.Options{Password: "hunter2"}); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(o.in, "secret.xlsx"), b.Bytes())
+	writeFile(t, filepath.Join(o.in, "binary.xlsb"), zipOf(t,
+		"[Content_Types].xml", `<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="bin" ContentType="application/vnd.ms-excel.sheet.binary.macroEnabled.main"/></Types>`,
+		"_rels/.rels", `<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.bin"/></Relationships>`,
+		"xl/workbook.bin", "\x83\x01\x00\x84\x01\x00"))
+
+	out, code := runOnce(t, o.config)
+	if code != 1 {
+		t.Fatalf("run --once exited %d, want 1 (files failed):\n%s", code, out)
+	}
+	lines := map[string][]string{} // file → its summary lines
+	for _, l := range strings.Split(out, "\n") {
+		if f := strings.Fields(l); len(f) > 0 {
+			lines[f[0]] = append(lines[f[0]], l)
+		}
+	}
+	for file, want := range map[string]string{
+		"descriptor.json": "committed", "wrapper.json": "committed", "jq.json": "committed",
+		"lines.jsonl": "committed", "utf16.json": "committed", "empty.json": "committed",
+		"scalar.json": "the file is a number, not JSON records",
+		"blank.xlsx":  `nothing to load: every sheet was skipped (sheet "Sheet1": it is empty)`,
+		"secret.xlsx": "workbook is encrypted (password-protected): filedge cannot read encrypted workbooks; save it without a password",
+		"binary.xlsb": "an Excel binary workbook (.xlsb), which filedge does not read: save it as .xlsx",
+	} {
+		if len(lines[file]) != 2 {
+			t.Errorf("%s: %d summary lines, want one per destination:\n%s", file, len(lines[file]), out)
+			continue
+		}
+		for _, l := range lines[file] {
+			if !strings.Contains(l, want) || want != "committed" && !strings.Contains(l, " failed ") {
+				t.Errorf("%s: summary line %q lacks %q", file, l, want)
+			}
+		}
+	}
+	if strings.Contains(out, "hunter2") {
+		t.Fatal("the workbook's password reached the output")
+	}
+	for _, db := range []*sql.DB{o.pg, o.openLite(t)} {
+		for table, want := range map[string]int64{"descriptor": 1, "wrapper": 1, "jq": 3, "lines": 2, "utf16": 1} {
+			if n := queryInt(t, db, fmt.Sprintf(`SELECT count(*) FROM %q`, table)); n != want {
+				t.Errorf("table %s holds %d rows, want %d", table, n, want)
+			}
+		}
+		var name, city, data string
+		if err := db.QueryRow(`SELECT name FROM descriptor`).Scan(&name); err != nil || name != "orders" {
+			t.Errorf("descriptor: name %q, %v", name, err)
+		}
+		if err := db.QueryRow(`SELECT city FROM utf16`).Scan(&city); err != nil || city != "Zürich" {
+			t.Errorf("utf16: city %q, %v", city, err)
+		}
+		if err := db.QueryRow(`SELECT CAST(data AS TEXT) FROM wrapper`).Scan(&data); err != nil || strings.ReplaceAll(data, " ", "") != `[{"id":1},{"id":2}]` {
+			t.Errorf("wrapper: data %q, %v: want the rows it wraps as one JSON value", data, err)
+		}
+		for _, table := range []string{"blank", "scalar", "secret", "binary"} {
+			var n int64
+			if err := db.QueryRow(fmt.Sprintf(`SELECT count(*) FROM %q`, table)).Scan(&n); err == nil {
+				t.Errorf("table %s was created for a file that failed", table)
+			}
+		}
+	}
+}
