@@ -37,21 +37,27 @@ type shown struct {
 	} `json:"problems"`
 }
 
-// previewWith runs `filedge preview -c config path --json` and returns what
-// it prints.
-func previewWith(t *testing.T, config, path string, args ...string) shown {
+// previewRun runs `filedge preview ARGS --json` and returns what it prints
+// (it exits 1 for a file that fails: the JSON says so).
+func previewRun(t *testing.T, args ...string) shown {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, binary, append([]string{"preview", "-c", config, path, "--json", "--rows", "1000"}, args...)...)
+	cmd := exec.CommandContext(ctx, binary, append(append([]string{"preview"}, args...), "--json")...)
 	var out bytes.Buffer
 	cmd.Stdout = &out
-	_ = cmd.Run() // exit 1 for a failed file; the JSON says so
+	_ = cmd.Run()
 	var s shown
 	if err := json.Unmarshal(out.Bytes(), &s); err != nil {
-		t.Fatalf("preview %s: %v\n%s", path, err, out.String())
+		t.Fatalf("preview %q: %v\n%s", args, err, out.String())
 	}
 	return s
+}
+
+// previewWith previews path with the pipeline config's settings.
+func previewWith(t *testing.T, config, path string) shown {
+	t.Helper()
+	return previewRun(t, "-c", config, path, "--rows", "1000")
 }
 
 // twoSheetWorkbook is an .xlsx of two worksheets with different columns.

@@ -11,6 +11,21 @@ import (
 	"unicode/utf16"
 )
 
+// previewJSON runs preview --json on file, which must exit 0, and returns
+// what it prints.
+func previewJSON(t *testing.T, file string) previewResult {
+	t.Helper()
+	out, code := run(t, "preview", file, "--json")
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	var res previewResult
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("%v:\n%s", err, out)
+	}
+	return res
+}
+
 // An archive member's batches carry _file right after _line; preview reads
 // cells by name, as destinations do, so no row is shifted under the
 // columns of another.
@@ -27,15 +42,7 @@ func TestPreviewOfAnArchiveShowsEachCellUnderItsColumn(t *testing.T) {
 	if err := zw.Close(); err != nil {
 		t.Fatal(err)
 	}
-	file := write(t, filepath.Join(t.TempDir(), "in.zip"), b.String())
-	out, code := run(t, "preview", file, "--json")
-	if code != 0 {
-		t.Fatalf("exit %d:\n%s", code, out)
-	}
-	var res previewResult
-	if err := json.Unmarshal([]byte(out), &res); err != nil {
-		t.Fatalf("%v:\n%s", err, out)
-	}
+	res := previewJSON(t, write(t, filepath.Join(t.TempDir(), "in.zip"), b.String()))
 	if len(res.Tables) != 1 {
 		t.Fatalf("tables %+v", res.Tables)
 	}
@@ -68,14 +75,7 @@ func TestPreviewOfAPrettyPrintedUTF16JSONObjectIsOneRow(t *testing.T) {
 	if err := os.WriteFile(file, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out, code := run(t, "preview", file, "--json")
-	if code != 0 {
-		t.Fatalf("exit %d:\n%s", code, out)
-	}
-	var res previewResult
-	if err := json.Unmarshal([]byte(out), &res); err != nil {
-		t.Fatalf("%v:\n%s", err, out)
-	}
+	res := previewJSON(t, file)
 	if len(res.Tables) != 1 || res.Tables[0].Rows != 1 || len(res.Problems) != 0 {
 		t.Fatalf("%+v", res)
 	}

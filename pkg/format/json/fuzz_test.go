@@ -116,20 +116,7 @@ func FuzzJSONLinesMatchEncodingJSON(f *testing.F) {
 			if !gotRow {
 				t.Fatalf("line %d %q is a valid object, yet the reader reports %q", n, line, msg)
 			}
-			for c, col := range tbl.Columns {
-				want, has := obj[col.Name]
-				cell := formattest.Cell{Kind: record.Null}
-				if c < len(row.Cells) {
-					cell = row.Cells[c]
-				}
-				if !has {
-					if cell.Kind != record.Null {
-						t.Fatalf("line %d: column %q has %+v, want null (no such key)", n, col.Name, cell)
-					}
-					continue
-				}
-				checkCell(t, n, col.Name, cell, want)
-			}
+			checkRow(t, tbl.Columns, row, obj)
 		}
 	})
 }
@@ -186,22 +173,30 @@ func FuzzJSONDocumentsMatchEncodingJSON(f *testing.F) {
 			if row.Line != lines[r] {
 				t.Fatalf("document %d at line %d, the reader says line %d", r+1, lines[r], row.Line)
 			}
-			for c, col := range tbl.Columns {
-				want, has := obj[col.Name]
-				cell := formattest.Cell{Kind: record.Null}
-				if c < len(row.Cells) {
-					cell = row.Cells[c]
-				}
-				if !has {
-					if cell.Kind != record.Null {
-						t.Fatalf("document %d: column %q has %+v, want null (no such key)", r+1, col.Name, cell)
-					}
-					continue
-				}
-				checkCell(t, row.Line, col.Name, cell, want)
-			}
+			checkRow(t, tbl.Columns, row, obj)
 		}
 	})
+}
+
+// checkRow fails t unless each cell of row holds the member of obj that
+// its column names, as encoding/json decodes it, or null when obj has no
+// such member.
+func checkRow(t *testing.T, cols []formattest.Column, row formattest.Row, obj map[string]any) {
+	t.Helper()
+	for c, col := range cols {
+		want, has := obj[col.Name]
+		cell := formattest.Cell{Kind: record.Null}
+		if c < len(row.Cells) {
+			cell = row.Cells[c]
+		}
+		if !has {
+			if cell.Kind != record.Null {
+				t.Fatalf("line %d: column %q has %+v, want null (no such key)", row.Line, col.Name, cell)
+			}
+			continue
+		}
+		checkCell(t, row.Line, col.Name, cell, want)
+	}
 }
 
 // firstValueEndsOnItsLine reports whether the first value of data, found

@@ -78,23 +78,12 @@ func Open(ra io.ReaderAt, size, max int64) (*File, error) {
 	if size >= 0 {
 		max = min(max, size)
 	}
-	var h [headerSize]byte
-	if _, err := ra.ReadAt(h[:], 0); err != nil {
-		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			return nil, fmt.Errorf("%w: shorter than its header", ErrFormat)
-		}
+	h, f, err := header(ra, size, max)
+	if err != nil {
 		return nil, err
 	}
-	if string(h[:8]) != Signature {
-		return nil, fmt.Errorf("%w: bad signature", ErrFormat)
-	}
 	le := binary.LittleEndian
-	f := &File{ra: ra, size: size, max: max}
-	f.shift = uint(le.Uint16(h[0x1E:]))
 	f.miniShift = uint(le.Uint16(h[0x20:]))
-	if f.shift != 9 && f.shift != 12 {
-		return nil, fmt.Errorf("%w: sector size 2^%d", ErrFormat, f.shift)
-	}
 	if f.miniShift < 2 || f.miniShift >= f.shift {
 		return nil, fmt.Errorf("%w: mini sector size 2^%d", ErrFormat, f.miniShift)
 	}
@@ -174,6 +163,26 @@ func Open(ra io.ReaderAt, size, max int64) (*File, error) {
 	}
 	f.miniStart = firstMiniFAT
 	return f, nil
+}
+
+// header reads and checks the header of the compound file in ra, and
+// returns it with a File of its sector size, bounded by size and max.
+func header(ra io.ReaderAt, size, max int64) (*[headerSize]byte, *File, error) {
+	var h [headerSize]byte
+	if _, err := ra.ReadAt(h[:], 0); err != nil {
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil, nil, fmt.Errorf("%w: shorter than its header", ErrFormat)
+		}
+		return nil, nil, err
+	}
+	if string(h[:8]) != Signature {
+		return nil, nil, fmt.Errorf("%w: bad signature", ErrFormat)
+	}
+	f := &File{ra: ra, size: size, max: max, shift: uint(binary.LittleEndian.Uint16(h[0x1E:]))}
+	if f.shift != 9 && f.shift != 12 {
+		return nil, nil, fmt.Errorf("%w: sector size 2^%d", ErrFormat, f.shift)
+	}
+	return &h, f, nil
 }
 
 func parseEntry(b []byte, v3 bool) entry {
@@ -402,21 +411,11 @@ func Names(ra io.ReaderAt, size, max int64) ([]string, error) {
 	if size >= 0 {
 		max = size
 	}
-	var h [headerSize]byte
-	if _, err := ra.ReadAt(h[:], 0); err != nil {
-		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			return nil, fmt.Errorf("%w: shorter than its header", ErrFormat)
-		}
+	h, f, err := header(ra, size, max)
+	if err != nil {
 		return nil, err
 	}
-	if string(h[:8]) != Signature {
-		return nil, fmt.Errorf("%w: bad signature", ErrFormat)
-	}
 	le := binary.LittleEndian
-	f := &File{ra: ra, size: size, max: max, shift: uint(le.Uint16(h[0x1E:]))}
-	if f.shift != 9 && f.shift != 12 {
-		return nil, fmt.Errorf("%w: sector size 2^%d", ErrFormat, f.shift)
-	}
 	ss := int64(1) << f.shift
 	perSector := ss / 4
 	buf := make([]byte, ss)
