@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/filedge/filedge/pkg/format/excel/internal/cfb"
@@ -104,17 +105,25 @@ func TestDamagedFilesFailCleanly(t *testing.T) {
 	}
 }
 
-// FuzzOpen proves that no file makes Open, Find or a stream's reads
-// panic, loop or allocate beyond the file's cap.
+// FuzzOpen proves that no file makes Open, Find, a stream's reads or
+// Names panic, loop or allocate beyond the file's cap, and that Names
+// lists every stream Find finds.
 func FuzzOpen(f *testing.F) {
 	f.Add(fx.Compound(fx.Stream{Name: "Workbook", Data: content(9000, 3)}, fx.Stream{Name: "Small", Data: content(100, 4)}))
 	f.Add(fx.Compound())
 	f.Fuzz(func(t *testing.T, file []byte) {
+		names, nerr := cfb.Names(bytes.NewReader(file), int64(len(file)), 1<<20)
+		if _, err := cfb.Names(bytes.NewReader(file), -1, 1<<20); (err == nil) != (nerr == nil) && len(file) <= 1<<20 {
+			t.Fatalf("Names of a stream: %v; of the stored file: %v", err, nerr)
+		}
 		cfbFile, err := cfb.Open(bytes.NewReader(file), -1, 1<<20)
 		if err != nil {
 			return
 		}
 		for _, name := range []string{"Workbook", "Small"} {
+			if cfbFile.Has(name) && nerr == nil && !slices.ContainsFunc(names, func(n string) bool { return strings.EqualFold(n, name) }) {
+				t.Fatalf("Open finds %q, Names lists %q", name, names)
+			}
 			if s, ok, err := cfbFile.Find(name); err == nil && ok {
 				if s.Size() > 1<<20 {
 					t.Fatalf("stream of %d bytes passed the cap", s.Size())
