@@ -1,9 +1,11 @@
 package integration
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -29,6 +31,15 @@ var pgType = map[record.Type]string{
 	record.Boolean: "boolean", record.Integer: "bigint", record.Float: "double precision",
 	record.Date: "date", record.Timestamp: "timestamp with time zone", record.String: "text",
 	record.JSON: "jsonb", record.Unknown: "text",
+}
+
+type previewed struct {
+	Status string `json:"status"`
+	Tables []struct {
+		Name    string          `json:"name"`
+		Columns []record.Column `json:"columns"`
+		Rows    int64           `json:"rows"`
+	} `json:"tables"`
 }
 
 // TestTheWholeCorpusLoadsIntoPostgreSQLWithTheParsersTypesAndCounts copies
@@ -154,7 +165,15 @@ connector: {type: postgres, url: "%s"}
 	}
 }
 
-func previewFile(t *testing.T, path string) shown {
+func previewFile(t *testing.T, path string) previewed {
 	t.Helper()
-	return previewRun(t, path, "--rows", "0", "--mode", "magic_folder", "--on-error", "skip")
+	cmd := exec.Command(binary, "preview", path, "--json", "--rows", "0", "--mode", "magic_folder", "--on-error", "skip")
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	_ = cmd.Run() // exit 1 for a failed file; the JSON says so
+	var p previewed
+	if err := json.Unmarshal(out.Bytes(), &p); err != nil {
+		t.Fatalf("preview %s: %v\n%s", path, err, out.String())
+	}
+	return p
 }
