@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"io"
 	"math"
@@ -76,14 +75,7 @@ func TestValidateAcceptsTheExamplePipeline(t *testing.T) {
 
 func TestPreviewShowsColumnsTypesAndRowsAsJSON(t *testing.T) {
 	file := write(t, filepath.Join(t.TempDir(), "people.csv"), "\ufeffPrénom;Âge;Inscrit le\nZoë;31;2026-01-02\nLiam;;2026-02-03\n")
-	out, code := run(t, "preview", file, "--json")
-	if code != 0 {
-		t.Fatalf("exit %d:\n%s", code, out)
-	}
-	var res previewResult
-	if err := json.Unmarshal([]byte(out), &res); err != nil {
-		t.Fatalf("%v:\n%s", err, out)
-	}
+	res := previewJSON(t, file)
 	if res.Format != "csv" || len(res.Tables) != 1 {
 		t.Fatalf("%+v", res)
 	}

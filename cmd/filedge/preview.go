@@ -124,22 +124,26 @@ type previewResult struct {
 	Problems    []bus.Problem  `json:"problems,omitempty"`
 }
 
+// preview parses file as the pipeline p would, with parser.Parse, and
+// prints the tables it yields. The rows shown are those of the batches
+// Parse emits, read as a destination reads them: each cell by its field's
+// name, system columns (_line, and _file on an archive member's batches)
+// aside, so that what preview shows is what a load writes.
 func preview(ctx context.Context, out io.Writer, p *config.Pipeline, file string, f *previewFlags) error {
-	first := map[string][][]any{}
-	var order []string
+	first := map[string][]map[string]any{} // by table: rows, each by column name
 	emit := func(_ context.Context, table string, rec arrow.RecordBatch) error {
 		defer rec.Release()
-		if _, ok := first[table]; !ok {
-			order = append(order, table)
-			first[table] = nil
-		}
-		for i := 0; i < int(rec.NumRows()) && len(first[table]) < f.rows; i++ {
-			row := make([]any, 0, rec.NumCols()-1)
-			for c := 1; c < int(rec.NumCols()); c++ { // column 0 is _line
-				row = append(row, rec.Column(c).GetOneForMarshal(i))
+		rows := first[table]
+		for i := 0; i < int(rec.NumRows()) && len(rows) < f.rows; i++ {
+			row := make(map[string]any, rec.NumCols())
+			for c, fld := range rec.Schema().Fields() {
+				if !record.IsSystem(fld.Name) {
+					row[fld.Name] = rec.Column(c).GetOneForMarshal(i)
+				}
 			}
-			first[table] = append(first[table], row)
+			rows = append(rows, row)
 		}
+		first[table] = rows
 		return nil
 	}
 	sum, err := parser.Parse(ctx, p, parser.File{
@@ -151,7 +155,15 @@ func preview(ctx context.Context, out io.Writer, p *config.Pipeline, file string
 	}
 	res := previewResult{File: file, Format: sum.Format, Status: sum.Status, Error: sum.Error, SkippedRows: sum.SkippedRows, Problems: sum.Problems, Tables: []previewTable{}}
 	for _, t := range sum.Tables {
-		res.Tables = append(res.Tables, previewTable{Name: t.Name, Columns: t.Columns, Rows: t.Rows, First: first[t.Name], Widened: t.Widened})
+		pt := previewTable{Name: t.Name, Columns: t.Columns, Rows: t.Rows, Widened: t.Widened}
+		for _, row := range first[t.Name] {
+			cells := make([]any, len(t.Columns))
+			for i, c := range t.Columns {
+				cells[i] = row[c.Name] // nil for a column a later batch added
+			}
+			pt.First = append(pt.First, cells)
+		}
+		res.Tables = append(res.Tables, pt)
 	}
 	if f.json {
 		enc := json.NewEncoder(out)

@@ -17,9 +17,11 @@ import (
 
 func init() {
 	format.Register(format.Info{
-		Code:       "excel",
-		Label:      "Excel",
-		Extensions: []string{".xlsx", ".xlsm", ".xls"},
+		Code:  "excel",
+		Label: "Excel",
+		// .xlsb is claimed so that such a file is refused by its content,
+		// with advice (ErrBinaryWorkbook), not for want of a format.
+		Extensions: []string{".xlsx", ".xlsm", ".xls", ".xlsb"},
 		Sheets:     true,
 		Binary:     true,
 	}, New)
@@ -103,7 +105,9 @@ func New(opts format.Options) (format.Reader, error) {
 // at a time, from a file of at most min(MaxSpoolBytes, MaxXLSBytes) bytes
 // (a stream is held in memory as far as it is read). A damaged,
 // encrypted, oversized or foreign file is a *format.FileError wrapping
-// ErrNotWorkbook, ErrEncrypted or ErrLimit where one applies.
+// ErrNotWorkbook, ErrBinaryWorkbook, ErrEncrypted or ErrLimit where one
+// applies, and a workbook none of whose worksheets has a table (all
+// empty, or without a header row) is one wrapping ErrNothingToLoad.
 func (r *Reader) Read(ctx context.Context, in *format.Input, w format.Writer) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -205,6 +209,13 @@ func (r *Reader) open(in *format.Input) (*opened, error) {
 func (r *Reader) openCFB(in *format.Input) (*biff.Book, error) {
 	ra, size := r.xlsAccess(in)
 	f, err := cfb.Open(ra, size, r.lim.xls)
+	if errors.Is(err, cfb.ErrTooLarge) {
+		// An encrypted .xlsx is as large as its workbook: tell it by its
+		// directory alone before calling it too large.
+		if names, nerr := cfb.Names(ra, size, r.lim.xls); nerr == nil && slices.ContainsFunc(names, isEncryption) {
+			return nil, ErrEncrypted
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -221,6 +232,12 @@ func (r *Reader) openCFB(in *format.Input) (*biff.Book, error) {
 		}
 	}
 	return nil, fmt.Errorf("%w: a compound file without a workbook stream (another Office document?)", ErrNotWorkbook)
+}
+
+// isEncryption reports whether a compound file entry is one of those of
+// an encrypted Office Open XML package ([MS-OFFCRYPTO]).
+func isEncryption(name string) bool {
+	return strings.EqualFold(name, "EncryptedPackage") || strings.EqualFold(name, "EncryptionInfo")
 }
 
 // xlsAccess gives random access to a .xls file and its size: its own
@@ -260,7 +277,7 @@ func (r *Reader) readXLSX(ctx context.Context, path string, wb *workbook, w form
 			continue
 		}
 		if s.part == "" || wb.files[strings.ToLower(s.part)] == nil {
-			w.Issue(fmt.Sprintf("Sheet %q skipped: the workbook has no worksheet part for it", s.name))
+			t.skip(s.name, "the workbook has no worksheet part for it")
 			continue
 		}
 		pivot, err := wb.hasPivotTable(s.part)
@@ -268,7 +285,7 @@ func (r *Reader) readXLSX(ctx context.Context, path string, wb *workbook, w form
 			return classify(path, err)
 		}
 		if pivot {
-			w.Issue(fmt.Sprintf("Sheet %q skipped: it holds a pivot table", s.name))
+			t.skip(s.name, "it holds a pivot table")
 			continue
 		}
 		rows, err := wb.rows(s.part)
@@ -281,7 +298,7 @@ func (r *Reader) readXLSX(ctx context.Context, path string, wb *workbook, w form
 			return err
 		}
 	}
-	return t.end(names)
+	return t.end(path, names)
 }
 
 // hasPivotTable reports whether a worksheet part relates to a pivot
@@ -313,14 +330,14 @@ func (r *Reader) readXLS(ctx context.Context, path string, book *biff.Book, w fo
 		}
 		rows, err := book.Rows(i)
 		if errors.Is(err, biff.ErrUnsupported) {
-			w.Issue(fmt.Sprintf("Sheet %q skipped: %v", s.Name, err))
+			t.skip(s.Name, err.Error())
 			continue
 		}
 		if err != nil {
 			return classify(path, err)
 		}
 		if rows.HasPivotTable() {
-			w.Issue(fmt.Sprintf("Sheet %q skipped: it holds a pivot table", s.Name))
+			t.skip(s.Name, "it holds a pivot table")
 			continue
 		}
 		src := &classified{path, &biffRows{rows: rows, book: book, classes: classes}}
@@ -328,7 +345,7 @@ func (r *Reader) readXLS(ctx context.Context, path string, book *biff.Book, w fo
 			return err
 		}
 	}
-	return t.end(names)
+	return t.end(path, names)
 }
 
 // biffRows adapts a BIFF sheet to rowSource.
@@ -396,11 +413,12 @@ func (c *classified) next() (int64, []xcell, error) {
 }
 
 // tables passes a reader's tables on to the writer, knowing whether any
-// was begun and which sheet names were seen.
+// was begun, which sheet names were seen and which sheets were skipped.
 type tables struct {
-	w     format.Writer
-	began bool
-	seen  map[string]bool
+	w       format.Writer
+	began   bool
+	seen    map[string]bool
+	skipped []string // "Sheet "A": why", in workbook order
 }
 
 func (t *tables) Begin(table string, cols []format.Column) error {
@@ -411,12 +429,18 @@ func (t *tables) Row(line int64, cells []record.Cell) error { return t.w.Row(lin
 func (t *tables) RowError(err *format.RowError) error       { return t.w.RowError(err) }
 func (t *tables) Issue(msg string)                          { t.w.Issue(msg) }
 
+// skip reports a worksheet that is not loaded, and why, as an issue.
+func (t *tables) skip(sheet, why string) {
+	t.skipped = append(t.skipped, fmt.Sprintf("sheet %q: %s", sheet, why))
+	t.w.Issue(fmt.Sprintf("Sheet %q skipped: %s", sheet, why))
+}
+
 // unique reports whether no sheet of the same name (without case, as
 // Excel compares them) came before; a repeat is skipped with an issue.
 func (t *tables) unique(name string) bool {
 	key := strings.ToLower(name)
 	if t.seen[key] {
-		t.w.Issue(fmt.Sprintf("Sheet %q skipped: another sheet has the same name", name))
+		t.skip(name, "another sheet has the same name")
 		return false
 	}
 	if t.seen == nil {
@@ -426,18 +450,19 @@ func (t *tables) unique(name string) bool {
 	return true
 }
 
-// end declares a table without columns for a workbook that had none, so
-// that even an empty workbook is a table (named after its first
-// worksheet).
-func (t *tables) end(worksheets []string) error {
-	if t.began {
+// end fails a workbook of which no worksheet was loaded: one that has
+// none (only chart or macro sheets), or whose every worksheet was
+// skipped (empty, without a header row, holding a pivot table). Such a
+// workbook has nothing to load: the file error says so, and why each
+// sheet was left out.
+func (t *tables) end(path string, worksheets []string) error {
+	switch {
+	case t.began:
 		return nil
+	case len(worksheets) == 0:
+		return &format.FileError{File: path, Err: fmt.Errorf("%w: the workbook has no worksheet", ErrNothingToLoad)}
 	}
-	name := ""
-	if len(worksheets) > 0 {
-		name = worksheets[0]
-	}
-	return t.w.Begin(name, nil)
+	return &format.FileError{File: path, Err: fmt.Errorf("%w: every sheet was skipped (%s)", ErrNothingToLoad, strings.Join(t.skipped, "; "))}
 }
 
 // classify turns a reader's error into a *format.FileError naming the

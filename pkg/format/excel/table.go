@@ -66,7 +66,7 @@ type sheet struct {
 	path     string
 	name     string
 	date1904 bool
-	w        format.Writer
+	w        *tables
 
 	cols     []format.Column
 	colAt    []int32 // spreadsheet column → index in cols, or -1
@@ -80,9 +80,9 @@ type sheet struct {
 
 // readSheet reads src as the worksheet name of the file path: rows up to
 // skip are ignored, the next row must be the header (else the sheet is
-// skipped, with an issue when it holds values), and every later row that
-// holds a value is a row of table name.
-func readSheet(ctx context.Context, w format.Writer, path, name string, src rowSource, skip int64, date1904 bool) error {
+// skipped, with an issue saying why), and every later row that holds a
+// value is a row of table name.
+func readSheet(ctx context.Context, w *tables, path, name string, src rowSource, skip int64, date1904 bool) error {
 	s := &sheet{path: path, name: name, date1904: date1904, w: w}
 	found, err := s.header(ctx, src, skip)
 	if err != nil || !found {
@@ -127,7 +127,8 @@ func (s *sheet) header(ctx context.Context, src rowSource, skip int64) (found bo
 		}
 		line, cells, err := src.next()
 		if errors.Is(err, io.EOF) {
-			return false, nil // an empty sheet
+			s.w.skip(s.name, "it is empty")
+			return false, nil
 		}
 		if err != nil {
 			var ce *cellError
@@ -140,7 +141,7 @@ func (s *sheet) header(ctx context.Context, src rowSource, skip int64) (found bo
 			if err := s.rowError(line, err); err != nil {
 				return false, err
 			}
-			s.w.Issue(fmt.Sprintf("Sheet %q skipped: its first row cannot be read, so its columns have no names", s.name))
+			s.w.skip(s.name, "its first row cannot be read, so its columns have no names")
 			return false, nil
 		}
 		if line <= skip {
@@ -162,10 +163,11 @@ func (s *sheet) header(ctx context.Context, src rowSource, skip int64) (found bo
 				break // a row that cannot be read is a row with values
 			}
 			if errors.Is(err, io.EOF) {
-				return false, nil // nothing lost: the sheet is empty
+				s.w.skip(s.name, "it is empty") // nothing lost
+				return false, nil
 			}
 		}
-		s.w.Issue(fmt.Sprintf("Sheet %q skipped: its first row is empty, so its columns have no names", s.name))
+		s.w.skip(s.name, "its first row is empty, so its columns have no names")
 		return false, nil
 	}
 }

@@ -3,6 +3,7 @@ package excel_test
 import (
 	"bytes"
 	"flag"
+	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
@@ -31,21 +32,42 @@ func testdataFiles() map[string][]byte {
 		"truncated.xlsx":                typesXLSX()[:300],
 		"opendocument.xlsx":             fx.Zip(fx.Part{Name: "mimetype", Body: "application/vnd.oasis.opendocument.spreadsheet"}, fx.Part{Name: "content.xml", Body: "<office:document-content/>"}),
 		"encrypted.xlsx":                fx.Compound(fx.Stream{Name: "EncryptionInfo", Data: make([]byte, 100)}, fx.Stream{Name: "EncryptedPackage", Data: make([]byte, 5000)}),
-		"html_saved_as.xls":             []byte("<html><body><table><tr><td>a</td></tr></table></body></html>\n"),
-		"types.xls":                     typesXLS(),
-		"date1904.xls":                  date1904XLS(),
-		"unordered.xls":                 unorderedXLS(),
-		"many_rows.xls":                 manyRowsXLS(),
-		"biff5_cp1251.xls":              biff5XLS(),
-		"biff2.xls":                     biff2XLS(),
-		"biff3.xls":                     biff3XLS(),
-		"biff4w.xls":                    biff4wXLS(),
-		"biff4w_truncated.xls":          biff4wXLS()[:300],
-		"encrypted.xls":                 encryptedXLS(),
-		"truncated.xls":                 typesXLS()[:1100],
-		"word_document.xls":             fx.Compound(fx.Stream{Name: "WordDocument", Data: make([]byte, 5000)}),
+		"binary.xlsb":                   xlsb(),
+		"binary_named.xlsx":             xlsb(),
+		"nothing_to_load.xlsx": fx.XLSX(fx.Workbook{Sheets: []fx.Sheet{
+			{Name: "Empty"},
+			{Name: "Blank cells", Data: `<row r="1"><c r="A1"/></row>`},
+			{Name: "Notes", Data: `<row r="3"><c r="A3" t="inlineStr"><is><t>see below</t></is></c></row>`},
+		}}),
+		"html_saved_as.xls":    []byte("<html><body><table><tr><td>a</td></tr></table></body></html>\n"),
+		"types.xls":            typesXLS(),
+		"date1904.xls":         date1904XLS(),
+		"unordered.xls":        unorderedXLS(),
+		"many_rows.xls":        manyRowsXLS(),
+		"biff5_cp1251.xls":     biff5XLS(),
+		"biff2.xls":            biff2XLS(),
+		"biff3.xls":            biff3XLS(),
+		"biff4w.xls":           biff4wXLS(),
+		"biff4w_truncated.xls": biff4wXLS()[:300],
+		"encrypted.xls":        encryptedXLS(),
+		"truncated.xls":        typesXLS()[:1100],
+		"word_document.xls":    fx.Compound(fx.Stream{Name: "WordDocument", Data: make([]byte, 5000)}),
 	}
 	return files
+}
+
+// xlsb is the skeleton of an Excel binary workbook: the package parts of
+// an .xlsx, whose workbook part is xl/workbook.bin (MS-XLSB records).
+func xlsb() []byte {
+	rel := `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="` + fx.NSPkg + `">%s</Relationships>`
+	return fx.Zip(
+		fx.Part{Name: "[Content_Types].xml", Body: `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="bin" ContentType="application/vnd.ms-excel.sheet.binary.macroEnabled.main"/></Types>`},
+		fx.Part{Name: "_rels/.rels", Body: fmt.Sprintf(rel, `<Relationship Id="rId1" Type="`+fx.NSRel+`/officeDocument" Target="xl/workbook.bin"/>`)},
+		fx.Part{Name: "xl/_rels/workbook.bin.rels", Body: fmt.Sprintf(rel, `<Relationship Id="rId1" Type="`+fx.NSRel+`/worksheet" Target="worksheets/sheet1.bin"/>`)},
+		// BrtBeginBook, BrtEndBook
+		fx.Part{Name: "xl/workbook.bin", Body: "\x83\x01\x00\x84\x01\x00"},
+		fx.Part{Name: "xl/worksheets/sheet1.bin", Body: "\x81\x01\x00\x82\x01\x00"},
+	)
 }
 
 var updateTestdata = flag.Lookup("update")

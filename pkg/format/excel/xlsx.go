@@ -99,10 +99,10 @@ func openWorkbook(ra io.ReaderAt, size int64, filePath string, lim limits) (*wor
 			break
 		}
 	}
+	if strings.HasSuffix(strings.ToLower(wbPart), ".bin") || wb.files[strings.ToLower(wbPart)] == nil && wb.files["xl/workbook.bin"] != nil {
+		return nil, ErrBinaryWorkbook // its parts are MS-XLSB records, not XML
+	}
 	if wb.files[strings.ToLower(wbPart)] == nil {
-		if wb.files["xl/workbook.bin"] != nil {
-			return nil, fmt.Errorf("%w: a binary workbook (.xlsb), which is not supported: save it as .xlsx", ErrNotWorkbook)
-		}
 		return nil, fmt.Errorf("%w: no workbook part %q", ErrNotWorkbook, wbPart)
 	}
 	wbRels, err := wb.rels(relsPath(wbPart), path.Dir(wbPart))

@@ -32,10 +32,10 @@ func (s *stream) array(ctx context.Context) error {
 			}
 		}
 		line := s.line
-		b, err := s.element()
+		b, err := s.element(true)
 		switch {
 		case errors.Is(err, errTooLong):
-			if err := s.rowError(line, fmt.Errorf("record is longer than %d bytes (max line bytes)", s.max)); err != nil {
+			if err := s.tooLong(line); err != nil {
 				return err
 			}
 		case errors.Is(err, errEndInElement):
@@ -43,13 +43,8 @@ func (s *stream) array(ctx context.Context) error {
 		case err != nil:
 			return s.readError(err)
 		default:
-			if err := s.t.row(line, b); err != nil {
-				if !isRecordError(err) {
-					return err
-				}
-				if err := s.rowError(line, describeError(b, line, err)); err != nil {
-					return err
-				}
+			if err := s.record(line, b); err != nil {
+				return err
 			}
 		}
 
@@ -111,11 +106,15 @@ func isDelimiter(c byte) bool {
 	return false
 }
 
-// element reads the array element that starts at the next byte (not white
-// space, not a delimiter) up to its end, found by matching brackets and
-// quotes; its content is checked when it is decoded. An element longer
-// than the cap is consumed and returns errTooLong.
-func (s *stream) element() ([]byte, error) {
+// element reads the value that starts at the next byte (not white space)
+// up to its end, found by matching brackets and quotes (a scalar ends at
+// the next delimiter); its content is checked when it is decoded. A value
+// longer than the cap returns errTooLong: when skip is set, the value is
+// consumed to its end first; otherwise the reader stops where the cap was
+// passed, with the bytes read so far in the returned slice. A file that
+// ends inside an object, array or string returns what was read and
+// errEndInElement.
+func (s *stream) element(skip bool) ([]byte, error) {
 	s.buf = s.buf[:0]
 	tooLong := false
 	depth, inStr, esc, scalar := 0, false, false, false
@@ -124,9 +123,9 @@ func (s *stream) element() ([]byte, error) {
 			if _, err := s.br.Peek(1); err != nil {
 				if errors.Is(err, io.EOF) {
 					if scalar {
-						break // the caller finds the array not closed
+						break // the caller finds what follows missing
 					}
-					return nil, errEndInElement
+					return s.buf, errEndInElement
 				}
 				return nil, err
 			}
@@ -187,6 +186,11 @@ func (s *stream) element() ([]byte, error) {
 		}
 		if !tooLong && len(s.buf)+n > s.max {
 			tooLong = true
+			if !skip {
+				s.buf = append(s.buf, chunk[:n]...)
+				s.br.Discard(n) //nolint:errcheck // n bytes are buffered
+				return s.buf, errTooLong
+			}
 		}
 		if !tooLong {
 			s.buf = append(s.buf, chunk[:n]...)

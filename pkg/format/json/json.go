@@ -58,8 +58,14 @@ func New(opts format.Options) (format.Reader, error) {
 
 // Read reads the records of in into table "" of w. A file whose first
 // byte that is not white space is '[' is one JSON array of records, read
-// one element at a time; any other file is JSON lines, one record a line
-// (blank lines skipped). Each record must be an object.
+// one element at a time. Any other file is JSON lines, one record a line
+// (blank lines skipped), when its first value ends on the line where it
+// starts; when that value spans lines and is valid JSON, the file is
+// JSON documents, one after another (a single pretty-printed object, or
+// objects concatenated as jq writes them), each value a record at the
+// line where it starts. Each record must be an object; a file that is a
+// single value of another kind (a number, a string) is a
+// *format.FileError. See shape.go for how the shapes are told apart.
 //
 // Unpacked, each top-level key of a record is a column, in the order keys
 // are first seen; a string value is a record.Quoted cell, a number a
@@ -76,12 +82,17 @@ func New(opts format.Options) (format.Reader, error) {
 //
 // A record that is not valid JSON, not an object, or longer than the cap
 // is a row error; in JSON lines reading goes on with the next line, in an
-// array with the next element when the element's end can be found, and a
-// broken array is a *format.FileError. An empty file, or an empty array,
-// declares table "" with no columns (unpacked) and writes no rows.
+// array or documents with the next value when the value's end can be
+// found, and a broken array, or a file that ends inside a document, is a
+// *format.FileError; so is a document that is valid as far as the cap
+// and longer than it. An empty file, or an empty array, declares table ""
+// with no columns (unpacked) and writes no rows.
 //
 // Cells' text shares the reader's buffers: it is valid until Row returns.
 func (r *Reader) Read(ctx context.Context, in *format.Input, w format.Writer) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	br := bufio.NewReaderSize(in.R, bufferSize)
 	if err := format.SkipBOM(br); err != nil {
 		return fmt.Errorf("%s: %w", in.Path, err)
@@ -96,7 +107,7 @@ func (r *Reader) Read(ctx context.Context, in *format.Input, w format.Writer) er
 	case first == '[':
 		err = s.array(ctx)
 	default:
-		err = s.lines(ctx)
+		err = s.values(ctx, s.indent)
 	}
 	if err != nil {
 		return err
@@ -110,13 +121,17 @@ type stream struct {
 	br   *bufio.Reader
 	max  int
 	line int64 // line of the next byte of br
-	buf  []byte
-	t    *table
+	// indent counts the bytes of white space that skipSpace consumed
+	// since the start of the line of the next byte.
+	indent int
+	buf    []byte
+	t      *table
 }
 
 // skipSpace consumes white space and returns the next byte without
 // consuming it.
 func (s *stream) skipSpace() (byte, error) {
+	s.indent = 0
 	for {
 		c, err := s.br.ReadByte()
 		if err != nil {
@@ -125,8 +140,10 @@ func (s *stream) skipSpace() (byte, error) {
 		if !isSpace(c) {
 			return c, s.br.UnreadByte()
 		}
+		s.indent++
 		if c == '\n' {
 			s.line++
+			s.indent = 0
 		}
 	}
 }
@@ -145,7 +162,7 @@ func (s *stream) lines(ctx context.Context) error {
 		case errors.Is(err, io.EOF):
 			return nil
 		case errors.Is(err, errTooLong):
-			if err := s.rowError(line, fmt.Errorf("record is longer than %d bytes (max line bytes)", s.max)); err != nil {
+			if err := s.tooLong(line); err != nil {
 				return err
 			}
 			continue
@@ -156,15 +173,25 @@ func (s *stream) lines(ctx context.Context) error {
 		if skipSpace(b, 0) == len(b) {
 			continue
 		}
-		if err := s.t.row(line, b); err != nil {
-			if !isRecordError(err) {
-				return err
-			}
-			if err := s.rowError(line, describeError(b, line, err)); err != nil {
-				return err
-			}
+		if err := s.record(line, b); err != nil {
+			return err
 		}
 	}
+}
+
+// record writes the record b, found at line, as a row, or reports it as
+// a row error when it is not a JSON object.
+func (s *stream) record(line int64, b []byte) error {
+	err := s.t.row(line, b)
+	if err == nil || !isRecordError(err) {
+		return err
+	}
+	return s.rowError(line, describeError(b, line, err))
+}
+
+// tooLong reports the record at line as longer than the cap.
+func (s *stream) tooLong(line int64) error {
+	return s.rowError(line, fmt.Errorf("record is longer than %d bytes (max line bytes)", s.max))
 }
 
 // errTooLong is a record longer than the cap, which the reader has

@@ -25,6 +25,11 @@ func TestConformance(t *testing.T) {
 			Repeat: []byte(",\n{\"a\": 2}"),
 		},
 		formattest.Case{
+			Name:   "endless_documents.json",
+			Input:  []byte("{\n  \"a\": 1\n}\n"),
+			Repeat: []byte("{\n  \"a\": 2,\n  \"b\": [\n    \"x\"\n  ]\n}\n"),
+		},
+		formattest.Case{
 			Name:  "record_longer_than_buffer.jsonl",
 			Input: []byte(`{"a": "` + long + `"}` + "\n" + `[{"b": "` + long + `"}]`),
 			Want: &formattest.Result{

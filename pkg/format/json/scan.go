@@ -1,6 +1,7 @@
 package json
 
 import (
+	"errors"
 	"fmt"
 	"unicode/utf8"
 )
@@ -16,12 +17,28 @@ const maxDepth = 1000
 type syntaxError struct {
 	off int // byte offset of the fault in the record
 	msg string
+	// short is set when the record is valid as far as it goes and only
+	// ends too soon: more bytes could make it valid.
+	short bool
 }
 
 func (e *syntaxError) Error() string { return e.msg }
 
 func errAt(off int, f string, args ...any) error {
 	return &syntaxError{off: off, msg: fmt.Sprintf(f, args...)}
+}
+
+// errShort is errAt for a record that is valid as far as it goes: more
+// bytes could make it valid.
+func errShort(off int, f string, args ...any) error {
+	return &syntaxError{off: off, msg: fmt.Sprintf(f, args...), short: true}
+}
+
+// isShort reports whether err is a *syntaxError of a record of n bytes
+// that is valid as far as it goes: a prefix of a valid value.
+func isShort(err error, n int) bool {
+	var se *syntaxError
+	return errors.As(err, &se) && (se.short || se.off >= n)
 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
@@ -163,12 +180,15 @@ func scanString(b []byte, i int) (end int, plain bool, err error) {
 		case c == '\\':
 			plain = false
 			if i+1 >= len(b) {
-				return i, false, errAt(i, "unexpected end of record in a string escape")
+				return i, false, errShort(i, "unexpected end of record in a string escape")
 			}
 			switch b[i+1] {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
 				i += 2
 			case 'u':
+				if i+6 > len(b) && allHex(b[i+2:]) {
+					return i, false, errShort(i, `invalid \u escape in a string`)
+				}
 				if i+6 > len(b) || !isHex(b[i+2]) || !isHex(b[i+3]) || !isHex(b[i+4]) || !isHex(b[i+5]) {
 					return i, false, errAt(i, `invalid \u escape in a string`)
 				}
@@ -188,15 +208,27 @@ func scanString(b []byte, i int) (end int, plain bool, err error) {
 			i += size
 		}
 	}
-	return start, false, errAt(start, "string not closed before the end of the record")
+	return start, false, errShort(start, "string not closed before the end of the record")
 }
 
 func isHex(c byte) bool {
 	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
 }
 
+func allHex(b []byte) bool {
+	for _, c := range b {
+		if !isHex(c) {
+			return false
+		}
+	}
+	return true
+}
+
 // scanLiteral returns the end of the literal lit at b[i].
 func scanLiteral(b []byte, i int, lit string) (int, error) {
+	if len(b)-i < len(lit) && string(b[i:]) == lit[:len(b)-i] {
+		return i, errShort(i, "invalid literal, want %s", lit)
+	}
 	if len(b)-i < len(lit) || string(b[i:i+len(lit)]) != lit {
 		return i, errAt(i, "invalid literal, want %s", lit)
 	}
@@ -220,6 +252,9 @@ func scanNumber(b []byte, i int) (int, error) {
 	}
 	if i < len(b) && b[i] == '.' {
 		j := digits(b, i+1)
+		if j == len(b) && j == i+1 {
+			return i, errShort(i, "invalid number %q: no digit after the decimal point", b[start:j])
+		}
 		if j == i+1 {
 			return i, errAt(i, "invalid number %q: no digit after the decimal point", b[start:j])
 		}
@@ -231,6 +266,9 @@ func scanNumber(b []byte, i int) (int, error) {
 			j++
 		}
 		k := digits(b, j)
+		if k == len(b) && k == j {
+			return i, errShort(i, "invalid number %q: no digit in the exponent", b[start:k])
+		}
 		if k == j {
 			return i, errAt(i, "invalid number %q: no digit in the exponent", b[start:k])
 		}

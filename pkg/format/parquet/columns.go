@@ -65,9 +65,8 @@ type column struct {
 	// structs is set for a field that holds structs, whose leaves pqarrow
 	// decodes in goroutines of its own (see predecode).
 	structs bool
-	// outOfRange is set once the column reported values it loads as null
-	// because pkg/record cannot hold them.
-	outOfRange bool
+	// lost counts the values the column loads as null (see losses.go).
+	lost losses
 
 	// The current batch.
 	arr arrow.Array
@@ -116,6 +115,9 @@ func planColumn(pf *file.Reader, fi fieldInfo) (*column, string) {
 	c := &column{name: f.Name, leaves: fi.leaves, leaf: -1, int96: fi.int96, structs: hasStruct(f.Type)}
 	if len(fi.leaves) > 0 {
 		c.leaf = fi.leaves[0]
+	}
+	if bad := badVariant(fi.node); bad != "" {
+		return nil, unsupported(f.Name, "VARIANT with a typed_value of "+bad) + ", which the Variant spec does not allow: left out"
 	}
 	leaf, _ := fi.node.(*schema.PrimitiveNode)
 	if leaf != nil && len(fi.int96) > 0 {

@@ -4,10 +4,15 @@ import (
 	"bytes"
 	"context"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/schema"
 
 	"github.com/filedge/filedge/pkg/format"
 	"github.com/filedge/filedge/pkg/format/formattest"
@@ -86,4 +91,59 @@ func corpusDir(t testing.TB) string {
 		t.Skip("FILEDGE_CORPUS is not set")
 	}
 	return filepath.Join(dir, "parquet")
+}
+
+// leaf is the content of one leaf column for writeLeaves: its levels, and
+// the values of the slots whose definition level is the column's maximum,
+// in the slice of its physical type.
+type leaf struct {
+	defs, reps []int16
+	int96      []parquet.Int96
+	ints       []int64
+	bytes      []parquet.ByteArray
+	fixed      []parquet.FixedLenByteArray
+}
+
+// writeLeaves writes one row group of the leaves, in schema order, with
+// arrow-go's low-level writer, which writes any schema and INT96 values as
+// they are (pqarrow writes only Arrow types).
+func writeLeaves(t testing.TB, root *schema.GroupNode, props []parquet.WriterProperty, leaves ...*leaf) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	w := file.NewParquetWriter(&buf, root, file.WithWriterProps(parquet.NewWriterProperties(append([]parquet.WriterProperty{parquet.WithCreatedBy("filedge-test")}, props...)...)))
+	rg, err := w.AppendRowGroupChecked()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, l := range leaves {
+		cw, err := rg.NextColumn()
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch cw := cw.(type) {
+		case *file.Int96ColumnChunkWriter:
+			_, err = cw.WriteBatch(l.int96, l.defs, l.reps)
+		case *file.Int64ColumnChunkWriter:
+			_, err = cw.WriteBatch(l.ints, l.defs, l.reps)
+		case *file.ByteArrayColumnChunkWriter:
+			_, err = cw.WriteBatch(l.bytes, l.defs, l.reps)
+		case *file.FixedLenByteArrayColumnChunkWriter:
+			_, err = cw.WriteBatch(l.fixed, l.defs, l.reps)
+		default:
+			err = fmt.Errorf("unexpected column writer %T", cw)
+		}
+		if err == nil {
+			err = cw.Close()
+		}
+		if err != nil {
+			t.Fatalf("leaf %d: %v", i, err)
+		}
+	}
+	if err := rg.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
 }

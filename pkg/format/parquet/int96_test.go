@@ -1,10 +1,8 @@
 package parquet_test
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/binary"
-	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -12,7 +10,6 @@ import (
 
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/compress"
-	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/schema"
 
 	"github.com/filedge/filedge/pkg/format"
@@ -131,34 +128,27 @@ func int96NestedFile(t testing.TB, props ...parquet.WriterProperty) []byte {
 		}, schema.MapLogicalType{}, -1)),
 	}, -1))
 	rows := int96Rows()
-	// The levels and values of each leaf column.
-	type leaf struct {
-		defs, reps []int16
-		vals       []parquet.Int96
-		raw        []parquet.FixedLenByteArray
-		keys       []parquet.ByteArray
-	}
 	var ts, events, at, raw, key, value leaf
 	level := func(l *leaf, def, rep int16) { l.defs, l.reps = append(l.defs, def), append(l.reps, rep) }
 	for _, r := range rows {
 		level(&ts, 1, 0)
-		ts.vals = append(ts.vals, toInt96(r.at))
+		ts.int96 = append(ts.int96, toInt96(r.at))
 		switch r.shape {
 		case 0:
 			level(&events, 3, 0)
 			level(&events, 2, 1)
 			level(&events, 3, 1)
-			events.vals = append(events.vals, toInt96(r.at), toInt96(r.next))
+			events.int96 = append(events.int96, toInt96(r.at), toInt96(r.next))
 			level(&at, 2, 0)
-			at.vals = append(at.vals, toInt96(r.at))
+			at.int96 = append(at.int96, toInt96(r.at))
 			level(&raw, 2, 0)
-			raw.raw = append(raw.raw, int96RawBytes)
+			raw.fixed = append(raw.fixed, int96RawBytes)
 			level(&key, 2, 0)
 			level(&key, 2, 1)
-			key.keys = append(key.keys, parquet.ByteArray("k"), parquet.ByteArray("n"))
+			key.bytes = append(key.bytes, parquet.ByteArray("k"), parquet.ByteArray("n"))
 			level(&value, 3, 0)
 			level(&value, 2, 1)
-			value.vals = append(value.vals, toInt96(r.at))
+			value.int96 = append(value.int96, toInt96(r.at))
 		case 1:
 			for _, l := range []*leaf{&events, &at, &raw, &key, &value} {
 				level(l, 0, 0)
@@ -169,41 +159,7 @@ func int96NestedFile(t testing.TB, props ...parquet.WriterProperty) []byte {
 			}
 		}
 	}
-	var buf bytes.Buffer
-	w := file.NewParquetWriter(&buf, root, file.WithWriterProps(parquet.NewWriterProperties(append([]parquet.WriterProperty{parquet.WithCreatedBy("filedge-test")}, props...)...)))
-	rg, err := w.AppendRowGroupChecked()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, l := range []*leaf{&ts, &events, &at, &raw, &key, &value} {
-		cw, err := rg.NextColumn()
-		if err != nil {
-			t.Fatal(err)
-		}
-		switch cw := cw.(type) {
-		case *file.Int96ColumnChunkWriter:
-			_, err = cw.WriteBatch(l.vals, l.defs, l.reps)
-		case *file.FixedLenByteArrayColumnChunkWriter:
-			_, err = cw.WriteBatch(l.raw, l.defs, l.reps)
-		case *file.ByteArrayColumnChunkWriter:
-			_, err = cw.WriteBatch(l.keys, l.defs, l.reps)
-		default:
-			err = fmt.Errorf("unexpected column writer %T", cw)
-		}
-		if err == nil {
-			err = cw.Close()
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := rg.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
+	return writeLeaves(t, root, props, &ts, &events, &at, &raw, &key, &value)
 }
 
 // TestNestedInt96IsExactOverTheWholeRange proves that INT96 timestamps
@@ -253,10 +209,10 @@ func TestNestedInt96IsExactOverTheWholeRange(t *testing.T) {
 			// The first instant out of range (year 10000) is at row 8,
 			// and in the list of row 7.
 			wantIssues := []string{
-				`Column "events" has dates or instants outside the years 1 to 9999 in its values, loaded as null (the first at line 7)`,
-				`Column "ts" has dates or instants outside the years 1 to 9999, loaded as null (the first at line 8)`,
-				`Column "s" has dates or instants outside the years 1 to 9999 in its values, loaded as null (the first at line 8)`,
-				`Column "m" has dates or instants outside the years 1 to 9999 in its values, loaded as null (the first at line 8)`,
+				`Column "ts" has 6 dates or instants outside the years 1 to 9999, loaded as null (the first at line 8)`,
+				`Column "events" has 4 dates or instants outside the years 1 to 9999 in its values, loaded as null (the first at line 7)`,
+				`Column "s" has 2 dates or instants outside the years 1 to 9999 in its values, loaded as null (the first at line 8)`,
+				`Column "m" has 2 dates or instants outside the years 1 to 9999 in its values, loaded as null (the first at line 8)`,
 			}
 			if got := strings.Join(rec.Result.Issues, "\n"); got != strings.Join(wantIssues, "\n") {
 				t.Errorf("issues:\n%s\nwant:\n%s", got, strings.Join(wantIssues, "\n"))

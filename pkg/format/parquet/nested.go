@@ -21,10 +21,9 @@ type jsonState struct {
 	// int96 holds the leaf arrays of the batch that hold INT96 timestamps
 	// as 12-byte binary (see sanitizeFooter).
 	int96 []arrow.Array
-	// outOfRange and badTime are set when appendJSON writes null for a
-	// date or instant outside the years 1 to 9999, or a time of day
-	// outside 00:00 to 24:00.
-	outOfRange, badTime bool
+	// lost counts the values appendJSON wrote as null since the caller
+	// last cleared it, by kind (see losses.go).
+	lost [numLosses]int64
 }
 
 // isInt96 reports whether a is one of the INT96 leaf arrays.
@@ -97,10 +96,13 @@ func appendJSON(b []byte, arr arrow.Array, i, depth int, st *jsonState) ([]byte,
 		return strconv.AppendUint(b, a.Value(i), 10), nil
 	case *array.Float16:
 		b, ok = appendFloat(b, float64(a.Value(i).Float32()), 32)
+		st.nan(ok)
 	case *array.Float32:
 		b, ok = appendFloat(b, float64(a.Value(i)), 32)
+		st.nan(ok)
 	case *array.Float64:
 		b, ok = appendFloat(b, a.Value(i), 64)
+		st.nan(ok)
 	case *array.Decimal128:
 		return appendDecimal128(b, a.Value(i), a.DataType().(*arrow.Decimal128Type).Scale), nil
 	case *array.Decimal256:
@@ -239,7 +241,7 @@ func (st *jsonState) date(b []byte, days int64) []byte {
 	b = append(b, '"')
 	b, ok := appendDate(b, days)
 	if !ok {
-		st.outOfRange = true
+		st.lost[lossRange]++
 		return append(b[:len(b)-1], "null"...)
 	}
 	return append(b, '"')
@@ -255,7 +257,7 @@ func (st *jsonState) instant(b []byte, us int64, fits bool) []byte {
 		}
 		b = b[:len(b)-1]
 	}
-	st.outOfRange = true
+	st.lost[lossRange]++
 	return append(b, "null"...)
 }
 
@@ -265,10 +267,17 @@ func (st *jsonState) time(b []byte, us int64) []byte {
 	b = append(b, '"')
 	b, ok := appendTime(b, us)
 	if !ok {
-		st.badTime = true
+		st.lost[lossTime]++
 		return append(b[:len(b)-1], "null"...)
 	}
 	return append(b, '"')
+}
+
+// nan counts a float written as null (NaN or an infinity) unless ok.
+func (st *jsonState) nan(ok bool) {
+	if !ok {
+		st.lost[lossNaN]++
+	}
 }
 
 // needsEscape reports whether text holds a byte that a JSON string

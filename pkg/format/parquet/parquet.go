@@ -211,6 +211,11 @@ func (f *fileReader) read(ctx context.Context, ra io.ReaderAt, size int64) (err 
 			return err
 		}
 	}
+	for _, c := range cols {
+		for _, msg := range c.lost.issues(c.name) {
+			f.issue(msg)
+		}
+	}
 	return nil
 }
 
@@ -534,11 +539,11 @@ func (f *fileReader) cell(ci int, c *column, i int) error {
 		f.buf = strconv.AppendUint(f.buf, c.arr.(*array.Uint64).Value(i), 10)
 		k = record.Quoted
 	case kindFloat16:
-		return f.float(ci, float64(c.arr.(*array.Float16).Value(i).Float32()), 32)
+		return f.float(ci, c, float64(c.arr.(*array.Float16).Value(i).Float32()), 32)
 	case kindFloat32:
-		return f.float(ci, float64(c.arr.(*array.Float32).Value(i)), 32)
+		return f.float(ci, c, float64(c.arr.(*array.Float32).Value(i)), 32)
 	case kindFloat64:
-		return f.float(ci, c.f64[i], 64)
+		return f.float(ci, c, c.f64[i], 64)
 	case kindDecimal128:
 		f.buf = appendDecimal128(f.buf, c.arr.(*array.Decimal128).Value(i), c.scale)
 		if c.typ == record.String {
@@ -617,20 +622,16 @@ func (f *fileReader) cell(ci int, c *column, i int) error {
 			k = record.Document
 		}
 	case kindNested:
+		c.json.lost = [numLosses]int64{}
 		var err error
 		if f.buf, err = appendJSON(f.buf, c.arr, i, 0, &c.json); err != nil {
 			f.buf = f.buf[:start]
 			return err
 		}
-		k = record.Document
-		if (c.json.outOfRange || c.json.badTime) && !c.outOfRange {
-			c.outOfRange = true
-			what := "dates or instants outside the years 1 to 9999"
-			if !c.json.outOfRange {
-				what = "times of day outside 00:00 to 24:00"
-			}
-			f.issue(fmt.Sprintf("Column %q has %s in its values, loaded as null (the first at line %d)", c.name, what, f.line))
+		for k, n := range c.json.lost {
+			c.lost.add(&c.lost.nested, loss(k), n, f.line)
 		}
+		k = record.Document
 	default:
 		return fmt.Errorf("no conversion for kind %d", c.kind)
 	}
@@ -647,12 +648,13 @@ func binaryValue(a arrow.Array, i int) []byte {
 	return a.(*array.LargeBinary).Value(i)
 }
 
-// float sets cell ci to v, or to null for NaN and infinities.
-func (f *fileReader) float(ci int, v float64, bits int) error {
+// float sets cell ci of column c to v, or to null (counted) for NaN and
+// infinities.
+func (f *fileReader) float(ci int, c *column, v float64, bits int) error {
 	start := len(f.buf)
 	var ok bool
 	if f.buf, ok = appendFloat(f.buf, v, bits); !ok {
-		f.cells[ci] = format.NullCell
+		f.lose(ci, c, lossNaN)
 		return nil
 	}
 	f.cells[ci] = record.Cell{Kind: record.Number}
@@ -674,18 +676,20 @@ func (f *fileReader) appendOK(ci int, k record.Kind, add func([]byte) ([]byte, b
 	f.spans = append(f.spans, span{ci, start, len(f.buf)})
 }
 
-// outOfRange makes cell ci null, reporting the first time that column c
-// holds a value pkg/record cannot.
+// outOfRange makes cell ci of column c null, counting a value out of the
+// range pkg/record holds.
 func (f *fileReader) outOfRange(ci int, c *column) {
-	f.cells[ci] = format.NullCell
-	if !c.outOfRange {
-		c.outOfRange = true
-		what := "dates or instants outside the years 1 to 9999"
-		if c.kind == kindTime32 || c.kind == kindTime64 {
-			what = "times of day outside 00:00 to 24:00"
-		}
-		f.issue(fmt.Sprintf("Column %q has %s, loaded as null (the first at line %d)", c.name, what, f.line))
+	k := lossRange
+	if c.kind == kindTime32 || c.kind == kindTime64 {
+		k = lossTime
 	}
+	f.lose(ci, c, k)
+}
+
+// lose makes cell ci of column c null, counting a value of kind k.
+func (f *fileReader) lose(ci int, c *column, k loss) {
+	f.cells[ci] = format.NullCell
+	c.lost.add(&c.lost.top, k, 1, f.line)
 }
 
 // begin, issue and rowError call the writer with inWriter set (and not

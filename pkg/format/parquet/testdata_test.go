@@ -31,6 +31,10 @@ var testdataFiles = map[string]func(t testing.TB) []byte{
 	"zstd_dictionary.parquet": zstdFile,
 	"truncated.parquet":       func(t testing.TB) []byte { b := allTypesFile(t); return b[:len(b)/2] },
 	"not_parquet.parquet":     func(testing.TB) []byte { return []byte("id,name\n1,x\n") },
+	// Shredded variants of types the Variant spec does not allow
+	// (variant_test.go).
+	"variant_unsigned.parquet": variantUnsignedFile,
+	"variant_fixed.parquet":    variantFixedFile,
 }
 
 // writeParquet writes rec as a Parquet file of row groups of rowGroup rows.

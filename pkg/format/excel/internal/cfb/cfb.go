@@ -78,23 +78,12 @@ func Open(ra io.ReaderAt, size, max int64) (*File, error) {
 	if size >= 0 {
 		max = min(max, size)
 	}
-	var h [headerSize]byte
-	if _, err := ra.ReadAt(h[:], 0); err != nil {
-		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			return nil, fmt.Errorf("%w: shorter than its header", ErrFormat)
-		}
+	h, f, err := header(ra, size, max)
+	if err != nil {
 		return nil, err
 	}
-	if string(h[:8]) != Signature {
-		return nil, fmt.Errorf("%w: bad signature", ErrFormat)
-	}
 	le := binary.LittleEndian
-	f := &File{ra: ra, size: size, max: max}
-	f.shift = uint(le.Uint16(h[0x1E:]))
 	f.miniShift = uint(le.Uint16(h[0x20:]))
-	if f.shift != 9 && f.shift != 12 {
-		return nil, fmt.Errorf("%w: sector size 2^%d", ErrFormat, f.shift)
-	}
 	if f.miniShift < 2 || f.miniShift >= f.shift {
 		return nil, fmt.Errorf("%w: mini sector size 2^%d", ErrFormat, f.miniShift)
 	}
@@ -174,6 +163,26 @@ func Open(ra io.ReaderAt, size, max int64) (*File, error) {
 	}
 	f.miniStart = firstMiniFAT
 	return f, nil
+}
+
+// header reads and checks the header of the compound file in ra, and
+// returns it with a File of its sector size, bounded by size and max.
+func header(ra io.ReaderAt, size, max int64) (*[headerSize]byte, *File, error) {
+	var h [headerSize]byte
+	if _, err := ra.ReadAt(h[:], 0); err != nil {
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil, nil, fmt.Errorf("%w: shorter than its header", ErrFormat)
+		}
+		return nil, nil, err
+	}
+	if string(h[:8]) != Signature {
+		return nil, nil, fmt.Errorf("%w: bad signature", ErrFormat)
+	}
+	f := &File{ra: ra, size: size, max: max, shift: uint(binary.LittleEndian.Uint16(h[0x1E:]))}
+	if f.shift != 9 && f.shift != 12 {
+		return nil, nil, fmt.Errorf("%w: sector size 2^%d", ErrFormat, f.shift)
+	}
+	return &h, f, nil
 }
 
 func parseEntry(b []byte, v3 bool) entry {
@@ -389,4 +398,89 @@ func (s *Stream) ReadAt(p []byte, off int64) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// Names returns the names of the streams and storages of the compound
+// file in ra, of size bytes (-1 when unknown, then no sector at or beyond
+// max bytes is read). Unlike Open, it reads only the header, the
+// allocation table entries of the directory's chain and the directory,
+// one sector at a time, so that it tells what a file holds (an encrypted
+// workbook's EncryptionInfo and EncryptedPackage) however large the file
+// is, in constant memory.
+func Names(ra io.ReaderAt, size, max int64) ([]string, error) {
+	if size >= 0 {
+		max = size
+	}
+	h, f, err := header(ra, size, max)
+	if err != nil {
+		return nil, err
+	}
+	le := binary.LittleEndian
+	ss := int64(1) << f.shift
+	perSector := ss / 4
+	buf := make([]byte, ss)
+	var word [4]byte
+	// difat holds the DIFAT sectors met so far, in chain order.
+	var difat []uint32
+	nextDIFAT := le.Uint32(h[0x44:])
+	numDIFAT := int64(le.Uint32(h[0x48:]))
+	// fatSector returns the sector that holds FAT sector k.
+	fatSector := func(k int64) (uint32, error) {
+		if k < 109 {
+			return le.Uint32(h[0x4C+4*k:]), nil
+		}
+		n, i := (k-109)/(perSector-1), (k-109)%(perSector-1)
+		for int64(len(difat)) <= n {
+			if nextDIFAT > maxRegSect || int64(len(difat)) >= numDIFAT {
+				return 0, fmt.Errorf("%w: DIFAT chain shorter than the allocation table", ErrFormat)
+			}
+			difat = append(difat, nextDIFAT)
+			if err := f.readSector(nextDIFAT, buf); err != nil {
+				return 0, fmt.Errorf("DIFAT sector %d: %w", nextDIFAT, err)
+			}
+			nextDIFAT = le.Uint32(buf[ss-4:])
+		}
+		if err := f.readSector(difat[n], buf); err != nil {
+			return 0, fmt.Errorf("DIFAT sector %d: %w", difat[n], err)
+		}
+		return le.Uint32(buf[4*i:]), nil
+	}
+	next := func(sid uint32) (uint32, error) {
+		fs, err := fatSector(int64(sid) / perSector)
+		if err != nil {
+			return 0, err
+		}
+		off := (int64(fs)+1)<<f.shift + int64(sid)%perSector*4
+		if err := f.check(fs, off+4); err != nil {
+			return 0, err
+		}
+		if _, err := ra.ReadAt(word[:], off); err != nil {
+			return 0, fmt.Errorf("%w: allocation table sector %d: %w", ErrFormat, fs, err)
+		}
+		return le.Uint32(word[:]), nil
+	}
+	var names []string
+	seen := map[uint32]bool{}
+	for sid := le.Uint32(h[0x30:]); sid != endOfChain && sid != freeSect; {
+		if sid > maxRegSect || seen[sid] {
+			return nil, fmt.Errorf("%w: directory chain broken at sector %d", ErrFormat, sid)
+		}
+		if int64(len(seen))*ss/entrySize >= maxEntries {
+			return nil, fmt.Errorf("%w: directory of more than %d entries", ErrFormat, maxEntries)
+		}
+		seen[sid] = true
+		if err := f.readSector(sid, buf); err != nil {
+			return nil, fmt.Errorf("directory sector %d: %w", sid, err)
+		}
+		for off := int64(0); off+entrySize <= ss; off += entrySize {
+			if e := parseEntry(buf[off:off+entrySize], f.shift == 9); e.typ == typeStream || e.typ == typeStorage {
+				names = append(names, e.name)
+			}
+		}
+		var err error
+		if sid, err = next(sid); err != nil {
+			return nil, err
+		}
+	}
+	return names, nil
 }

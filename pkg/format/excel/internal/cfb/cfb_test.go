@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/filedge/filedge/pkg/format/excel/internal/cfb"
@@ -103,17 +105,25 @@ func TestDamagedFilesFailCleanly(t *testing.T) {
 	}
 }
 
-// FuzzOpen proves that no file makes Open, Find or a stream's reads
-// panic, loop or allocate beyond the file's cap.
+// FuzzOpen proves that no file makes Open, Find, a stream's reads or
+// Names panic, loop or allocate beyond the file's cap, and that Names
+// lists every stream Find finds.
 func FuzzOpen(f *testing.F) {
 	f.Add(fx.Compound(fx.Stream{Name: "Workbook", Data: content(9000, 3)}, fx.Stream{Name: "Small", Data: content(100, 4)}))
 	f.Add(fx.Compound())
 	f.Fuzz(func(t *testing.T, file []byte) {
+		names, nerr := cfb.Names(bytes.NewReader(file), int64(len(file)), 1<<20)
+		if _, err := cfb.Names(bytes.NewReader(file), -1, 1<<20); (err == nil) != (nerr == nil) && len(file) <= 1<<20 {
+			t.Fatalf("Names of a stream: %v; of the stored file: %v", err, nerr)
+		}
 		cfbFile, err := cfb.Open(bytes.NewReader(file), -1, 1<<20)
 		if err != nil {
 			return
 		}
 		for _, name := range []string{"Workbook", "Small"} {
+			if cfbFile.Has(name) && nerr == nil && !slices.ContainsFunc(names, func(n string) bool { return strings.EqualFold(n, name) }) {
+				t.Fatalf("Open finds %q, Names lists %q", name, names)
+			}
 			if s, ok, err := cfbFile.Find(name); err == nil && ok {
 				if s.Size() > 1<<20 {
 					t.Fatalf("stream of %d bytes passed the cap", s.Size())
@@ -122,4 +132,26 @@ func FuzzOpen(f *testing.F) {
 			}
 		}
 	})
+}
+
+// Names reads only the directory: it lists a file's streams where Open
+// refuses the file as larger than its cap, and fails cleanly on a
+// directory chain that loops.
+func TestNamesListsTheStreamsOfAFileOverTheCap(t *testing.T) {
+	file := fx.Compound(fx.Stream{Name: "EncryptionInfo", Data: make([]byte, 100)}, fx.Stream{Name: "EncryptedPackage", Data: make([]byte, 40<<10)})
+	if _, err := cfb.Open(bytes.NewReader(file), -1, 8<<10); !errors.Is(err, cfb.ErrTooLarge) {
+		t.Fatalf("Open over the cap: %v, want ErrTooLarge", err)
+	}
+	names, err := cfb.Names(bytes.NewReader(file), int64(len(file)), 8<<10)
+	if err != nil || !slices.Equal(names, []string{"EncryptionInfo", "EncryptedPackage"}) {
+		t.Fatalf("Names = %q, %v", names, err)
+	}
+	// The directory's FAT entry pointing at itself: a loop.
+	looped := slices.Clone(file)
+	dir := binary.LittleEndian.Uint32(looped[0x30:])
+	fatSector := binary.LittleEndian.Uint32(looped[0x4C:])
+	binary.LittleEndian.PutUint32(looped[(int(fatSector)+1)*512+4*int(dir):], dir)
+	if _, err := cfb.Names(bytes.NewReader(looped), int64(len(looped)), 8<<10); !errors.Is(err, cfb.ErrFormat) {
+		t.Fatalf("a looping directory chain: %v, want ErrFormat", err)
+	}
 }
