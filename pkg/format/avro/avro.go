@@ -165,6 +165,9 @@ func (s *stream) run(ctx context.Context) error {
 			return err
 		}
 	}
+	for _, issue := range s.d.nulledIssues() {
+		s.w.Issue(issue)
+	}
 	switch {
 	case s.trailing == 2:
 		s.w.Issue("1 more block has bytes after its last record")
@@ -202,6 +205,7 @@ func (s *stream) block(ctx context.Context, block int, count int64, data []byte)
 				return err
 			}
 		}
+		d.line = s.line
 		if err := d.row(); err != nil {
 			return s.corrupt(err, count-k-1)
 		}

@@ -212,3 +212,38 @@ func TestDecimalsLoadExactlyWithTheirPrecisionAndScale(t *testing.T) {
 		}
 	}
 }
+
+// TestNaNAndInfinitiesLoadAsNullAndAreCounted: no destination column type
+// holds NaN and the infinities, so they load as null, and the reader says
+// how many, per column, with the line of the first; a value inside an
+// array (a JSON column) is counted apart.
+func TestNaNAndInfinitiesLoadAsNullAndAreCounted(t *testing.T) {
+	const schema = `{"type":"record","name":"M","fields":[
+	{"name":"x","type":"double"},
+	{"name":"f","type":"float"},
+	{"name":"xs","type":{"type":"array","items":"double"}}]}`
+	e, err := newEncoder(schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bl, err := e.block(
+		map[string]any{"x": 1.5, "f": float32(2), "xs": []any{1.0}},
+		map[string]any{"x": math.NaN(), "f": float32(math.Inf(-1)), "xs": []any{math.Inf(1), 2.0}},
+		map[string]any{"x": math.Inf(1), "f": float32(3), "xs": []any{math.NaN()}},
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := formattest.Read(t.Context(), "avro", "m.avro", format.Options{}, mustOCF(t, schema, bl), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		`Column "x" has 2 NaN or infinite values, loaded as null (the first at line 2)`,
+		`Column "f" has 1 NaN or infinite value, loaded as null (the first at line 2)`,
+		`Column "xs" has 2 NaN or infinite values in its values, loaded as null (the first at line 2)`,
+	}
+	if !slices.Equal(got.Result.Issues, want) {
+		t.Errorf("issues\n%q\nwant\n%q", got.Result.Issues, want)
+	}
+}

@@ -63,12 +63,60 @@ type decoder struct {
 	col      int   // the column being decoded
 	valueErr error // the first value of this row that no column can hold
 	valueCol int   // its column
+
+	// line is the record being decoded; nulled counts, per column, the
+	// NaN and infinite floats loaded as null (at the top level and inside
+	// JSON values), which no destination column type holds, so that the
+	// reader reports them instead of changing them in silence.
+	line   int64
+	nulled []nulledFloats
+}
+
+// nulledFloats counts one column's NaN and infinite values loaded as null.
+type nulledFloats struct {
+	top, nested int64
+	first       int64 // the line of the first
+}
+
+// nullFloat counts a NaN or infinity of the column being decoded.
+func (d *decoder) nullFloat(nested bool) {
+	n := &d.nulled[d.col]
+	if n.top+n.nested == 0 {
+		n.first = d.line
+	}
+	if nested {
+		n.nested++
+	} else {
+		n.top++
+	}
+}
+
+// nulledIssues returns one issue per column and kind of NaN or infinite
+// values loaded as null.
+func (d *decoder) nulledIssues() []string {
+	var out []string
+	what := func(n int64) string {
+		if n == 1 {
+			return "1 NaN or infinite value"
+		}
+		return fmt.Sprintf("%d NaN or infinite values", n)
+	}
+	for i, n := range d.nulled {
+		if n.top > 0 {
+			out = append(out, fmt.Sprintf("Column %q has %s, loaded as null (the first at line %d)", d.cols[i].name, what(n.top), n.first))
+		}
+		if n.nested > 0 {
+			out = append(out, fmt.Sprintf("Column %q has %s in its values, loaded as null (the first at line %d)", d.cols[i].name, what(n.nested), n.first))
+		}
+	}
+	return out
 }
 
 func newDecoder(cols []column, maxField int) *decoder {
 	return &decoder{
 		cols:     cols,
 		cells:    make([]record.Cell, len(cols)),
+		nulled:   make([]nulledFloats, len(cols)),
 		maxField: maxField,
 		empty:    maxEmptyItems,
 	}
@@ -248,10 +296,11 @@ func (d *decoder) integerCell(i int, n *node, v int64) {
 var unitNames = [...]string{millis: "milliseconds", micros: "microseconds", nanos: "nanoseconds"}
 
 // floatCell makes a float (bits 32) or double column i's cell; NaN and the
-// infinities are null, as format.FloatCell makes them.
+// infinities are null, as format.FloatCell makes them, and counted.
 func (d *decoder) floatCell(i int, f float64, bits int) {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
 		d.cells[i] = format.NullCell
+		d.nullFloat(false)
 		return
 	}
 	start := len(d.text)
@@ -451,6 +500,7 @@ func (d *decoder) jsonTooLong(more int) bool {
 func (d *decoder) jsonFloat(f float64, bits int) {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
 		d.text = append(d.text, "null"...)
+		d.nullFloat(true)
 		return
 	}
 	d.text = strconv.AppendFloat(d.text, f, 'g', -1, bits)

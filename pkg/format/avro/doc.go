@@ -16,7 +16,7 @@
 //
 //	boolean                          Boolean
 //	int, long                        Integer
-//	float, double                    Float (NaN and infinities are null)
+//	float, double                    Float (NaN and infinities are null, counted in an issue)
 //	string, enum                     String
 //	bytes, fixed                     String, base64 (standard, padded)
 //	decimal(p,s), bytes or fixed     decimal(p,s), exactly (a value beyond p digits
