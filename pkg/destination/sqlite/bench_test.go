@@ -113,3 +113,38 @@ func benchRows() int {
 	}
 	return 1_000_000
 }
+
+// BenchmarkCommitSmallFiles commits versions of 100 paths of 10 rows each,
+// each replacing its path's earlier rows (Append, UpsertFile): the cost of
+// a commit's ledger protocol (lookups, lock, newest-wins, ledger row) next
+// to its few rows. It reports commits/s.
+func BenchmarkCommitSmallFiles(b *testing.B) {
+	batches := benchBatches(10)
+	defer func() {
+		for _, rec := range batches {
+			rec.Release()
+		}
+	}()
+	d, err := sqliteOpen(b, filepath.Join(b.TempDir(), "bench.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer d.Close()
+	b.ResetTimer()
+	cpu0 := benchkit.CPUTime()
+	for i := range b.N {
+		f := &destination.File{
+			Pipeline: "bench", Version: strconv.Itoa(i), Path: fmt.Sprintf("f%d.csv", i%100), Modified: time.Now(), SHA256: "x",
+			WriteMode: destination.Append, Merge: destination.UpsertFile, Batches: &replay{batches: batches},
+		}
+		res, err := d.Commit(b.Context(), f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if res.Outcome != destination.Committed {
+			b.Fatalf("outcome %s, want committed", res.Outcome)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "commits/s")
+	b.ReportMetric(float64(b.N)/(benchkit.CPUTime()-cpu0).Seconds(), "commits/cpu-s")
+}
