@@ -203,16 +203,7 @@ func testConcurrentSameVersion(t *testing.T, h suite) {
 			}
 		}
 	}
-	t.Run("OneDestination", func(t *testing.T) {
-		d, r := h.Open(t)
-		race(t, d, d, r)
-	})
-	if h.Reopen != nil {
-		t.Run("TwoDestinations", func(t *testing.T) {
-			d, r := h.Open(t)
-			race(t, d, h.Reopen(t), r)
-		})
-	}
+	h.raceSinks(t, race)
 }
 
 func testConcurrentNewestWins(t *testing.T, h suite) {
@@ -260,6 +251,13 @@ func testConcurrentNewestWins(t *testing.T, h suite) {
 			}
 		}
 	}
+	h.raceSinks(t, race)
+}
+
+// raceSinks runs race with the two destinations its commits race through:
+// one Destination twice (two sinks of one process), then, when the harness
+// can reopen, two Destinations onto the same data (sinks of two processes).
+func (h suite) raceSinks(t *testing.T, race func(t *testing.T, d1, d2 destination.Destination, r Reader)) {
 	t.Run("OneDestination", func(t *testing.T) {
 		d, r := h.Open(t)
 		race(t, d, d, r)
