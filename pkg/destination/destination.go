@@ -43,10 +43,13 @@ type Destination interface {
 	// require (reporting them in Result.Added and Result.Widened), applies
 	// f.WriteMode and f.Merge to each table's earlier rows, adds the system
 	// columns, and in magic folder mode (f.Owner) claims each table for its
-	// owner. How a type keeps the guarantees (a lock per path and one
-	// transaction, load jobs, staged files) is its own affair; every type
-	// passes the conformance suite, pkg/destination/destinationtest, which
-	// checks the guarantees it declares.
+	// owner. How a type keeps the guarantees is its own affair: SQL
+	// databases with transactions share one protocol, written once in
+	// pkg/destination/sqlledger (a lock per path, the ledger looked up
+	// under it, newest-wins, the ledger row written in the rows'
+	// transaction); others use load jobs, MERGE or staged files. Every
+	// type passes the conformance suite, pkg/destination/destinationtest,
+	// which checks the guarantees it declares.
 	Commit(ctx context.Context, f *File) (*Result, error)
 
 	// Close releases the destination's connections.

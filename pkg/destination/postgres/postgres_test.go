@@ -514,7 +514,7 @@ func TestCommitClassifiesErrors(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer pool.Close()
-		down := &DB{pool: pool, name: "down", schema: db.schema, ledger: db.ledger, tables: db.tables}
+		down := &DB{pool: pool, name: "down", schema: db.schema, ledger: db.ledger}
 		f, _ := file(t, "v4", "e.csv", t2024, tableData{name: "e", cols: cols, batches: [][][]any{{{int64(1), t2024}}}})
 		_, err = down.Commit(t.Context(), f)
 		if err == nil || destination.IsPermanent(err) {
