@@ -145,16 +145,6 @@ func (d Dialect) table(name string) string {
 	return d.Quote(d.Schema) + "." + d.Quote(name)
 }
 
-// params writes the placeholders of parameters from..from+n-1, joined by
-// ", ".
-func (d Dialect) params(from, n int) string {
-	p := make([]string, n)
-	for i := range p {
-		p[i] = d.Param(from + i)
-	}
-	return strings.Join(p, ", ")
-}
-
 // timeOf reads a timestamp scanned into an any: nil (NULL) is the zero
 // time.
 func (d Dialect) timeOf(v any) (time.Time, error) {

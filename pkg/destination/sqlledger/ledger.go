@@ -30,59 +30,70 @@ type Ledger struct {
 func New(d Dialect) *Ledger {
 	d = d.withDefaults()
 	l := &Ledger{d: d, ledger: d.table(destination.LedgerTable), tables: d.table(destination.TablesTable)}
-	q := d.Quote
-	where := func(cols ...string) string {
-		conds := make([]string, len(cols))
-		for i, c := range cols {
-			conds[i] = q(c) + " = " + d.Param(i+1)
-		}
-		return strings.Join(conds, " AND ")
-	}
-	l.lookup = `SELECT ` + q("tables") + `, ` + q("rows") + `, ` + q("committed") + ` FROM ` + l.ledger +
-		` WHERE ` + where("pipeline", "version")
-	// Two probes of the (pipeline, path, seq) index; each placeholder is
-	// its own parameter, for databases whose ? are not numbered.
-	l.newest = `SELECT (SELECT MAX(` + q("seq") + `) FROM ` + l.ledger + ` WHERE ` + q("pipeline") + ` = ` + d.Param(1) + ` AND ` + q("path") + ` = ` + d.Param(2) + `), ` +
-		`(SELECT MAX(` + q("modified") + `) FROM ` + l.ledger + ` WHERE ` + q("pipeline") + ` = ` + d.Param(3) + ` AND ` + q("path") + ` = ` + d.Param(4) +
-		` AND ` + q("seq") + ` IS NULL)`
-	cols := []string{"pipeline", "version", "path", "size", "modified", "seq", "sha256", "tables", "rows", "committed"}
-	l.record = `INSERT INTO ` + l.ledger + ` (` + quoteAll(q, cols) + `) VALUES (` + d.params(1, len(cols)) + `)`
-	l.claim = `INSERT INTO ` + l.tables + ` (` + quoteAll(q, []string{"pipeline", "table_name", "owner", "created"}) + `) VALUES (` +
-		d.params(1, 4) + `) ` + d.IgnoreConflict("table_name")
-	l.owner = `SELECT ` + q("owner") + ` FROM ` + l.tables + ` WHERE ` + where("table_name")
-	l.ownedBy = `SELECT ` + q("table_name") + ` FROM ` + l.tables + ` WHERE ` + where("pipeline", "owner") +
-		` AND ` + d.TableExists(l.tables+"."+q("table_name")) + ` ORDER BY ` + q("table_name")
+	w := l.translate
+	l.lookup = w(`SELECT "tables", "rows", "committed" FROM {ledger} WHERE "pipeline" = ? AND "version" = ?`)
+	// Two probes of the (pipeline, path, seq) index.
+	l.newest = w(`SELECT
+		(SELECT MAX("seq") FROM {ledger} WHERE "pipeline" = ? AND "path" = ?),
+		(SELECT MAX("modified") FROM {ledger} WHERE "pipeline" = ? AND "path" = ? AND "seq" IS NULL)`)
+	l.record = w(`INSERT INTO {ledger} ("pipeline", "version", "path", "size", "modified", "seq", "sha256", "tables", "rows", "committed")
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	l.claim = w(`INSERT INTO {tables} ("pipeline", "table_name", "owner", "created") VALUES (?, ?, ?, ?) `) + d.IgnoreConflict("table_name")
+	l.owner = w(`SELECT "owner" FROM {tables} WHERE "table_name" = ?`)
+	l.ownedBy = w(`SELECT "table_name" FROM {tables} WHERE "pipeline" = ? AND "owner" = ? AND `) +
+		d.TableExists(l.tables+"."+d.Quote("table_name")) + w(` ORDER BY "table_name"`)
 
-	t := d.Types
-	l.createLedger = `CREATE TABLE IF NOT EXISTS ` + l.ledger + ` (
-	` + q("pipeline") + ` ` + t.Key + ` NOT NULL,
-	` + q("version") + ` ` + t.Key + ` NOT NULL,
-	` + q("path") + ` ` + t.Key + ` NOT NULL,
-	` + q("size") + ` ` + t.BigInt + `,
-	` + q("modified") + ` ` + t.Timestamp + `,
-	` + q("seq") + ` ` + t.BigInt + `,
-	` + q("sha256") + ` ` + t.Text + `,
-	` + q("tables") + ` ` + t.JSON + `,
-	` + q("rows") + ` ` + t.BigInt + `,
-	` + q("committed") + ` ` + t.Timestamp + ` NOT NULL,
-	PRIMARY KEY (` + q("pipeline") + `, ` + q("version") + `))`
-	l.addSeq = `ALTER TABLE ` + l.ledger + ` ADD COLUMN ` + q("seq") + ` ` + t.BigInt
-	l.createIndex = `CREATE INDEX ` + q(PathSeqIndex) + ` ON ` + l.ledger + ` (` + quoteAll(q, []string{"pipeline", "path", "seq"}) + `)`
+	l.createLedger = w(`CREATE TABLE IF NOT EXISTS {ledger} (
+		"pipeline" {Key} NOT NULL,
+		"version" {Key} NOT NULL,
+		"path" {Key} NOT NULL,
+		"size" {BigInt},
+		"modified" {Timestamp},
+		"seq" {BigInt},
+		"sha256" {Text},
+		"tables" {JSON},
+		"rows" {BigInt},
+		"committed" {Timestamp} NOT NULL,
+		PRIMARY KEY ("pipeline", "version"))`)
+	l.addSeq = w(`ALTER TABLE {ledger} ADD COLUMN "seq" {BigInt}`)
+	l.createIndex = w(`CREATE INDEX "` + PathSeqIndex + `" ON {ledger} ("pipeline", "path", "seq")`)
 	l.dropIndex = `DROP INDEX IF EXISTS ` + d.table(OldPathIndex)
-	l.createTables = `CREATE TABLE IF NOT EXISTS ` + l.tables + ` (
-	` + q("pipeline") + ` ` + t.Text + `,
-	` + q("table_name") + ` ` + t.Key + ` PRIMARY KEY,
-	` + q("owner") + ` ` + t.Text + `,
-	` + q("created") + ` ` + t.Timestamp + `)`
+	l.createTables = w(`CREATE TABLE IF NOT EXISTS {tables} (
+		"pipeline" {Text},
+		"table_name" {Key} PRIMARY KEY,
+		"owner" {Text},
+		"created" {Timestamp})`)
 	return l
 }
 
-func quoteAll(quote func(string) string, names []string) string {
-	q := make([]string, len(names))
-	for i, n := range names {
-		q[i] = quote(n)
+// translate turns a statement written with ANSI-quoted names ("seq"), ?
+// placeholders and the names in braces ({ledger}, {tables} and the Types'
+// fields) into the dialect's: each quoted name quoted by Dialect.Quote,
+// each ? written by Dialect.Param with its number. The statements hold no
+// string literal.
+func (l *Ledger) translate(stmt string) string {
+	t := l.d.Types
+	stmt = strings.NewReplacer("{ledger}", l.ledger, "{tables}", l.tables,
+		"{Key}", t.Key, "{Text}", t.Text, "{BigInt}", t.BigInt, "{Timestamp}", t.Timestamp, "{JSON}", t.JSON).Replace(stmt)
+	var b strings.Builder
+	n := 0
+	for {
+		i := strings.IndexAny(stmt, `"?`)
+		if i < 0 {
+			b.WriteString(stmt)
+			return b.String()
+		}
+		b.WriteString(stmt[:i])
+		if stmt[i] == '?' {
+			n++
+			b.WriteString(l.d.Param(n))
+			stmt = stmt[i+1:]
+			continue
+		}
+		end := strings.IndexByte(stmt[i+1:], '"')
+		b.WriteString(l.d.Quote(stmt[i+1 : i+1+end]))
+		stmt = stmt[i+end+2:]
 	}
-	return strings.Join(q, ", ")
 }
 
 // Setup creates the ledger and destination.TablesTable where they are
