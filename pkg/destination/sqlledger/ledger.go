@@ -67,33 +67,33 @@ func New(d Dialect) *Ledger {
 }
 
 // translate turns a statement written with ANSI-quoted names ("seq"), ?
-// placeholders and the names in braces ({ledger}, {tables} and the Types'
+// placeholders and names in braces ({ledger}, {tables} and the Types'
 // fields) into the dialect's: each quoted name quoted by Dialect.Quote,
-// each ? written by Dialect.Param with its number. The statements hold no
-// string literal.
+// each ? written by Dialect.Param with its number, then each name in braces
+// replaced by its value (which may hold quotes of its own). The statements
+// hold no string literal.
 func (l *Ledger) translate(stmt string) string {
-	t := l.d.Types
-	stmt = strings.NewReplacer("{ledger}", l.ledger, "{tables}", l.tables,
-		"{Key}", t.Key, "{Text}", t.Text, "{BigInt}", t.BigInt, "{Timestamp}", t.Timestamp, "{JSON}", t.JSON).Replace(stmt)
 	var b strings.Builder
-	n := 0
-	for {
+	for n := 1; ; {
 		i := strings.IndexAny(stmt, `"?`)
 		if i < 0 {
 			b.WriteString(stmt)
-			return b.String()
+			break
 		}
 		b.WriteString(stmt[:i])
 		if stmt[i] == '?' {
-			n++
 			b.WriteString(l.d.Param(n))
+			n++
 			stmt = stmt[i+1:]
 			continue
 		}
-		end := strings.IndexByte(stmt[i+1:], '"')
-		b.WriteString(l.d.Quote(stmt[i+1 : i+1+end]))
-		stmt = stmt[i+end+2:]
+		end := i + 1 + strings.IndexByte(stmt[i+1:], '"')
+		b.WriteString(l.d.Quote(stmt[i+1 : end]))
+		stmt = stmt[end+1:]
 	}
+	t := l.d.Types
+	return strings.NewReplacer("{ledger}", l.ledger, "{tables}", l.tables,
+		"{Key}", t.Key, "{Text}", t.Text, "{BigInt}", t.BigInt, "{Timestamp}", t.Timestamp, "{JSON}", t.JSON).Replace(b.String())
 }
 
 // Setup creates the ledger and destination.TablesTable where they are

@@ -20,7 +20,8 @@ func (r *recorder) Exec(_ context.Context, query string, _ ...any) error {
 	return nil
 }
 
-func (r *recorder) Query(context.Context, string, []any, func(func(...any) error) error) error {
+func (r *recorder) Query(_ context.Context, query string, _ []any, _ func(func(...any) error) error) error {
+	r.stmts = append(r.stmts, strings.Join(strings.Fields(query), " "))
 	return errors.New("recorder runs no query")
 }
 
@@ -86,5 +87,29 @@ func TestNewRefusesADialectWithoutItsRequiredParts(t *testing.T) {
 			}()
 			sqlledger.New(d)
 		})
+	}
+}
+
+func TestStatementsQuoteEachNameOnceAndNumberTheirParameters(t *testing.T) {
+	d := dialect(sqlledger.Catalog{})
+	d.Schema = "we\"ird`s"
+	d.Param = sqlledger.Dollar
+	var r recorder
+	l := sqlledger.New(d)
+	if err := l.Setup(t.Context(), &r); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := l.Lookup(t.Context(), &r, "p", "v"); err == nil {
+		t.Fatal("Lookup through a recorder succeeded")
+	}
+	ledger := "`we\"ird``s`.`_filedge_ledger`"
+	for _, want := range []string{
+		"CREATE TABLE IF NOT EXISTS " + ledger + " ( `pipeline` VARCHAR(255) NOT NULL,",
+		"CREATE INDEX `_filedge_ledger_path_seq` ON " + ledger + " (`pipeline`, `path`, `seq`)",
+		"SELECT `tables`, `rows`, `committed` FROM " + ledger + " WHERE `pipeline` = $1 AND `version` = $2",
+	} {
+		if !slices.ContainsFunc(r.stmts, func(s string) bool { return strings.HasPrefix(s, want) }) {
+			t.Errorf("no statement starts with\n%s\nin\n%s", want, strings.Join(r.stmts, "\n"))
+		}
 	}
 }
