@@ -15,20 +15,41 @@ import (
 // concurrent use: several sinks (goroutines or processes) may commit
 // different versions, or the same version, at once.
 type Destination interface {
-	// Commit loads one file version. Inside one transaction it
-	//  1. locks the file's path (so two versions of one path commit one at a time),
-	//  2. returns Duplicate if the ledger already holds f.Version, and
-	//     Superseded if it holds a newer version of f.Path (unless f.Merge is
-	//     AppendFile, which keeps every version): newer means discovered
-	//     later, the higher File.Seq, never the later modification time,
-	//     as Newest.Supersedes decides it (every destination calls it),
-	//  3. reads every batch from f.Batches, creating each table, adding
-	//     missing columns and widening column types as the batches require,
-	//     applying f.WriteMode and f.Merge to the table's earlier rows before
-	//     the first batch of each table, and adding the system columns,
-	//  4. writes the version's ledger row and commits.
-	// Any error rolls everything back; the caller may retry the same f
-	// (with a fresh Batches).
+	// Commit loads one file version, f, and keeps three guarantees, whatever
+	// its mechanism (ADR 0004):
+	//
+	//  1. Exactly once per version. A version the ledger already holds
+	//     (f.Pipeline, f.Version) is Duplicate and changes nothing; one found
+	//     there when Commit starts is reported without reading f.Batches.
+	//     Two commits of the same version at once, in one process or in
+	//     several, leave it once: one is Committed, the other Duplicate.
+	//  2. Newest wins. A version of f.Path discovered before one the ledger
+	//     already holds, as Newest.Supersedes decides it (the higher
+	//     File.Seq is newer, never the later modification time), is
+	//     Superseded and changes nothing, unless f.Merge is AppendFile,
+	//     which keeps every version. Two versions of one path committed at
+	//     once end with the newer one's rows, whichever starts first.
+	//  3. Rows and ledger row together. A reader sees the version's rows
+	//     (with f.WriteMode and f.Merge applied to the earlier rows) and its
+	//     ledger row together, or neither. How far this reaches is the
+	//     type's Info.Atomicity: across every table of the file at once
+	//     (AllTables), or table by table (PerTable). A commit that fails or
+	//     is cancelled leaves none of its rows visible (PerTable: none that
+	//     a retry does not replace) and no ledger row; the caller may retry
+	//     the same f with a fresh Batches.
+	//
+	// Within these, Commit reads every batch of f.Batches, creates each
+	// table, adds missing columns and widens column types as the batches
+	// require (reporting them in Result.Added and Result.Widened), applies
+	// f.WriteMode and f.Merge to each table's earlier rows, adds the system
+	// columns, and in magic folder mode (f.Owner) claims each table for its
+	// owner. How a type keeps the guarantees is its own affair: SQL
+	// databases with transactions share one protocol, written once in
+	// pkg/destination/sqlledger (a lock per path, the ledger looked up
+	// under it, newest-wins, the ledger row written in the rows'
+	// transaction); others use load jobs, MERGE or staged files. Every
+	// type passes the conformance suite, pkg/destination/destinationtest,
+	// which checks the guarantees it declares.
 	Commit(ctx context.Context, f *File) (*Result, error)
 
 	// Close releases the destination's connections.
@@ -196,10 +217,13 @@ type Atomicity int
 
 const (
 	// AllTables: one transaction covers every table of the file and the
-	// ledger row (SQLite, PostgreSQL).
+	// ledger row (SQLite, PostgreSQL): a reader never sees one table of a
+	// version without the others.
 	AllTables Atomicity = iota + 1
 	// PerTable: each table's rows and its ledger entry are atomic, but two
-	// tables of one file may be seen out of step for a moment.
+	// tables of one file may be seen out of step for a moment (a warehouse
+	// whose transactions span one table, such as Databricks' MERGE, or a
+	// folder of files).
 	PerTable
 )
 

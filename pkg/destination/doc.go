@@ -1,7 +1,9 @@
 // Package destination is the contract between the sink and the databases
-// filedge loads: a Destination commits one file version at a time, its rows
-// and its ledger row in one transaction, so that every version lands exactly
-// once and atomically.
+// filedge loads: a Destination commits one file version at a time and
+// promises three things of it (see Destination.Commit): exactly once per
+// version, newest wins, and its rows visible together with its ledger row,
+// across all of the file's tables or table by table as its Info.Atomicity
+// declares.
 //
 // A destination type is one package that registers an Info from init (see
 // Register): its type name and aliases, its Atomicity, and Decode, which

@@ -2,7 +2,6 @@ package destinationtest
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -62,26 +61,26 @@ func plainTable(xs ...int) TableBatches {
 
 // fileRows returns the rows of table t as sorted "_file line x" strings:
 // sorted in Go, because databases order text by different collations.
-func fileRows(t *testing.T, db *sql.DB) []string {
+func fileRows(t *testing.T, r Reader) []string {
 	t.Helper()
 	var out []string
-	for _, r := range Select(t, db, "t", []Column{{record.FileColumn, record.String}, {record.LineColumn, record.Integer}, {"x", record.Integer}}, "") {
-		out = append(out, fmt.Sprintf("%v %v %v", r[0], r[1], r[2]))
+	for _, row := range Select(t, r, "t", []Column{{record.FileColumn, record.String}, {record.LineColumn, record.Integer}, {"x", record.Integer}}) {
+		out = append(out, fmt.Sprintf("%v %v %v", row[0], row[1], row[2]))
 	}
 	slices.Sort(out)
 	return out
 }
 
-func assertFileRows(t *testing.T, db *sql.DB, want ...string) {
+func assertFileRows(t *testing.T, r Reader, want ...string) {
 	t.Helper()
 	slices.Sort(want)
-	if got := fileRows(t, db); !slices.Equal(got, want) {
+	if got := fileRows(t, r); !slices.Equal(got, want) {
 		t.Errorf("rows (_file _line x):\ngot  %q\nwant %q", got, want)
 	}
 }
 
-func testArchiveMembers(t *testing.T, h Harness) {
-	d, db := h.Open(t)
+func testArchiveMembers(t *testing.T, h suite) {
+	d, r := h.Open(t)
 	const archive = "in/batch.zip"
 	f := File(t, "v1", archive, t0, archiveTable(archive,
 		member{"2026/a.csv", []int{1, 2}},
@@ -91,31 +90,26 @@ func testArchiveMembers(t *testing.T, h Harness) {
 	if res.Rows != 3 || !slices.Equal(res.Tables, []string{"t"}) {
 		t.Errorf("Result.Rows, Tables = %d, %v; want 3, [t]", res.Rows, res.Tables)
 	}
-	assertFileRows(t, db,
+	assertFileRows(t, r,
 		"in/batch.zip!/2026/a.csv 1 1",
 		"in/batch.zip!/2026/a.csv 2 2",
 		"in/batch.zip!/2026/b.csv 1 3",
 	)
 	// The version's other system columns are the archive's.
-	for i, r := range Select(t, db, "t", []Column{{record.ModifiedColumn, record.Timestamp}, {record.HashColumn, record.String}}, "") {
-		if !r[0].(time.Time).Equal(t0) || r[1] != SHA256("v1") {
-			t.Errorf("row %d: _modified, _source_file_hash = %v, %v; want the archive's %v, %s", i, r[0], r[1], t0, SHA256("v1"))
+	for i, row := range Select(t, r, "t", []Column{{record.ModifiedColumn, record.Timestamp}, {record.HashColumn, record.String}}) {
+		if !row[0].(time.Time).Equal(t0) || row[1] != SHA256("v1") {
+			t.Errorf("row %d: _modified, _source_file_hash = %v, %v; want the archive's %v, %s", i, row[0], row[1], t0, SHA256("v1"))
 		}
 	}
 	// One ledger row, for the archive.
-	rows := Rows(t, db, `SELECT "version", "path" FROM `+Quote(destination.LedgerTable))
-	if len(rows) != 1 {
-		t.Fatalf("the ledger holds %d rows, want 1 (the archive's)", len(rows))
-	}
-	for i, want := range []string{"v1", archive} {
-		if got, err := Normalize(rows[0][i], record.String); err != nil || got != want {
-			t.Errorf("ledger column %d = %v (%v), want %q", i, got, err, want)
-		}
-	}
+	assertLedger(t, r, LedgerRow{
+		Pipeline: Pipeline, Version: "v1", Path: archive, Size: 1024, Modified: t0,
+		SHA256: SHA256("v1"), Tables: []string{"t"}, Rows: 3, Committed: res.Committed,
+	})
 	// A second archive into the same, existing table: the _file column
 	// of its batches is no data column to add.
 	Commit(t, d, File(t, "w1", "in/other.tar", t0, archiveTable("in/other.tar", member{"c.csv", []int{4}})), destination.Committed)
-	if n := Count(t, db, "t", `"_file" = $1`, "in/other.tar!/c.csv"); n != 1 {
+	if n := countWhere(t, r, "t", record.FileColumn, "in/other.tar!/c.csv"); n != 1 {
 		t.Errorf("in/other.tar!/c.csv has %d rows, want 1", n)
 	}
 	Commit(t, d, File(t, "v1", archive, t0, archiveTable(archive, member{"2026/a.csv", []int{1, 2}})), destination.Duplicate)
@@ -138,9 +132,9 @@ func forEachMerge(t *testing.T, test func(t *testing.T, file func(version, path 
 	}
 }
 
-func testArchiveReplace(t *testing.T, h Harness) {
+func testArchiveReplace(t *testing.T, h suite) {
 	forEachMerge(t, func(t *testing.T, file func(string, string, time.Time, ...TableBatches) *destination.File) {
-		d, db := h.Open(t)
+		d, r := h.Open(t)
 		const archive = "in/batch.zip"
 		Commit(t, d, file("o1", "in/other.csv", t0, plainTable(9)), destination.Committed)
 		Commit(t, d, file("v1", archive, t0, archiveTable(archive,
@@ -155,7 +149,7 @@ func testArchiveReplace(t *testing.T, h Harness) {
 			member{"a.csv", []int{10}},
 			member{"b.csv", []int{20, 21}},
 		)), destination.Committed)
-		assertFileRows(t, db,
+		assertFileRows(t, r,
 			"in/other.csv 1 9",
 			"in/batch.zip!/a.csv 1 10",
 			"in/batch.zip!/b.csv 1 20",
@@ -164,13 +158,13 @@ func testArchiveReplace(t *testing.T, h Harness) {
 		// A version whose batches carry no member names (the archive read
 		// as one file) replaces the members' rows as well.
 		Commit(t, d, file("v3", archive, t0.Add(2*time.Hour), plainTable(30)), destination.Committed)
-		assertFileRows(t, db, "in/other.csv 1 9", "in/batch.zip 1 30")
+		assertFileRows(t, r, "in/other.csv 1 9", "in/batch.zip 1 30")
 		// And members replace the path's own rows.
 		Commit(t, d, file("v4", archive, t0.Add(3*time.Hour), archiveTable(archive, member{"a.csv", []int{40}})), destination.Committed)
-		assertFileRows(t, db, "in/other.csv 1 9", "in/batch.zip!/a.csv 1 40")
+		assertFileRows(t, r, "in/other.csv 1 9", "in/batch.zip!/a.csv 1 40")
 	})
 	t.Run("AppendFileKeepsOtherContents", func(t *testing.T) {
-		d, db := h.Open(t)
+		d, r := h.Open(t)
 		const archive = "in/batch.zip"
 		v1 := File(t, "v1", archive, t0, archiveTable(archive, member{"a.csv", []int{1}}, member{"b.csv", []int{2}}))
 		v1.Merge = destination.AppendFile
@@ -178,13 +172,13 @@ func testArchiveReplace(t *testing.T, h Harness) {
 		v2 := File(t, "v2", archive, t0.Add(time.Hour), archiveTable(archive, member{"a.csv", []int{3}}))
 		v2.Merge = destination.AppendFile
 		Commit(t, d, v2, destination.Committed)
-		assertFileRows(t, db, "in/batch.zip!/a.csv 1 1", "in/batch.zip!/b.csv 1 2", "in/batch.zip!/a.csv 1 3")
+		assertFileRows(t, r, "in/batch.zip!/a.csv 1 1", "in/batch.zip!/b.csv 1 2", "in/batch.zip!/a.csv 1 3")
 	})
 }
 
-func testArchivePrefix(t *testing.T, h Harness) {
+func testArchivePrefix(t *testing.T, h suite) {
 	forEachMerge(t, func(t *testing.T, file func(string, string, time.Time, ...TableBatches) *destination.File) {
-		d, db := h.Open(t)
+		d, r := h.Open(t)
 		const archive = "in/batch.zip"
 		// Files whose _file shares a prefix with the archive's, or
 		// differs from a member's name only by case.
@@ -205,13 +199,13 @@ func testArchivePrefix(t *testing.T, h Harness) {
 		}
 		Commit(t, d, file("v1", archive, t0, archiveTable(archive, member{"a.csv", []int{1}}, member{"b.csv", []int{2}})), destination.Committed)
 		Commit(t, d, file("v2", archive, t0.Add(time.Hour), archiveTable(archive, member{"a.csv", []int{3}})), destination.Committed)
-		assertFileRows(t, db, append(kept, "in/batch.zip!/a.csv 1 3")...)
+		assertFileRows(t, r, append(kept, "in/batch.zip!/a.csv 1 3")...)
 	})
 }
 
-func testArchiveWildcards(t *testing.T, h Harness) {
+func testArchiveWildcards(t *testing.T, h suite) {
 	forEachMerge(t, func(t *testing.T, file func(string, string, time.Time, ...TableBatches) *destination.File) {
-		d, db := h.Open(t)
+		d, r := h.Open(t)
 		// % and _ are LIKE's wildcards and \ its usual escape character:
 		// in a path they are plain characters.
 		const archive = `in/a%b_c\d.zip`
@@ -233,7 +227,7 @@ func testArchiveWildcards(t *testing.T, h Harness) {
 			member{"_", []int{3}},
 		)), destination.Committed)
 		Commit(t, d, file("v2", archive, t0.Add(time.Hour), archiveTable(archive, member{`50%_off\x.csv`, []int{4}})), destination.Committed)
-		assertFileRows(t, db, append(kept, `in/a%b_c\d.zip!/50%_off\x.csv 1 4`)...)
+		assertFileRows(t, r, append(kept, `in/a%b_c\d.zip!/50%_off\x.csv 1 4`)...)
 	})
 }
 
@@ -252,17 +246,17 @@ func ownedArchive(t *testing.T, archive, version string, modified time.Time, mem
 	return f
 }
 
-func testArchiveOwnership(t *testing.T, h Harness) {
-	d, db := h.Open(t)
+func testArchiveOwnership(t *testing.T, h suite) {
+	d, r := h.Open(t)
 	const archive = "in/reports.zip"
 	owned := func(version string, modified time.Time, members ...member) *destination.File {
 		return ownedArchive(t, archive, version, modified, members...)
 	}
 	Commit(t, d, owned("v1", t0, member{"sales", []int{1, 2}}, member{"stock", []int{3}}), destination.Committed)
 	Commit(t, d, owned("v2", t0.Add(time.Hour), member{"sales", []int{4}}, member{"stock", []int{5}}), destination.Committed)
-	AssertRows(t, Select(t, db, "sales", []Column{{record.FileColumn, record.String}, {"x", record.Integer}}, ""),
+	AssertRows(t, Select(t, r, "sales", []Column{{record.FileColumn, record.String}, {"x", record.Integer}}),
 		[][]any{{"in/reports.zip!/sales", int64(4)}})
-	AssertRows(t, Select(t, db, "stock", []Column{{record.FileColumn, record.String}, {"x", record.Integer}}, ""),
+	AssertRows(t, Select(t, r, "stock", []Column{{record.FileColumn, record.String}, {"x", record.Integer}}),
 		[][]any{{"in/reports.zip!/stock", int64(5)}})
 
 	// A plain file of the same table name is another owner.
@@ -271,19 +265,19 @@ func testArchiveOwnership(t *testing.T, h Harness) {
 	if _, err := d.Commit(t.Context(), other); !errors.Is(err, destination.ErrTableOwned) || !destination.IsPermanent(err) {
 		t.Errorf("another owner of table sales: Commit error = %v, want a permanent ErrTableOwned", err)
 	}
-	if n := Count(t, db, "sales", ""); n != 1 {
+	if n := Count(t, r, "sales"); n != 1 {
 		t.Errorf("table sales holds %d rows after the rejected file, want 1", n)
 	}
 }
 
-func testArchiveOwnedMemberDropped(t *testing.T, h Harness) {
-	d, db := h.Open(t)
+func testArchiveOwnedMemberDropped(t *testing.T, h suite) {
+	d, r := h.Open(t)
 	const archive = "in/reports.zip"
 	owned := func(version string, modified time.Time, members ...member) *destination.File {
 		return ownedArchive(t, archive, version, modified, members...)
 	}
 	rows := func(table string) [][]any {
-		return Select(t, db, table, []Column{{record.FileColumn, record.String}, {"x", record.Integer}}, "")
+		return Select(t, r, table, []Column{{record.FileColumn, record.String}, {"x", record.Integer}})
 	}
 	// A table of another owner, which no commit of the archive may touch.
 	other := File(t, "o1", "in/other.csv", t0, Table("other", Cols("x", record.Integer), []any{7}))
@@ -294,16 +288,16 @@ func testArchiveOwnedMemberDropped(t *testing.T, h Harness) {
 	// v2 no longer has the stock member: its table keeps no row of the archive.
 	Commit(t, d, owned("v2", t0.Add(time.Hour), member{"sales", []int{4}}), destination.Committed)
 	AssertRows(t, rows("sales"), [][]any{{"in/reports.zip!/sales", int64(4)}})
-	if n := Count(t, db, "stock", ""); n != 0 {
+	if n := Count(t, r, "stock"); n != 0 {
 		t.Errorf("table stock holds %d rows after the archive dropped its member, want 0", n)
 	}
 	// The member comes back in v3.
 	Commit(t, d, owned("v3", t0.Add(2*time.Hour), member{"stock", []int{5}}), destination.Committed)
 	AssertRows(t, rows("stock"), [][]any{{"in/reports.zip!/stock", int64(5)}})
-	if n := Count(t, db, "sales", ""); n != 0 {
+	if n := Count(t, r, "sales"); n != 0 {
 		t.Errorf("table sales holds %d rows after v3 dropped its member, want 0", n)
 	}
-	AssertRows(t, Select(t, db, "other", []Column{{record.FileColumn, record.String}, {"x", record.Integer}}, ""),
+	AssertRows(t, Select(t, r, "other", []Column{{record.FileColumn, record.String}, {"x", record.Integer}}),
 		[][]any{{"in/other.csv", int64(7)}})
 }
 
@@ -352,7 +346,7 @@ func fileColumnBatch(t *testing.T, typ arrow.DataType, files ...*string) *oneBat
 	return &oneBatch{table: "t", rec: rb.NewRecordBatch()}
 }
 
-func testArchiveBadFileColumn(t *testing.T, h Harness) {
+func testArchiveBadFileColumn(t *testing.T, h suite) {
 	const archive = "in/batch.zip"
 	str := func(s string) *string { return &s }
 	for _, tc := range []struct {
@@ -366,7 +360,7 @@ func testArchiveBadFileColumn(t *testing.T, h Harness) {
 		{"NotString", fileColumnBatch(t, arrow.BinaryTypes.Binary, str(Member(archive, "a.csv")))},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			d, db := h.Open(t)
+			d, r := h.Open(t)
 			Commit(t, d, File(t, "v0", archive, t0, archiveTable(archive, member{"kept.csv", []int{7}})), destination.Committed)
 			f := File(t, "v1", archive, t0.Add(time.Hour))
 			f.Batches = tc.batches
@@ -374,8 +368,8 @@ func testArchiveBadFileColumn(t *testing.T, h Harness) {
 			if err == nil || !destination.IsPermanent(err) {
 				t.Fatalf("Commit error = %v, want a permanent error", err)
 			}
-			assertFileRows(t, db, "in/batch.zip!/kept.csv 1 7")
-			if n := Count(t, db, destination.LedgerTable, `"version" = $1`, "v1"); n != 0 {
+			assertFileRows(t, r, "in/batch.zip!/kept.csv 1 7")
+			if n := ledgerCount(t, r, "v1"); n != 0 {
 				t.Errorf("the refused version has a ledger row")
 			}
 		})

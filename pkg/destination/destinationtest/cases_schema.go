@@ -20,8 +20,8 @@ func init() {
 	register("ZeroRowBatchCreatesTableAndAppliesWriteMode", testZeroRows)
 }
 
-func testAddColumns(t *testing.T, h Harness) {
-	d, db := h.Open(t)
+func testAddColumns(t *testing.T, h suite) {
+	d, r := h.Open(t)
 	res := Commit(t, d, File(t, "a1", "a.csv", t0, Table("t", Cols("id", record.Integer), []any{1})), destination.Committed)
 	if len(res.Added) != 0 {
 		t.Errorf("creating a table reported added columns %q", res.Added)
@@ -34,8 +34,8 @@ func testAddColumns(t *testing.T, h Harness) {
 	if len(res.Widened) != 0 {
 		t.Errorf("Result.Widened = %q, want nothing widened", res.Widened)
 	}
-	AssertRows(t, Select(t, db, "t", []Column{{"id", record.Integer}, {"name", record.String}, {"when", record.Date}}, `"id"`),
-		[][]any{{int64(1), nil, nil}, {int64(2), "bob", "2024-01-02"}})
+	AssertRows(t, Select(t, r, "t", []Column{{"id", record.Integer}, {"name", record.String}, {"when", record.Date}, {"amount", record.DecimalOf(12, 2)}}, "id"),
+		[][]any{{int64(1), nil, nil, nil}, {int64(2), "bob", "2024-01-02", "12.50"}})
 }
 
 // widening is a column type change by a later file.
@@ -46,7 +46,7 @@ type widening struct {
 	want     []any // every value read back as type to, old first
 }
 
-func testWidenAcrossFiles(t *testing.T, h Harness) {
+func testWidenAcrossFiles(t *testing.T, h suite) {
 	day := time.Date(2024, 1, 2, 0, 0, 0, 0, time.UTC)
 	instant := time.Date(2024, 1, 3, 4, 5, 6, 789000000, time.UTC)
 	for _, w := range []widening{
@@ -63,7 +63,7 @@ func testWidenAcrossFiles(t *testing.T, h Harness) {
 		{record.DecimalOf(10, 2), record.String, []any{"1.50", "-0.01"}, []any{"x"}, []any{"1.50", "-0.01", "x"}},
 	} {
 		t.Run(fmt.Sprintf("%vTo%v", w.from, w.to), func(t *testing.T) {
-			d, db := h.Open(t)
+			d, r := h.Open(t)
 			var oldRows, newRows [][]any
 			for _, v := range w.old {
 				oldRows = append(oldRows, []any{v})
@@ -77,7 +77,7 @@ func testWidenAcrossFiles(t *testing.T, h Harness) {
 			if !slices.Contains(res.Widened, report) {
 				t.Errorf("Result.Widened = %q, want it to hold %q", res.Widened, report)
 			}
-			got := Select(t, db, "w", []Column{{"v", w.to}}, `"_file", "_line"`)
+			got := Select(t, r, "w", []Column{{"v", w.to}}, "_file", "_line")
 			switch {
 			case w.want != nil:
 				var want [][]any
@@ -105,8 +105,8 @@ func testWidenAcrossFiles(t *testing.T, h Harness) {
 	}
 }
 
-func testNarrowIntoWide(t *testing.T, h Harness) {
-	d, db := h.Open(t)
+func testNarrowIntoWide(t *testing.T, h suite) {
+	d, r := h.Open(t)
 	day := time.Date(2024, 1, 2, 0, 0, 0, 0, time.UTC)
 	wide := Cols("f", record.Float, "s", record.String, "ts", record.Timestamp, "b", record.String, "d", record.String)
 	Commit(t, d, File(t, "a1", "a.csv", t0, Table("t", wide, []any{0.5, "text", t0, "yes", "day"})), destination.Committed)
@@ -115,23 +115,23 @@ func testNarrowIntoWide(t *testing.T, h Harness) {
 	if len(res.Widened) != 0 {
 		t.Errorf("Result.Widened = %q, want nothing widened", res.Widened)
 	}
-	AssertRows(t, Select(t, db, "t", []Column{{"f", record.Float}, {"s", record.String}, {"ts", record.Timestamp}, {"b", record.String}, {"d", record.String}}, `"_file"`),
+	AssertRows(t, Select(t, r, "t", []Column{{"f", record.Float}, {"s", record.String}, {"ts", record.Timestamp}, {"b", record.String}, {"d", record.String}}, "_file"),
 		[][]any{{0.5, "text", t0, "yes", "day"}, {7.0, "-42", day, "true", "2024-01-02"}})
 }
 
-func testWidenWithinFile(t *testing.T, h Harness) {
-	d, db := h.Open(t)
+func testWidenWithinFile(t *testing.T, h suite) {
+	d, r := h.Open(t)
 	f := File(t, "v1", "a.csv", t0, TableBatches{Table: "t", Batches: []Batch{
 		{Columns: Cols("n", record.Integer, "c", record.Integer), Rows: [][]any{{1, 10}, {2, 20}}},
 		{Columns: Cols("n", record.Float, "c", record.String, "extra", record.Boolean), Rows: [][]any{{2.5, "x", true}}},
 	}})
 	Commit(t, d, f, destination.Committed)
-	AssertRows(t, Select(t, db, "t", []Column{{"n", record.Float}, {"c", record.String}, {"extra", record.Boolean}}, `"_line"`),
+	AssertRows(t, Select(t, r, "t", []Column{{"n", record.Float}, {"c", record.String}, {"extra", record.Boolean}}, "_line"),
 		[][]any{{1.0, "10", nil}, {2.0, "20", nil}, {2.5, "x", true}})
 }
 
-func testFewerColumns(t *testing.T, h Harness) {
-	d, db := h.Open(t)
+func testFewerColumns(t *testing.T, h suite) {
+	d, r := h.Open(t)
 	f := File(t, "v1", "a.csv", t0, TableBatches{Table: "t", Batches: []Batch{
 		{Columns: Cols("a", record.Integer, "b", record.String, "c", record.Boolean), Rows: [][]any{{1, "one", true}}},
 		{Columns: Cols("c", record.Boolean, "a", record.Integer), Rows: [][]any{{false, 2}}},
@@ -139,27 +139,27 @@ func testFewerColumns(t *testing.T, h Harness) {
 	Commit(t, d, f, destination.Committed)
 	other := File(t, "v2", "b.csv", t0, Table("t", Cols("b", record.String), []any{"only b"}))
 	Commit(t, d, other, destination.Committed)
-	AssertRows(t, Select(t, db, "t", []Column{{"a", record.Integer}, {"b", record.String}, {"c", record.Boolean}}, `"_file", "_line"`),
+	AssertRows(t, Select(t, r, "t", []Column{{"a", record.Integer}, {"b", record.String}, {"c", record.Boolean}}, "_file", "_line"),
 		[][]any{{int64(1), "one", true}, {int64(2), nil, false}, {nil, "only b", nil}})
 }
 
-func testZeroRows(t *testing.T, h Harness) {
-	d, db := h.Open(t)
+func testZeroRows(t *testing.T, h suite) {
+	d, r := h.Open(t)
 	Commit(t, d, File(t, "e1", "empty.csv", t0, Table("fresh", Cols("a", record.Integer, "b", record.String))), destination.Committed)
-	if n := Count(t, db, "fresh", ""); n != 0 {
+	if n := Count(t, r, "fresh"); n != 0 {
 		t.Errorf("new table holds %d rows, want 0", n)
 	}
-	AssertRows(t, Select(t, db, "fresh", []Column{{"a", record.Integer}, {"b", record.String}, {record.FileColumn, record.String}}, ""), nil)
+	AssertRows(t, Select(t, r, "fresh", []Column{{"a", record.Integer}, {"b", record.String}, {record.FileColumn, record.String}}), nil)
 
 	Commit(t, d, File(t, "a1", "a.csv", t0, Table("t", Cols("a", record.Integer), []any{1}, []any{2})), destination.Committed)
 	Commit(t, d, File(t, "b1", "b.csv", t0, Table("t", Cols("a", record.Integer), []any{3})), destination.Committed)
 	Commit(t, d, File(t, "a2", "a.csv", t0.Add(time.Hour), Table("t", Cols("a", record.Integer))), destination.Committed)
-	AssertRows(t, Select(t, db, "t", []Column{{"a", record.Integer}}, ""), [][]any{{int64(3)}})
+	AssertRows(t, Select(t, r, "t", []Column{{"a", record.Integer}}), [][]any{{int64(3)}})
 
 	trunc := File(t, "c1", "c.csv", t0, Table("t", Cols("a", record.Integer)))
 	trunc.WriteMode = destination.Truncate
 	Commit(t, d, trunc, destination.Committed)
-	if n := Count(t, db, "t", ""); n != 0 {
+	if n := Count(t, r, "t"); n != 0 {
 		t.Errorf("table holds %d rows after an empty truncate, want 0", n)
 	}
 }

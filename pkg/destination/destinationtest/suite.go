@@ -2,7 +2,6 @@ package destinationtest
 
 import (
 	"crypto/sha256"
-	"database/sql"
 	"encoding/hex"
 	"testing"
 	"time"
@@ -13,40 +12,55 @@ import (
 
 // Harness opens fresh, isolated destinations of one type.
 type Harness struct {
-	// Open returns a new destination over an empty database (or schema) and
-	// a *sql.DB onto the same data whose unqualified table names resolve to
-	// the destination's tables. Open registers their Close with t.Cleanup.
-	Open func(t *testing.T) (destination.Destination, *sql.DB)
-	// Reopen, optional, opens a second Destination onto the same database
-	// as the last Open of the same test (to prove concurrent sinks), and
-	// registers its Close with t.Cleanup.
+	// Type is the destination's registered type (destination.Register):
+	// the suite checks the promises its Info declares (Atomicity) and
+	// nothing it does not.
+	Type string
+	// Open returns a new destination over an empty database (or schema,
+	// or folder) and a Reader onto the same data. Open registers their
+	// Close with t.Cleanup.
+	Open func(t *testing.T) (destination.Destination, Reader)
+	// Reopen, optional, opens a second Destination onto the same data as
+	// the last Open of the same test (as a second sink, in another process,
+	// would), and registers its Close with t.Cleanup. Without it the
+	// concurrency cases race commits through one Destination only.
 	Reopen func(t *testing.T) destination.Destination
 }
 
 // Run runs the conformance suite against h, one subtest per rule. The
 // subtests run one after another; each opens its own destination.
 //
-// Queries use only standard SQL with double-quoted identifiers and $n
-// parameters, and values read back are compared through Normalize, so the
-// suite holds for any database/sql driver.
+// The cases read back only through the Reader that Open returns, so they
+// hold for any destination, SQL or not.
 func Run(t *testing.T, h Harness) {
 	if h.Open == nil {
 		t.Fatal("destinationtest: Harness.Open is nil")
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) { tc.run(t, h) })
+	info, ok := destination.Lookup(h.Type)
+	if !ok || info.Type != h.Type {
+		t.Fatalf("destinationtest: Harness.Type %q is not a registered destination type", h.Type)
 	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) { tc.run(t, suite{Harness: h, info: info}) })
+	}
+}
+
+// suite is what a case runs with: the harness and the type's declared
+// Info.
+type suite struct {
+	Harness
+	info destination.Info
 }
 
 type testCase struct {
 	name string
-	run  func(t *testing.T, h Harness)
+	run  func(t *testing.T, h suite)
 }
 
 // cases is filled by the init functions of the files that hold the tests.
 var cases []testCase
 
-func register(name string, run func(t *testing.T, h Harness)) {
+func register(name string, run func(t *testing.T, h suite)) {
 	cases = append(cases, testCase{name, run})
 }
 

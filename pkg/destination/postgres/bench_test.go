@@ -173,6 +173,39 @@ func benchCommit(b *testing.B, path string, recs []arrow.RecordBatch) {
 	}
 }
 
+// BenchmarkCommitSmallFiles commits versions of 100 paths of 10 rows each,
+// each replacing its path's earlier rows (Append, UpsertFile): the cost of
+// a commit's ledger protocol (lookups, advisory lock, newest-wins, ledger
+// row) next to its few rows. It reports commits/s.
+func BenchmarkCommitSmallFiles(b *testing.B) {
+	recs := benchBatches(10, 10, "", record.Float)
+	defer func() {
+		for _, r := range recs {
+			r.Release()
+		}
+	}()
+	db, _, _ := open(b)
+	ctx := context.Background()
+	clientCPU0 := selfCPU()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		f := &destination.File{
+			Pipeline: "bench", Version: fmt.Sprintf("v%d", i), Path: fmt.Sprintf("f%d.csv", i%100),
+			Modified: time.Now(), SHA256: "x", WriteMode: destination.Append, Merge: destination.UpsertFile,
+			Batches: &replayBatches{table: "small", recs: recs},
+		}
+		res, err := db.Commit(ctx, f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if res.Outcome != destination.Committed {
+			b.Fatalf("outcome %s, want committed", res.Outcome)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "commits/s")
+	b.ReportMetric((selfCPU()-clientCPU0).Seconds()*1000/float64(b.N), "client-cpu-ms/commit")
+}
+
 // selfCPU returns the CPU time (user and system) of this process.
 func selfCPU() time.Duration {
 	var ru syscall.Rusage

@@ -2,22 +2,16 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/filedge/filedge/pkg/destination"
+	"github.com/filedge/filedge/pkg/destination/sqlledger"
 	"github.com/filedge/filedge/pkg/record"
 )
-
-// rollbackTimeout bounds the rollback of a failed commit, which runs even
-// when the commit's context is done.
-const rollbackTimeout = 10 * time.Second
 
 // batch is a record batch read from Batches and not yet copied.
 type batch struct {
@@ -25,11 +19,15 @@ type batch struct {
 	rec   arrow.RecordBatch
 }
 
-// commit is the state of one Commit call.
+// commit is the state of one Commit call: the sqlledger.Writer of the
+// version's rows.
 type commit struct {
-	db *DB
-	f  *destination.File
-	tx pgx.Tx
+	db      *DB
+	f       *destination.File
+	tx      pgx.Tx
+	conn    sqlledger.Conn      // tx, for the ledger's statements
+	batches destination.Batches // f's, its first batch already read
+	now     time.Time           // the commit time
 
 	pending *batch // the next batch to copy, owned by the commit
 	eof     bool   // Batches returned io.EOF
@@ -47,123 +45,45 @@ type commit struct {
 	modified, synced timestampSlot
 }
 
-// Commit implements destination.Destination. See the package documentation
-// for the locks it takes.
+// Commit implements destination.Destination with the ledger protocol of
+// pkg/destination/sqlledger. See the package documentation for the locks
+// it takes.
 func (d *DB) Commit(ctx context.Context, f *destination.File) (*destination.Result, error) {
-	res, err := d.commit(ctx, f)
+	if f == nil {
+		return nil, &destination.PermanentError{Err: fmt.Errorf("postgres destination %q: commit of a nil file", d.name)}
+	}
+	c := &commit{db: d, f: f, tables: map[string]*table{}}
+	res, err := sqlledger.Commit[*pgTx](ctx, d.ledger, store{d}, f, c)
 	if err != nil {
 		return nil, d.commitError(f, err)
 	}
 	return res, nil
 }
 
-func (d *DB) commit(ctx context.Context, f *destination.File) (*destination.Result, error) {
-	if err := checkModes(f); err != nil {
-		return nil, err
-	}
-	// Text PostgreSQL would refuse (NUL, invalid UTF-8) must not reach a
-	// parameter either.
-	pipeline, version := cleanText(f.Pipeline), cleanText(f.Version)
-	// Fast path, outside any transaction: a version already committed is
-	// not read again.
-	if res, found, err := d.lookup(ctx, d.pool, pipeline, version); err != nil {
-		return nil, err
-	} else if found {
-		res.Outcome = destination.Duplicate
-		return res, nil
-	}
-
-	c := &commit{db: d, f: f, tables: map[string]*table{}}
+// Write implements sqlledger.Writer: it copies the batches table by table.
+func (c *commit) Write(ctx context.Context, tx *pgTx, batches destination.Batches, now time.Time) (*destination.Result, error) {
+	c.tx, c.conn, c.batches, c.now = tx.tx, tx, batches, now
 	defer c.releasePending()
-	// The first batch may keep us waiting for the parser: read it before
-	// the transaction opens. It also fills in f.SHA256.
 	if err := c.next(ctx); err != nil {
 		return nil, err
 	}
-	modified := f.Modified.UTC().Truncate(time.Microsecond)
-	c.file = textSlot{cleanText(f.Path)}
-	c.hash = textSlot{cleanText(f.SHA256)}
-	c.modified = timestampSlot{modified.UnixMicro()}
-
-	tx, err := d.pool.Begin(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("begin: %w", err)
-	}
-	c.tx = tx
-	committed := false
-	defer func() {
-		if !committed {
-			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rollbackTimeout)
-			defer cancel()
-			_ = tx.Rollback(rctx) // the error is the one already returned; a broken connection is discarded by the pool
-		}
-	}()
-
-	// Versions of one path commit one at a time.
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1::text, 0))`, pipeline+"/"+c.file.v); err != nil {
-		return nil, fmt.Errorf("lock path: %w", err)
-	}
-	// The commit time, once the lock is ours: _filedge_synced and the
-	// ledger's committed.
-	now := time.Now().UTC().Truncate(time.Microsecond)
+	// Text PostgreSQL would refuse (NUL, invalid UTF-8) must not reach the
+	// COPY either.
+	c.file = textSlot{cleanText(c.f.Path)}
+	c.hash = textSlot{cleanText(c.f.SHA256)}
+	c.modified = timestampSlot{c.f.Modified.UTC().Truncate(time.Microsecond).UnixMicro()}
 	c.synced = timestampSlot{now.UnixMicro()}
-
-	// The authoritative ledger checks, under the lock.
-	if res, found, err := d.lookup(ctx, tx, pipeline, version); err != nil {
-		return nil, err
-	} else if found {
-		res.Outcome = destination.Duplicate
-		return res, nil
-	}
-	if f.Merge != destination.AppendFile {
-		n, err := d.newest(ctx, tx, pipeline, c.file.v)
-		if err != nil {
-			return nil, err
-		}
-		if n.Supersedes(f) {
-			return &destination.Result{Outcome: destination.Superseded}, nil
-		}
-	}
-
 	for c.pending != nil {
 		if err := c.copyTable(ctx); err != nil {
 			return nil, err
 		}
 	}
-	if f.Owner != "" {
-		if err := c.emptyOwnedTables(ctx); err != nil {
-			return nil, err
-		}
-	}
+	return &destination.Result{Tables: c.order, Rows: c.rows, Widened: c.widened, Added: c.added}, nil
+}
 
-	tables, err := json.Marshal(append([]string{}, c.order...))
-	if err != nil {
-		return nil, fmt.Errorf("ledger: %w", err)
-	}
-	_, err = tx.Exec(ctx, `INSERT INTO `+d.ledger+
-		` (pipeline, version, path, size, modified, seq, sha256, tables, rows, committed)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-		pipeline, version, c.file.v, f.Size, modified, ledgerSeq(f.Seq), c.hash.v, string(tables), c.rows, now)
-	if err != nil {
-		var pgErr *pgconn.PgError
-		if errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.TableName == destination.LedgerTable {
-			// A concurrent commit of the same version won.
-			return &destination.Result{Outcome: destination.Duplicate}, nil
-		}
-		return nil, fmt.Errorf("write ledger: %w", err)
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return nil, fmt.Errorf("commit: %w", err)
-	}
-	committed = true
-	return &destination.Result{
-		Outcome:   destination.Committed,
-		Tables:    c.order,
-		Rows:      c.rows,
-		Committed: now,
-		Widened:   c.widened,
-		Added:     c.added,
-	}, nil
+// Empty implements sqlledger.Writer.
+func (c *commit) Empty(ctx context.Context, _ *pgTx, name string) error {
+	return c.applyWriteMode(ctx, &table{name: name, quoted: pgx.Identifier{c.db.schema, name}.Sanitize()})
 }
 
 // copyTable copies the pending batch, and the batches after it that the
@@ -185,7 +105,7 @@ func (c *commit) copyTable(ctx context.Context) error {
 		c.tables[p.table] = t
 		c.order = append(c.order, p.table)
 		if c.f.Owner != "" {
-			if err := c.claim(ctx, t); err != nil {
+			if err := c.db.ledger.Claim(ctx, c.conn, c.f, t.name, c.now); err != nil {
 				return err
 			}
 		}
@@ -202,52 +122,6 @@ func (c *commit) copyTable(ctx context.Context) error {
 	n, err := c.copyRun(ctx, t, fields)
 	c.rows += n
 	return err
-}
-
-// claim records the file's owner as the table's owner if the table has
-// none, and rejects the file if another owner has it.
-func (c *commit) claim(ctx context.Context, t *table) error {
-	if _, err := c.tx.Exec(ctx, `INSERT INTO `+c.db.tables+` (pipeline, table_name, owner, created)
-		VALUES ($1, $2, $3, $4) ON CONFLICT (table_name) DO NOTHING`,
-		cleanText(c.f.Pipeline), t.name, cleanText(c.f.Owner), time.UnixMicro(c.synced.us).UTC()); err != nil {
-		return fmt.Errorf("table %q: claim: %w", t.name, err)
-	}
-	var owner string
-	if err := c.tx.QueryRow(ctx, `SELECT owner FROM `+c.db.tables+` WHERE table_name = $1`, t.name).Scan(&owner); err != nil {
-		return fmt.Errorf("table %q: read owner: %w", t.name, err)
-	}
-	if owner != cleanText(c.f.Owner) {
-		return &destination.PermanentError{Err: fmt.Errorf("table %q: %w (owned by %s)", t.name, destination.ErrTableOwned, owner)}
-	}
-	return nil
-}
-
-// emptyOwnedTables applies the write mode to every table the file's owner
-// holds (magic folder) that this version wrote no batch to, as to a table
-// of no rows: an archive member or a workbook sheet the new version no
-// longer has leaves no rows of the path behind. A table dropped by hand
-// since is passed over.
-func (c *commit) emptyOwnedTables(ctx context.Context) error {
-	rows, err := c.tx.Query(ctx, `SELECT table_name FROM `+c.db.tables+
-		` WHERE pipeline = $1 AND owner = $2 AND to_regclass(quote_ident($3) || '.' || quote_ident(table_name)) IS NOT NULL
-		ORDER BY table_name`, cleanText(c.f.Pipeline), cleanText(c.f.Owner), c.db.schema)
-	if err != nil {
-		return fmt.Errorf("read owned tables: %w", err)
-	}
-	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		return fmt.Errorf("read owned tables: %w", err)
-	}
-	for _, name := range names {
-		if c.tables[name] != nil {
-			continue
-		}
-		t := &table{name: name, quoted: pgx.Identifier{c.db.schema, name}.Sanitize()}
-		if err := c.applyWriteMode(ctx, t); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // applyWriteMode removes the rows the file replaces: all of them
@@ -281,64 +155,12 @@ func (c *commit) applyWriteMode(ctx context.Context, t *table) error {
 // E'\\' is one backslash whatever standard_conforming_strings says.
 var fileMatch = `(` + quote(record.FileColumn) + ` = $1 OR ` + quote(record.FileColumn) + ` LIKE $2 ESCAPE E'\\')`
 
-// newest reads what the ledger holds of path for newest-wins (see
-// destination.Newest): two probes of the (pipeline, path, seq) index.
-func (d *DB) newest(ctx context.Context, q querier, pipeline, path string) (destination.Newest, error) {
-	var (
-		seq      *int64
-		modified *time.Time
-	)
-	err := q.QueryRow(ctx, `SELECT
-		(SELECT max(seq) FROM `+d.ledger+` WHERE pipeline = $1 AND path = $2),
-		(SELECT max(modified) FROM `+d.ledger+` WHERE pipeline = $1 AND path = $2 AND seq IS NULL)`,
-		pipeline, path).Scan(&seq, &modified)
-	if err != nil {
-		return destination.Newest{}, fmt.Errorf("read ledger: %w", err)
-	}
-	var n destination.Newest
-	if seq != nil {
-		n.Seq = *seq
-	}
-	if modified != nil {
-		n.Modified = modified.UTC()
-	}
-	return n, nil
-}
-
-// ledgerSeq is the ledger's seq of a version: NULL when it has none.
-func ledgerSeq(seq int64) *int64 {
-	if seq <= 0 {
-		return nil
-	}
-	return &seq
-}
-
 // releasePending releases a batch read and not copied.
 func (c *commit) releasePending() {
 	if c.pending != nil {
 		c.pending.rec.Release()
 		c.pending = nil
 	}
-}
-
-// querier is what lookup needs of a pool or a transaction.
-type querier interface {
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-}
-
-// checkModes refuses write and merge modes this destination does not know.
-func checkModes(f *destination.File) error {
-	switch f.WriteMode {
-	case "", destination.Append, destination.Truncate:
-	default:
-		return &destination.PermanentError{Err: fmt.Errorf("unknown write mode %q", f.WriteMode)}
-	}
-	switch f.Merge {
-	case "", destination.UpsertFile, destination.AppendFile:
-	default:
-		return &destination.PermanentError{Err: fmt.Errorf("unknown merge mode %q", f.Merge)}
-	}
-	return nil
 }
 
 // checkTableName refuses a table name PostgreSQL cannot hold, or one of the

@@ -424,7 +424,7 @@ func (p *pgxCell) encode(buf []byte, v any) []byte {
 // next reads the next batch from the file's Batches into c.pending, or sets
 // c.eof.
 func (c *commit) next(ctx context.Context) error {
-	name, rec, err := c.f.Batches.Next(ctx)
+	name, rec, err := c.batches.Next(ctx)
 	if errors.Is(err, io.EOF) {
 		c.eof = true
 		if rec != nil {

@@ -13,11 +13,12 @@
 // and no allocation per value; a column whose type filedge did not create
 // (a table made by hand) is encoded by pgx's codecs instead. The rows and
 // the version's ledger row (_filedge_ledger) are written in one
-// transaction.
+// transaction, by the ledger protocol of pkg/destination/sqlledger (pgx
+// runs its statements through a small adapter, ledger.go).
 //
 // Concurrency: several processes may commit at once. Versions of one path
 // are serialized by pg_advisory_xact_lock on hashtextextended(pipeline || '/'
-// || path, 0); DDL on a table (CREATE, ADD COLUMN, ALTER COLUMN TYPE) runs
+// || path, 0), the protocol's path lock; DDL on a table (CREATE, ADD COLUMN, ALTER COLUMN TYPE) runs
 // under pg_advisory_xact_lock on hashtextextended('filedge.table/' || schema
 // || '.' || table, 0) and re-reads the table's columns after taking it; a
 // commit that needs no DDL takes ROW EXCLUSIVE on the table before it trusts

@@ -19,6 +19,7 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/filedge/filedge/pkg/destination"
+	"github.com/filedge/filedge/pkg/destination/destinationtest/sqlreader"
 	"github.com/filedge/filedge/pkg/record"
 	"github.com/filedge/filedge/pkg/settings"
 )
@@ -244,28 +245,4 @@ func commitOK(t testing.TB, db *DB, f *destination.File, want destination.Outcom
 }
 
 // query returns the rows of a query as Go values scanned by pgx.
-func query(t testing.TB, db *sql.DB, q string, args ...any) [][]any {
-	t.Helper()
-	rows, err := db.Query(q, args...)
-	if err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	defer rows.Close()
-	cols, _ := rows.Columns()
-	var out [][]any
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-		out = append(out, vals)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	return out
-}
+var query = sqlreader.MustQuery

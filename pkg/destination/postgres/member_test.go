@@ -100,7 +100,7 @@ func TestAppendCommitAddsAPatternIndexBesideADefaultOne(t *testing.T) {
 	}
 	defs := func() []string {
 		var out []string
-		for _, r := range query(t, sq, `SELECT indexdef FROM pg_indexes WHERE tablename = 'ix' ORDER BY indexname`) {
+		for _, r := range query(t, sq, `SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'ix' ORDER BY indexname`) {
 			out = append(out, r[0].(string))
 		}
 		return out

@@ -63,5 +63,5 @@ func TestNewMigratesALedgerWrittenBeforeSequences(t *testing.T) {
 	if len(indexes) != 2 || indexes[0][0] != "_filedge_ledger_path_seq" || indexes[1][0] != "_filedge_ledger_pkey" {
 		t.Errorf("the ledger's indexes are %v, want the primary key and _filedge_ledger_path_seq (which serves every lookup the old one did)", indexes)
 	}
-	destinationtest.AssertMigratedLedger(t, dbs[2], old)
+	destinationtest.AssertMigratedLedger(t, dbs[2], reader(old))
 }

@@ -2,13 +2,11 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
 	"strings"
 	"sync/atomic"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -16,6 +14,7 @@ import (
 
 	"github.com/filedge/filedge/internal/redact"
 	"github.com/filedge/filedge/pkg/destination"
+	"github.com/filedge/filedge/pkg/destination/sqlledger"
 )
 
 func init() {
@@ -40,9 +39,8 @@ type DB struct {
 	name   string // the destination's name, for errors
 	schema string
 
-	// Quoted, schema-qualified names of the bookkeeping tables.
-	ledger string
-	tables string
+	// The ledger protocol, in the schema's bookkeeping tables.
+	ledger *sqlledger.Ledger
 
 	copies atomic.Int64 // COPY statements run
 }
@@ -69,8 +67,7 @@ func New(ctx context.Context, cfg Config, env destination.Env) (*DB, error) {
 	d := &DB{
 		name:   env.Name,
 		schema: schema,
-		ledger: pgx.Identifier{schema, destination.LedgerTable}.Sanitize(),
-		tables: pgx.Identifier{schema, destination.TablesTable}.Sanitize(),
+		ledger: newLedger(schema),
 	}
 	// The messages of errors from here on come from pgx and the server,
 	// about a URL that parseURL read as a person does; scrub its
@@ -160,13 +157,15 @@ func connectError(err error) error {
 	return redact.Masked(err, "connect: "+errors.Unwrap(ce).Error())
 }
 
-// setUp creates the schema and the bookkeeping tables if they are missing,
-// and brings a ledger written by an earlier filedge up to date (the seq
-// column and its index).
+// setUp creates the schema if it is missing, and the bookkeeping tables
+// (sqlledger.Ledger.Setup, which also brings a ledger written by an
+// earlier filedge up to date).
 // It runs on a connection of its own, under a session advisory lock, so that
 // concurrent calls of New do not race on the catalog (CREATE ... IF NOT EXISTS is
 // not safe against itself); closing the connection releases the lock even
-// when a statement fails.
+// when a statement fails. Setup reads the catalog first and changes only
+// what is missing: an ALTER TABLE takes an ACCESS EXCLUSIVE lock, which
+// would wait for every commit in progress and hold up the ones after it.
 func (d *DB) setUp(ctx context.Context, cc *pgx.ConnConfig) error {
 	conn, err := pgx.ConnectConfig(ctx, cc)
 	if err != nil {
@@ -177,60 +176,17 @@ func (d *DB) setUp(ctx context.Context, cc *pgx.ConnConfig) error {
 	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock(hashtextextended('filedge.open/' || $1::text, 0))`, d.schema); err != nil {
 		return fmt.Errorf("lock schema %q for set-up: %w", d.schema, err)
 	}
-	// The catalog is read first, and only what is missing is created or
-	// altered: an ALTER TABLE takes an ACCESS EXCLUSIVE lock, which would
-	// wait for every commit in progress and hold up the ones after it.
-	pathSeqIndex := pgx.Identifier{d.schema, destination.LedgerTable + "_path_seq"}.Sanitize()
-	var hasSchema, hasLedger, hasSeq, hasPathSeqIndex, hasTables bool
-	err = conn.QueryRow(ctx, `SELECT
-		EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1),
-		to_regclass($2) IS NOT NULL,
-		EXISTS (SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = to_regclass($2) AND attname = 'seq' AND NOT attisdropped),
-		to_regclass($3) IS NOT NULL,
-		to_regclass($4) IS NOT NULL`, d.schema, d.ledger, pathSeqIndex, d.tables).Scan(&hasSchema, &hasLedger, &hasSeq, &hasPathSeqIndex, &hasTables)
-	if err != nil {
+	var hasSchema bool
+	if err := conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1)`, d.schema).Scan(&hasSchema); err != nil {
 		return fmt.Errorf("read the catalog of schema %q: %w", d.schema, err)
 	}
-	var stmts []string
 	if !hasSchema {
-		stmts = append(stmts, `CREATE SCHEMA IF NOT EXISTS `+pgx.Identifier{d.schema}.Sanitize())
-	}
-	if !hasLedger {
-		stmts = append(stmts, `CREATE TABLE IF NOT EXISTS `+d.ledger+` (
-				pipeline text NOT NULL,
-				version text NOT NULL,
-				path text NOT NULL,
-				size bigint,
-				modified timestamptz,
-				seq bigint,
-				sha256 text,
-				tables text,
-				rows bigint,
-				committed timestamptz NOT NULL,
-				PRIMARY KEY (pipeline, version))`)
-	} else if !hasSeq {
-		// A ledger written by an earlier filedge: its rows keep seq NULL.
-		stmts = append(stmts, `ALTER TABLE `+d.ledger+` ADD COLUMN IF NOT EXISTS seq bigint`)
-	}
-	if !hasPathSeqIndex {
-		// (pipeline, path, seq) serves newest-wins and every lookup of a
-		// path the (pipeline, path) index of earlier versions served.
-		stmts = append(stmts,
-			`CREATE INDEX IF NOT EXISTS `+pgx.Identifier{destination.LedgerTable + "_path_seq"}.Sanitize()+
-				` ON `+d.ledger+` (pipeline, path, seq)`,
-			`DROP INDEX IF EXISTS `+pgx.Identifier{d.schema, destination.LedgerTable + "_path"}.Sanitize())
-	}
-	if !hasTables {
-		stmts = append(stmts, `CREATE TABLE IF NOT EXISTS `+d.tables+` (
-			pipeline text,
-			table_name text PRIMARY KEY,
-			owner text,
-			created timestamptz)`)
-	}
-	for _, s := range stmts {
-		if _, err := conn.Exec(ctx, s); err != nil {
-			return fmt.Errorf("create or update the bookkeeping tables in schema %q: %w", d.schema, err)
+		if _, err := conn.Exec(ctx, `CREATE SCHEMA IF NOT EXISTS `+quote(d.schema)); err != nil {
+			return fmt.Errorf("create schema %q: %w", d.schema, err)
 		}
+	}
+	if err := d.ledger.Setup(ctx, pgxConn{conn}); err != nil {
+		return fmt.Errorf("schema %q: %w", d.schema, err)
 	}
 	if _, err := conn.Exec(ctx, `SELECT pg_advisory_unlock(hashtextextended('filedge.open/' || $1::text, 0))`, d.schema); err != nil {
 		return fmt.Errorf("unlock schema %q after set-up: %w", d.schema, err)
@@ -247,38 +203,11 @@ func (d *DB) Close() error {
 // Lookup reports whether the ledger holds (pipeline, version) and, if so,
 // what that commit wrote (Outcome Committed; Widened is not recorded).
 func (d *DB) Lookup(ctx context.Context, pipeline, version string) (*destination.Result, bool, error) {
-	res, found, err := d.lookup(ctx, d.pool, cleanText(pipeline), cleanText(version))
+	res, found, err := d.ledger.Lookup(ctx, store{d}, pipeline, version)
 	if err != nil {
 		return nil, false, fmt.Errorf("postgres destination %q: %w", d.name, err)
 	}
 	return res, found, nil
-}
-
-// lookup reads the ledger row of (pipeline, version) through q.
-func (d *DB) lookup(ctx context.Context, q querier, pipeline, version string) (*destination.Result, bool, error) {
-	var (
-		tables    *string
-		rows      *int64
-		committed time.Time
-	)
-	err := q.QueryRow(ctx, `SELECT tables, rows, committed FROM `+d.ledger+
-		` WHERE pipeline = $1 AND version = $2`, pipeline, version).Scan(&tables, &rows, &committed)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, false, nil
-	}
-	if err != nil {
-		return nil, false, fmt.Errorf("look up version %s of pipeline %q in the ledger: %w", version, pipeline, err)
-	}
-	res := &destination.Result{Outcome: destination.Committed, Committed: committed.UTC()}
-	if rows != nil {
-		res.Rows = *rows
-	}
-	if tables != nil && *tables != "" {
-		if err := json.Unmarshal([]byte(*tables), &res.Tables); err != nil {
-			return nil, false, fmt.Errorf("version %s of pipeline %q: ledger column tables: %w", version, pipeline, err)
-		}
-	}
-	return res, true, nil
 }
 
 // checkIdentifier refuses a name PostgreSQL cannot hold as it is: empty,

@@ -8,6 +8,7 @@ import (
 
 	"github.com/filedge/filedge/pkg/destination"
 	"github.com/filedge/filedge/pkg/destination/destinationtest"
+	"github.com/filedge/filedge/pkg/destination/destinationtest/sqlreader"
 )
 
 func TestConformance(t *testing.T) {
@@ -17,13 +18,14 @@ func TestConformance(t *testing.T) {
 		schemas = map[string]string{}
 	)
 	destinationtest.Run(t, destinationtest.Harness{
-		Open: func(t *testing.T) (destination.Destination, *sql.DB) {
+		Type: "postgres",
+		Open: func(t *testing.T) (destination.Destination, destinationtest.Reader) {
 			schema := newSchema(t)
 			db := openDB(t, schema)
 			mu.Lock()
 			schemas[t.Name()] = schema
 			mu.Unlock()
-			return db, sqlDB(t, schema)
+			return db, reader(sqlDB(t, schema))
 		},
 		Reopen: func(t *testing.T) destination.Destination {
 			mu.Lock()
@@ -40,5 +42,16 @@ func TestConformance(t *testing.T) {
 				name = name[:i]
 			}
 		},
+	})
+}
+
+// reader reads a destination's schema back for the conformance suite,
+// through db, whose search_path is the schema.
+func reader(db *sql.DB) destinationtest.Reader {
+	return sqlreader.New(db, sqlreader.Dialect{
+		Tables: `SELECT tablename FROM pg_catalog.pg_tables WHERE schemaname = current_schema()`,
+		Columns: `SELECT attname, format_type(atttypid, atttypmod) FROM pg_catalog.pg_attribute
+			WHERE attrelid = to_regclass(quote_ident(current_schema()) || '.' || quote_ident($1)) AND attnum > 0 AND NOT attisdropped
+			ORDER BY attnum`,
 	})
 }

@@ -514,7 +514,7 @@ func TestCommitClassifiesErrors(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer pool.Close()
-		down := &DB{pool: pool, name: "down", schema: db.schema, ledger: db.ledger, tables: db.tables}
+		down := &DB{pool: pool, name: "down", schema: db.schema, ledger: db.ledger}
 		f, _ := file(t, "v4", "e.csv", t2024, tableData{name: "e", cols: cols, batches: [][][]any{{{int64(1), t2024}}}})
 		_, err = down.Commit(t.Context(), f)
 		if err == nil || destination.IsPermanent(err) {
@@ -558,7 +558,7 @@ func TestAppendCommitIndexesFileColumnOnce(t *testing.T) {
 	db, sq, _ := open(t)
 	cols := []record.Column{{Name: "n", Type: record.Integer}}
 	indexes := func() int64 {
-		return query(t, sq, `SELECT count(*) FROM pg_indexes WHERE tablename = 'ix'`)[0][0].(int64)
+		return query(t, sq, `SELECT count(*) FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'ix'`)[0][0].(int64)
 	}
 	f, _ := file(t, "v1", "a.csv", t2024, tableData{name: "ix", cols: cols, batches: [][][]any{{{int64(1)}}}})
 	commitOK(t, db, f, destination.Committed)

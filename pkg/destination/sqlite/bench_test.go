@@ -16,6 +16,7 @@ import (
 
 	"github.com/filedge/filedge/internal/benchkit"
 	"github.com/filedge/filedge/pkg/destination"
+	"github.com/filedge/filedge/pkg/destination/sqlite"
 	"github.com/filedge/filedge/pkg/record"
 )
 
@@ -75,17 +76,7 @@ func benchBatches(rows int) []arrow.RecordBatch {
 // per iteration (into a fresh table each time) and reports rows/s.
 func BenchmarkCommit(b *testing.B) {
 	rows := benchRows()
-	batches := benchBatches(rows)
-	defer func() {
-		for _, rec := range batches {
-			rec.Release()
-		}
-	}()
-	d, err := sqliteOpen(b, filepath.Join(b.TempDir(), "bench.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer d.Close()
+	batches, d := benchSetUp(b, rows)
 	b.ResetTimer()
 	cpu0 := benchkit.CPUTime()
 	for i := range b.N {
@@ -107,9 +98,51 @@ func BenchmarkCommit(b *testing.B) {
 	b.ReportMetric(float64(rows*b.N)/(benchkit.CPUTime()-cpu0).Seconds(), "rows/cpu-s")
 }
 
+// benchSetUp returns the batches of rows rows (benchBatches) and a
+// destination over a new file, both released when b ends.
+func benchSetUp(b *testing.B, rows int) ([]arrow.RecordBatch, *sqlite.DB) {
+	batches := benchBatches(rows)
+	b.Cleanup(func() {
+		for _, rec := range batches {
+			rec.Release()
+		}
+	})
+	d, err := sqliteOpen(b, filepath.Join(b.TempDir(), "bench.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { d.Close() })
+	return batches, d
+}
+
 func benchRows() int {
 	if n, err := strconv.Atoi(os.Getenv("FILEDGE_BENCH_ROWS")); err == nil && n > 0 {
 		return n
 	}
 	return 1_000_000
+}
+
+// BenchmarkCommitSmallFiles commits versions of 100 paths of 10 rows each,
+// each replacing its path's earlier rows (Append, UpsertFile): the cost of
+// a commit's ledger protocol (lookups, lock, newest-wins, ledger row) next
+// to its few rows. It reports commits/s.
+func BenchmarkCommitSmallFiles(b *testing.B) {
+	batches, d := benchSetUp(b, 10)
+	b.ResetTimer()
+	cpu0 := benchkit.CPUTime()
+	for i := range b.N {
+		f := &destination.File{
+			Pipeline: "bench", Version: strconv.Itoa(i), Path: fmt.Sprintf("f%d.csv", i%100), Modified: time.Now(), SHA256: "x",
+			WriteMode: destination.Append, Merge: destination.UpsertFile, Batches: &replay{batches: batches},
+		}
+		res, err := d.Commit(b.Context(), f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if res.Outcome != destination.Committed {
+			b.Fatalf("outcome %s, want committed", res.Outcome)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "commits/s")
+	b.ReportMetric(float64(b.N)/(benchkit.CPUTime()-cpu0).Seconds(), "commits/cpu-s")
 }

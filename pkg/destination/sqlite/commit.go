@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -13,202 +12,86 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/filedge/filedge/pkg/destination"
+	"github.com/filedge/filedge/pkg/destination/sqlledger"
 	"github.com/filedge/filedge/pkg/record"
 )
 
-// Commit implements destination.Destination.
+// Commit implements destination.Destination with the ledger protocol of
+// pkg/destination/sqlledger: each commit is one BEGIN IMMEDIATE
+// transaction, after this process's other commits.
 func (d *DB) Commit(ctx context.Context, f *destination.File) (*destination.Result, error) {
 	if f == nil {
 		return nil, &destination.PermanentError{Err: fmt.Errorf("sqlite %s: commit of a nil file", d.path)}
 	}
-	res, err := d.commit(ctx, f)
+	w := &writer{log: d.log, f: f, mode: f.WriteMode, merge: f.Merge, tables: map[string]*table{}}
+	if w.mode == "" {
+		w.mode = destination.Append
+	}
+	if w.merge == "" {
+		w.merge = destination.UpsertFile
+	}
+	res, err := sqlledger.Commit[*tx](ctx, ledger, store{Conn: d.conn, d: d}, f, w)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite %s: commit %s (version %s): %w", d.path, f.Path, f.Version, err)
+		return nil, fmt.Errorf("sqlite %s: commit %s (version %s): %w", d.path, f.Path, f.Version, classify(err))
 	}
 	return res, nil
 }
 
-func (d *DB) commit(ctx context.Context, f *destination.File) (*destination.Result, error) {
-	if f.Pipeline == "" || f.Version == "" || f.Path == "" || f.Batches == nil {
-		return nil, &destination.PermanentError{Err: errors.New("file needs a pipeline, version, path and batches")}
-	}
-	mode, merge := f.WriteMode, f.Merge
-	if mode == "" {
-		mode = destination.Append
-	}
-	if merge == "" {
-		merge = destination.UpsertFile
-	}
-	if mode != destination.Append && mode != destination.Truncate {
-		return nil, &destination.PermanentError{Err: fmt.Errorf("unknown write mode %q", f.WriteMode)}
-	}
-	if merge != destination.UpsertFile && merge != destination.AppendFile {
-		return nil, &destination.PermanentError{Err: fmt.Errorf("unknown merge mode %q", f.Merge)}
-	}
+// store is the database as the ledger protocol runs commits on it.
+type store struct {
+	sqlledger.Conn // the pool, for the look-up before the transaction
+	d              *DB
+}
 
-	// 1. Fast path, outside any transaction.
-	if found, err := ledgerHas(ctx, d.db, f.Pipeline, f.Version); err != nil {
-		return nil, err
-	} else if found {
-		return &destination.Result{Outcome: destination.Duplicate}, nil
-	}
-
-	// 2. The first batch, before the write lock: the parser may still work.
-	tableName, batch, err := f.Batches.Next(ctx)
-	if err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("read batches: %w", err)
-	}
-	eof := errors.Is(err, io.EOF)
-	if !eof && batch == nil {
-		return nil, errors.New("read batches: Next returned no batch and no error")
-	}
-	defer func() {
-		if batch != nil {
-			batch.Release()
-		}
-	}()
-
-	// 3. The write transaction: BEGIN IMMEDIATE serialises all writers of
-	// the file; this process's writers queue first on d.write.
+// Begin implements sqlledger.DB: it waits for this process's other commits
+// (on d.write, cancellably, rather than in SQLite's busy handler), then
+// begins a BEGIN IMMEDIATE transaction, which waits for other processes'
+// writers. Holding the file's write lock, the commit holds every path's.
+func (s store) Begin(ctx context.Context, _ string) (*tx, error) {
 	select {
-	case d.write <- struct{}{}:
+	case s.d.write <- struct{}{}:
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-	defer func() { <-d.write }()
-	tx, err := d.db.BeginTx(ctx, nil)
+	t, err := s.d.db.BeginTx(ctx, nil)
 	if err != nil {
+		<-s.d.write
 		return nil, fmt.Errorf("begin: %w", err)
 	}
-	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
-
-	// 4. The authoritative ledger checks.
-	if found, err := ledgerHas(ctx, tx, f.Pipeline, f.Version); err != nil {
-		return nil, err
-	} else if found {
-		return &destination.Result{Outcome: destination.Duplicate}, nil
-	}
-	if merge != destination.AppendFile {
-		n, err := newest(ctx, tx, f.Pipeline, f.Path)
-		if err != nil {
-			return nil, err
-		}
-		if n.Supersedes(f) {
-			return &destination.Result{Outcome: destination.Superseded}, nil
-		}
-	}
-
-	// 5–6. Tables and rows.
-	now := time.Now().UTC().Truncate(time.Microsecond)
-	w := &writer{tx: tx, log: d.log, f: f, mode: mode, merge: merge, synced: now, tables: map[string]*table{}}
-	for !eof {
-		if err := w.write(ctx, tableName, batch); err != nil {
-			return nil, classify(err)
-		}
-		batch.Release()
-		batch = nil
-		tableName, batch, err = f.Batches.Next(ctx)
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("read batches: %w", err)
-		}
-		if batch == nil {
-			return nil, errors.New("read batches: Next returned no batch and no error")
-		}
-	}
-
-	if f.Owner != "" {
-		if err := w.emptyOwnedTables(ctx); err != nil {
-			return nil, classify(err)
-		}
-	}
-
-	// 7. The ledger row, then commit.
-	tables, _ := json.Marshal(w.order) // a []string always marshals
-	if tables == nil || string(tables) == "null" {
-		tables = []byte("[]")
-	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO `+quote(destination.LedgerTable)+
-		` ("pipeline", "version", "path", "size", "modified", "seq", "sha256", "tables", "rows", "committed") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		f.Pipeline, f.Version, f.Path, f.Size, formatTimestamp(f.Modified), nullSeq(f.Seq), nullString(f.SHA256), string(tables), w.rows, formatTimestamp(now))
-	if isUniqueViolation(err) {
-		return &destination.Result{Outcome: destination.Duplicate}, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("write ledger row: %w", classify(err))
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("commit: %w", err)
-	}
-	return &destination.Result{
-		Outcome:   destination.Committed,
-		Tables:    w.order,
-		Rows:      w.rows,
-		Committed: now,
-		Widened:   w.widened,
-		Added:     w.added,
-	}, nil
+	return &tx{Conn: sqlledger.SQL(t), tx: t, turn: s.d.write}, nil
 }
 
-// queryer is what ledgerHas needs of a *sql.DB or *sql.Tx.
-type queryer interface {
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+// tx is a commit's transaction; it holds this process's write turn until
+// it ends.
+type tx struct {
+	sqlledger.Conn
+	tx   *sql.Tx
+	turn chan struct{}
+	done bool
 }
 
-// ledgerHas reports whether the ledger holds the version.
-func ledgerHas(ctx context.Context, q queryer, pipeline, version string) (bool, error) {
-	var n int
-	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+quote(destination.LedgerTable)+` WHERE "pipeline" = ? AND "version" = ?`, pipeline, version).Scan(&n)
-	if err != nil {
-		return false, fmt.Errorf("check ledger: %w", err)
-	}
-	return n > 0, nil
+func (t *tx) Commit(context.Context) error {
+	defer t.end()
+	return t.tx.Commit()
 }
 
-// newest reads what the ledger holds of path for newest-wins (see
-// destination.Newest): two probes of the (pipeline, path, seq) index.
-func newest(ctx context.Context, q queryer, pipeline, path string) (destination.Newest, error) {
-	var (
-		seq      sql.NullInt64
-		modified sql.NullString
-		ledger   = quote(destination.LedgerTable)
-	)
-	err := q.QueryRowContext(ctx, `SELECT
-		(SELECT MAX("seq") FROM `+ledger+` WHERE "pipeline" = ?1 AND "path" = ?2),
-		(SELECT CAST(MAX("modified") AS TEXT) FROM `+ledger+` WHERE "pipeline" = ?1 AND "path" = ?2 AND "seq" IS NULL)`,
-		pipeline, path).Scan(&seq, &modified)
-	if err != nil {
-		return destination.Newest{}, fmt.Errorf("check ledger: %w", err)
-	}
-	n := destination.Newest{Seq: seq.Int64}
-	if modified.Valid {
-		if n.Modified, err = parseTimestamp(modified.String); err != nil {
-			return destination.Newest{}, fmt.Errorf("check ledger: modified: %w", err)
-		}
-	}
-	return n, nil
+func (t *tx) Rollback(context.Context) error {
+	defer t.end()
+	return t.tx.Rollback()
 }
 
-// nullSeq is the ledger's seq of a version: NULL when it has none.
-func nullSeq(seq int64) any {
-	if seq <= 0 {
-		return nil
+// end gives the write turn back, once.
+func (t *tx) end() {
+	if !t.done {
+		t.done = true
+		<-t.turn
 	}
-	return seq
-}
-
-func nullString(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
 }
 
 // writer streams one file version's batches inside its transaction.
 type writer struct {
 	tx      *sql.Tx
+	conn    sqlledger.Conn // tx, for the ledger's statements
 	log     *slog.Logger
 	f       *destination.File
 	mode    destination.WriteMode
@@ -219,6 +102,37 @@ type writer struct {
 	rows    int64
 	widened []string
 	added   []string
+}
+
+// Write implements sqlledger.Writer.
+func (w *writer) Write(ctx context.Context, t *tx, batches destination.Batches, now time.Time) (*destination.Result, error) {
+	w.tx, w.conn, w.synced = t.tx, t, now
+	for {
+		name, batch, err := batches.Next(ctx)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			if batch != nil {
+				batch.Release()
+			}
+			return nil, fmt.Errorf("read batches: %w", err)
+		}
+		if batch == nil {
+			return nil, errors.New("read batches: Next returned no batch and no error")
+		}
+		err = w.write(ctx, name, batch)
+		batch.Release()
+		if err != nil {
+			return nil, err
+		}
+	}
+	return &destination.Result{Tables: w.order, Rows: w.rows, Widened: w.widened, Added: w.added}, nil
+}
+
+// Empty implements sqlledger.Writer.
+func (w *writer) Empty(ctx context.Context, _ *tx, table string) error {
+	return w.deleteReplaced(ctx, table)
 }
 
 // write writes one batch of the named table.
@@ -273,7 +187,7 @@ func (w *writer) write(ctx context.Context, name string, batch arrow.RecordBatch
 // folder), creates or evolves it, and applies the write mode to its rows.
 func (w *writer) open(ctx context.Context, name string, want []column) (*table, error) {
 	if w.f.Owner != "" {
-		if err := w.claim(ctx, name); err != nil {
+		if err := ledger.Claim(ctx, w.conn, w.f, name, w.synced); err != nil {
 			return nil, err
 		}
 	}
@@ -323,42 +237,12 @@ func (w *writer) deleteReplaced(ctx context.Context, name string) error {
 	return nil
 }
 
-// emptyOwnedTables applies the write mode to every table the file's owner
-// holds (magic folder) that this version wrote no batch to, as to a table
-// of no rows: an archive member or a workbook sheet the new version no
-// longer has leaves no rows of the path behind. A table dropped by hand
-// since is passed over.
-func (w *writer) emptyOwnedTables(ctx context.Context) error {
-	rows, err := w.tx.QueryContext(ctx, `SELECT o."table_name" FROM `+quote(destination.TablesTable)+` o
-		JOIN sqlite_schema s ON s.type = 'table' AND s.name = o."table_name"
-		WHERE o."pipeline" = ? AND o."owner" = ? ORDER BY o."table_name"`, w.f.Pipeline, w.f.Owner)
-	if err != nil {
-		return fmt.Errorf("read owned tables: %w", err)
+// nullString is s as a parameter: NULL when it is empty.
+func nullString(s string) any {
+	if s == "" {
+		return nil
 	}
-	var names []string
-	for rows.Next() {
-		var name string
-		if err := rows.Scan(&name); err != nil {
-			rows.Close()
-			return fmt.Errorf("read owned tables: %w", err)
-		}
-		names = append(names, name)
-	}
-	if err := rows.Close(); err != nil {
-		return fmt.Errorf("read owned tables: %w", err)
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("read owned tables: %w", err)
-	}
-	for _, name := range names {
-		if _, written := w.tables[name]; written {
-			continue
-		}
-		if err := w.deleteReplaced(ctx, name); err != nil {
-			return err
-		}
-	}
-	return nil
+	return s
 }
 
 // stored gives every column its stored type.
@@ -368,25 +252,4 @@ func stored(cols []column) []column {
 		out[i] = column{name: c.name, typ: c.typ.Stored()}
 	}
 	return out
-}
-
-// claim records f.Owner as the owner of the table, or fails if another
-// owner holds it.
-func (w *writer) claim(ctx context.Context, name string) error {
-	var owner string
-	err := w.tx.QueryRowContext(ctx, `SELECT "owner" FROM `+quote(destination.TablesTable)+` WHERE "table_name" = ?`, name).Scan(&owner)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		_, err = w.tx.ExecContext(ctx, `INSERT INTO `+quote(destination.TablesTable)+` ("pipeline", "table_name", "owner", "created") VALUES (?, ?, ?, ?)`,
-			w.f.Pipeline, name, w.f.Owner, formatTimestamp(w.synced))
-		if err != nil {
-			return fmt.Errorf("table %q: record owner: %w", name, err)
-		}
-		return nil
-	case err != nil:
-		return fmt.Errorf("table %q: read owner: %w", name, err)
-	case owner != w.f.Owner:
-		return &destination.PermanentError{Err: fmt.Errorf("table %q: %w (owned by %s)", name, destination.ErrTableOwned, owner)}
-	}
-	return nil
 }

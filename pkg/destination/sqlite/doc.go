@@ -4,7 +4,11 @@
 // The database file runs in WAL mode with synchronous=FULL, so readers never
 // block the writer and a committed file version survives a crash. Writers,
 // in this process or others, take turns: each Commit is one BEGIN IMMEDIATE
-// transaction, waiting up to the busy timeout for the write lock.
+// transaction, after this process's other commits, waiting up to the busy
+// timeout for the write lock. Commit runs the ledger protocol of
+// pkg/destination/sqlledger in it (look-ups, newest-wins, the ledger row in
+// the rows' transaction); holding the file's write lock, a commit holds
+// every path's lock at once.
 //
 // Columns are declared with type names that map back to filedge's types
 // without ambiguity (BOOLEAN, BIGINT, DOUBLE, DATE, TIMESTAMP, TEXT,

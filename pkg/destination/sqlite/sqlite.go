@@ -3,8 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -16,6 +14,7 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 
 	"github.com/filedge/filedge/pkg/destination"
+	"github.com/filedge/filedge/pkg/destination/sqlledger"
 )
 
 func init() {
@@ -34,6 +33,7 @@ const DefaultBusyTimeout = 30 * time.Second
 // use; several DBs, in one process or several, may share one file.
 type DB struct {
 	db          *sql.DB
+	conn        sqlledger.Conn // db, for the ledger's statements
 	path        string
 	log         *slog.Logger
 	busyTimeout time.Duration
@@ -92,7 +92,7 @@ func Open(ctx context.Context, cfg Config, env destination.Env, opts ...Option) 
 	}
 	db.SetMaxOpenConns(8)
 	db.SetMaxIdleConns(4)
-	d.db = db
+	d.db, d.conn = db, sqlledger.SQL(db)
 	if err := d.createLedger(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("destination %q: open %s: %w", env.Name, path, err)
@@ -147,54 +147,18 @@ func dsn(path string, busy time.Duration) string {
 }
 
 // createLedger creates the ledger and ownership tables if they are
-// missing, and brings a ledger written by an earlier filedge up to date: it
-// adds the seq column (NULL in the rows already there) and replaces the
-// (pipeline, path) index by (pipeline, path, seq), which serves the same
-// lookups and newest-wins besides. Several processes may run it at once:
-// the transaction is BEGIN IMMEDIATE, so each waits for the write lock in
-// turn and sees what the one before did.
+// missing, and brings a ledger written by an earlier filedge up to date
+// (sqlledger.Ledger.Setup). Several processes may run it at once: the
+// transaction is BEGIN IMMEDIATE, so each waits for the write lock in turn
+// and sees what the one before did.
 func (d *DB) createLedger(ctx context.Context) error {
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
-	defer tx.Rollback()
-	ledger := quote(destination.LedgerTable)
-	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS `+ledger+` (
-			"pipeline" TEXT NOT NULL,
-			"version" TEXT NOT NULL,
-			"path" TEXT NOT NULL,
-			"size" BIGINT,
-			"modified" TIMESTAMP,
-			"seq" BIGINT,
-			"sha256" TEXT,
-			"tables" JSONTEXT,
-			"rows" BIGINT,
-			"committed" TIMESTAMP,
-			PRIMARY KEY ("pipeline", "version"))`); err != nil {
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	if err := ledger.Setup(ctx, sqlledger.SQL(tx)); err != nil {
 		return err
-	}
-	var hasSeq bool
-	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) > 0 FROM pragma_table_info(?) WHERE "name" = 'seq'`,
-		destination.LedgerTable).Scan(&hasSeq); err != nil {
-		return fmt.Errorf("read the ledger's columns: %w", err)
-	}
-	stmts := []string{
-		`CREATE INDEX IF NOT EXISTS ` + quote(destination.LedgerTable+"_path_seq") + ` ON ` + ledger + ` ("pipeline", "path", "seq")`,
-		`DROP INDEX IF EXISTS ` + quote(destination.LedgerTable+"_path"),
-		`CREATE TABLE IF NOT EXISTS ` + quote(destination.TablesTable) + ` (
-			"pipeline" TEXT,
-			"table_name" TEXT PRIMARY KEY,
-			"owner" TEXT,
-			"created" TIMESTAMP)`,
-	}
-	if !hasSeq {
-		stmts = append([]string{`ALTER TABLE ` + ledger + ` ADD COLUMN "seq" BIGINT`}, stmts...)
-	}
-	for _, stmt := range stmts {
-		if _, err := tx.ExecContext(ctx, stmt); err != nil {
-			return err
-		}
 	}
 	return tx.Commit()
 }
@@ -211,33 +175,38 @@ func (d *DB) Close() error {
 // tables, rows and commit time (Outcome is Committed), and whether the
 // ledger holds the version at all.
 func (d *DB) Lookup(ctx context.Context, pipeline, version string) (*destination.Result, bool, error) {
-	var (
-		tables    sql.NullString
-		rows      sql.NullInt64
-		committed sql.NullString
-	)
-	err := d.db.QueryRowContext(ctx, `SELECT "tables", "rows", CAST("committed" AS TEXT) FROM `+quote(destination.LedgerTable)+
-		` WHERE "pipeline" = ? AND "version" = ?`, pipeline, version).Scan(&tables, &rows, &committed)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, false, nil
-	}
+	res, found, err := ledger.Lookup(ctx, d.conn, pipeline, version)
 	if err != nil {
-		return nil, false, fmt.Errorf("sqlite: look up version %s of pipeline %s in %s: %w", version, pipeline, d.path, err)
+		return nil, false, fmt.Errorf("sqlite %s: %w", d.path, err)
 	}
-	res := &destination.Result{Outcome: destination.Committed, Rows: rows.Int64}
-	if tables.Valid && tables.String != "" {
-		if err := json.Unmarshal([]byte(tables.String), &res.Tables); err != nil {
-			return nil, false, fmt.Errorf("sqlite: look up version %s of pipeline %s in %s: tables %q: %w", version, pipeline, d.path, tables.String, err)
-		}
-	}
-	if committed.Valid {
-		ts, err := parseTimestamp(committed.String)
-		if err != nil {
-			return nil, false, fmt.Errorf("sqlite: look up version %s of pipeline %s in %s: %w", version, pipeline, d.path, err)
-		}
-		res.Committed = ts
-	}
-	return res, true, nil
+	return res, found, nil
+}
+
+// ledger is the ledger protocol in SQLite's dialect: ? placeholders, text
+// timestamps (formatTimestamp), and the catalog in sqlite_schema.
+var ledger = sqlledger.New(sqlledger.Dialect{
+	Types:             sqlledger.Types{Key: "TEXT", Text: "TEXT", BigInt: "BIGINT", Timestamp: "TIMESTAMP", JSON: "JSONTEXT"},
+	Time:              func(t time.Time) any { return formatTimestamp(t) },
+	ParseTime:         parseTimestamp,
+	IsUniqueViolation: isUniqueViolation,
+	TableExists: func(name string) string {
+		return `EXISTS (SELECT 1 FROM "sqlite_schema" WHERE "type" = 'table' AND "name" = ` + name + `)`
+	},
+	Catalog: catalog,
+})
+
+// catalog reads which bookkeeping objects the file has.
+func catalog(ctx context.Context, c sqlledger.Conn) (sqlledger.Catalog, error) {
+	var cat sqlledger.Catalog
+	_, err := sqlledger.QueryRow(ctx, c, `SELECT
+		EXISTS (SELECT 1 FROM "sqlite_schema" WHERE "type" = 'table' AND "name" = ?),
+		EXISTS (SELECT 1 FROM pragma_table_info(?) WHERE "name" = 'seq'),
+		EXISTS (SELECT 1 FROM "sqlite_schema" WHERE "type" = 'index' AND "name" = ?),
+		EXISTS (SELECT 1 FROM "sqlite_schema" WHERE "type" = 'index' AND "name" = ?),
+		EXISTS (SELECT 1 FROM "sqlite_schema" WHERE "type" = 'table' AND "name" = ?)`,
+		[]any{destination.LedgerTable, destination.LedgerTable, sqlledger.PathSeqIndex, sqlledger.OldPathIndex, destination.TablesTable},
+		&cat.Ledger, &cat.Seq, &cat.PathSeqIndex, &cat.OldPathIndex, &cat.Tables)
+	return cat, err
 }
 
 // quote quotes an identifier, doubling embedded double quotes.

@@ -16,6 +16,7 @@ import (
 
 	"github.com/filedge/filedge/pkg/destination"
 	"github.com/filedge/filedge/pkg/destination/destinationtest"
+	"github.com/filedge/filedge/pkg/destination/destinationtest/sqlreader"
 	"github.com/filedge/filedge/pkg/destination/sqlite"
 	"github.com/filedge/filedge/pkg/record"
 	"github.com/filedge/filedge/pkg/settings"
@@ -51,15 +52,41 @@ func readDB(t *testing.T, path string) *sql.DB {
 func TestConformance(t *testing.T) {
 	var last string
 	destinationtest.Run(t, destinationtest.Harness{
-		Open: func(t *testing.T) (destination.Destination, *sql.DB) {
+		Type: "sqlite",
+		Open: func(t *testing.T) (destination.Destination, destinationtest.Reader) {
 			last = filepath.Join(t.TempDir(), "dest.db")
-			return openFile(t, last), readDB(t, last)
+			return openFile(t, last), reader(readDB(t, last))
 		},
 		Reopen: func(t *testing.T) destination.Destination {
 			return openFile(t, last)
 		},
 	})
 }
+
+// reader reads a destination's file back for the conformance suite.
+func reader(db *sql.DB) destinationtest.Reader {
+	return sqlreader.New(db, sqlreader.Dialect{
+		Tables:  `SELECT "name" FROM "sqlite_schema" WHERE "type" = 'table' AND "name" NOT LIKE 'sqlite\_%' ESCAPE '\'`,
+		Columns: `SELECT "name", "type" FROM pragma_table_info(?) ORDER BY "cid"`,
+		Type:    declaredType,
+	})
+}
+
+// declaredType maps the column types filedge declares in SQLite to theirs:
+// the names of its own (DECIMALTEXT(p,s) for decimals, JSONTEXT for JSON)
+// and standard ones.
+func declaredType(declared string) (record.Type, error) {
+	if args, ok := strings.CutPrefix(declared, "DECIMALTEXT"); ok {
+		return record.ParseType("decimal" + args)
+	}
+	if declared == "JSONTEXT" {
+		return record.JSON, nil
+	}
+	return sqlreader.StandardType(declared)
+}
+
+// query runs a query on db and returns its rows as the driver's values.
+var query = sqlreader.MustQuery
 
 func sqliteOpen(tb testing.TB, path string) (*sqlite.DB, error) {
 	return sqlite.Open(tb.Context(), sqlite.Config{URL: "sqlite://" + path}, destination.Env{Name: "test"})
@@ -179,7 +206,7 @@ func TestColumnsDeclaredWithTypesThatMapBack(t *testing.T) {
 		[]any{true, 1, 1.5, "2024-01-02", time.Date(2024, 1, 2, 3, 4, 5, 6000, time.UTC), "s", `12.50`, nil, "12345678901234.50"})), destination.Committed)
 	db := readDB(t, path)
 	got := map[string]string{}
-	for _, row := range destinationtest.Rows(t, db, `SELECT "name", "type" FROM pragma_table_info('t')`) {
+	for _, row := range query(t, db, `SELECT "name", "type" FROM pragma_table_info('t')`) {
 		got[row[0].(string)] = row[1].(string)
 	}
 	want := map[string]string{
@@ -193,7 +220,7 @@ func TestColumnsDeclaredWithTypesThatMapBack(t *testing.T) {
 	// a JSON number as its text (JSONTEXT has text affinity), a decimal as
 	// its exact text with its scale (DECIMALTEXT has text affinity: a
 	// NUMERIC column would have stored the REAL 12345678901234.5).
-	rows := destinationtest.Rows(t, db, `SELECT typeof("b"), "b", typeof("d"), CAST("d" AS TEXT), typeof("ts"), CAST("ts" AS TEXT), typeof("j"), "j", typeof("m"), "m" FROM "t"`)
+	rows := query(t, db, `SELECT typeof("b"), "b", typeof("d"), CAST("d" AS TEXT), typeof("ts"), CAST("ts" AS TEXT), typeof("j"), "j", typeof("m"), "m" FROM "t"`)
 	wantRow := []any{"integer", int64(1), "text", "2024-01-02", "text", "2024-01-02T03:04:05.000006Z", "text", "12.50", "text", "12345678901234.50"}
 	for i, v := range wantRow {
 		if rows[0][i] != v {
@@ -223,19 +250,19 @@ func TestWideningRebuildKeepsRowsIndexesTriggersAndViews(t *testing.T) {
 	if !slices.Equal(res.Widened, []string{"t.n: integer → string"}) {
 		t.Errorf("Widened = %q", res.Widened)
 	}
-	destinationtest.AssertRows(t, destinationtest.Select(t, db, "t_view", []destinationtest.Column{{Name: "n", Type: record.String}, {Name: "k", Type: record.String}}, `"k"`),
+	destinationtest.AssertRows(t, query(t, db, `SELECT "n", "k" FROM "t_view" ORDER BY "k"`),
 		[][]any{{"1", "a"}, {"2", "b"}, {"three", "c"}})
 	var objects []string
-	for _, row := range destinationtest.Rows(t, db, `SELECT "type" || ' ' || "name" FROM "sqlite_schema" WHERE "tbl_name" = 't' ORDER BY 1`) {
+	for _, row := range query(t, db, `SELECT "type" || ' ' || "name" FROM "sqlite_schema" WHERE "tbl_name" = 't' ORDER BY 1`) {
 		objects = append(objects, row[0].(string))
 	}
 	if want := []string{"index t_k", "table t", "trigger t_audit"}; !slices.Equal(objects, want) {
 		t.Errorf("schema objects of t = %q, want %q", objects, want)
 	}
-	if n := destinationtest.Count(t, db, "audit", ""); n != 1 {
+	if n := query(t, db, `SELECT COUNT(*) FROM "audit"`)[0][0]; n != int64(1) {
 		t.Errorf("the trigger fired %d times after the rebuild, want once (for the new row)", n)
 	}
-	if n := destinationtest.Count(t, db, "sqlite_schema", `"name" LIKE '_filedge_rebuild_%'`); n != 0 {
+	if n := query(t, db, `SELECT COUNT(*) FROM "sqlite_schema" WHERE "name" LIKE '_filedge_rebuild_%'`)[0][0]; n != int64(0) {
 		t.Errorf("the rebuild left its temporary table behind")
 	}
 }
@@ -284,7 +311,7 @@ func TestTwoDestinationsOnOneFileCommitConcurrently(t *testing.T) {
 			t.Error(err)
 		}
 	}
-	if n := destinationtest.Count(t, readDB(t, path), "t", ""); n != 2*files*3 {
+	if n := destinationtest.Count(t, reader(readDB(t, path)), "t"); n != 2*files*3 {
 		t.Errorf("table holds %d rows, want %d", n, 2*files*3)
 	}
 }
@@ -343,9 +370,9 @@ func TestOpenMigratesALedgerWrittenBeforeSequences(t *testing.T) {
 		t.Cleanup(func() { dests[i].Close() })
 	}
 
-	indexes := destinationtest.Rows(t, old, `SELECT "name" FROM sqlite_schema WHERE "type" = 'index' AND "tbl_name" = '_filedge_ledger' AND "sql" IS NOT NULL ORDER BY "name"`)
+	indexes := query(t, old, `SELECT "name" FROM sqlite_schema WHERE "type" = 'index' AND "tbl_name" = '_filedge_ledger' AND "sql" IS NOT NULL ORDER BY "name"`)
 	if len(indexes) != 1 || indexes[0][0] != "_filedge_ledger_path_seq" {
 		t.Errorf("the ledger's indexes are %v, want only _filedge_ledger_path_seq (which serves every lookup the old one did)", indexes)
 	}
-	destinationtest.AssertMigratedLedger(t, dests[1], old)
+	destinationtest.AssertMigratedLedger(t, dests[1], reader(old))
 }
