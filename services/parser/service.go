@@ -117,7 +117,16 @@ func (s *Service) Handle(ctx context.Context, d bus.Delivery) error {
 		}
 		parsed = s.outcome(&fd, bus.StatusFailed, gaveUp(fd.Path, n, err))
 	}
-	if err := s.publishOutcome(ctx, parsed); err != nil {
+	// The file is parsed: its outcome goes out even when a shutdown begins
+	// meanwhile, rather than the file being parsed again.
+	drain, cancel := bus.Drain(ctx)
+	err = s.publishOutcome(drain, parsed)
+	cancel()
+	if err != nil {
+		if ctx.Err() != nil {
+			log.Info("shutting down before the parse outcome was published; the file will be parsed again", "err", err)
+			return d.Nak(context.WithoutCancel(ctx), 0)
+		}
 		log.Warn("publishing parse outcome failed; will retry", "err", err)
 		return d.Nak(ctx, bus.Backoff(d.NumDelivered()))
 	}
