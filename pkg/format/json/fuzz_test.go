@@ -47,7 +47,10 @@ func FuzzJSON(f *testing.F) {
 // accepts exactly the lines encoding/json finds valid objects, and that
 // each cell holds what encoding/json decodes: a string as a quoted cell,
 // a number as written, a boolean, null, and a nested value as JSON that
-// decodes to the same value.
+// decodes to the same value. Where encoding/json puts U+FFFD (for a byte
+// that is not UTF-8, or an unpaired surrogate), the reader leaves a byte
+// that is not UTF-8 for the parser to replace and count: keys and strings
+// are compared once cleaned as the parser cleans them.
 func FuzzJSONLinesMatchEncodingJSON(f *testing.F) {
 	for _, s := range seeds(f) {
 		f.Add(s)
@@ -69,6 +72,12 @@ func FuzzJSONLinesMatchEncodingJSON(f *testing.F) {
 		rowErrors := map[int64]string{}
 		for _, e := range rec.Result.RowErrors {
 			rowErrors[e.Line] = e.Error
+		}
+		// Keys that clean to the same text are one key to encoding/json:
+		// such columns are not compared.
+		cleanKeys := map[string]int{}
+		for _, col := range tbl.Columns {
+			cleanKeys[record.CleanText(col.Name)]++
 		}
 		for i, line := range bytes.Split(data, []byte("\n")) {
 			n := int64(i + 1)
@@ -100,7 +109,11 @@ func FuzzJSONLinesMatchEncodingJSON(f *testing.F) {
 				t.Fatalf("line %d %q is a valid object, yet the reader reports %q", n, line, msg)
 			}
 			for c, col := range tbl.Columns {
-				want, has := obj[col.Name]
+				key := record.CleanText(col.Name)
+				if cleanKeys[key] > 1 {
+					continue
+				}
+				want, has := obj[key]
 				cell := formattest.Cell{Kind: record.Null}
 				if c < len(row.Cells) {
 					cell = row.Cells[c]
@@ -123,7 +136,7 @@ func checkCell(t *testing.T, line int64, col string, cell formattest.Cell, want 
 	ok := false
 	switch w := want.(type) {
 	case string:
-		ok = cell.Kind == record.Quoted && cell.Text == w
+		ok = cell.Kind == record.Quoted && record.CleanText(cell.Text) == w
 	case json.Number:
 		ok = cell.Kind == record.Number && cell.Text == w.String()
 	case bool:

@@ -101,7 +101,7 @@ func NewWriter(w io.Writer, schema *arrow.Schema, opts format.Options) (*Writer,
 		if i == 0 {
 			key[0] = '{'
 		}
-		key = record.AppendJSONString(key, f.Name)
+		key = record.AppendJSONString(key, record.CleanText(f.Name))
 		jw.keys[i] = string(append(key, ':'))
 	}
 	return jw, nil
@@ -261,7 +261,9 @@ func (w *Writer) appendValue(dst []byte, c *writeColumn, i int) ([]byte, error) 
 	}
 	s := c.s.Value(i)
 	if c.typ != record.JSON {
-		return record.AppendJSONString(dst, s), nil
+		// Batches the parser made are clean already; CleanText keeps the
+		// line valid JSON whatever a batch holds.
+		return record.AppendJSONString(dst, record.CleanText(s)), nil
 	}
 	return appendDocument(dst, s)
 }
