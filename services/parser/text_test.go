@@ -159,3 +159,70 @@ func TestQuoteCharNoneReachesTheReader(t *testing.T) {
 		t.Errorf("title = %q", got)
 	}
 }
+
+// failed handles a file dropped as name and returns its failed trailer.
+func (f *fixture) failed(t *testing.T, name, content string) *bus.FileParsed {
+	t.Helper()
+	fd := f.drop(t, name, content)
+	if got := f.handle(t, fd); got != "ack" {
+		t.Fatalf("delivery settled %q, want ack", got)
+	}
+	p := trailer(t, f.scope(t, fd.Version))
+	if p.Status != bus.StatusFailed || p.Error == nil {
+		t.Fatalf("status %s, error %v; want failed", p.Status, p.Error)
+	}
+	return p
+}
+
+// A text file that is not UTF-8, with no encoding set, fails whole at its
+// first bad byte, whatever its format, with the line and byte offset of
+// that byte and the encoding it looks like; nothing loads as U+FFFD.
+func TestATextFileThatIsNotUTF8FailsAtItsFirstBadByte(t *testing.T) {
+	latin := "Fran\xe7ois M\xfcller, caf\xe9"
+	for _, tc := range []struct{ name, content string }{
+		{"a.csv", "id,name\n1,ok\n2," + latin + "\n3,more\n"},
+		{"a.jsonl", `{"id": 1}` + "\n" + `{"id": 2}` + "\n" + `{"name": "` + latin + `"}` + "\n"},
+		{"a.log", "first\nsecond\n" + latin + "\n"},
+		{"a.xml", "<rows>\n<row>a</row>\n<row>" + latin + "</row>\n</rows>\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, 0, nil)
+			p := f.failed(t, tc.name, tc.content)
+			offset := strings.IndexByte(tc.content, 0xe7)
+			want := fmt.Sprintf("line 3, offset %d: byte 0xE7 is not valid utf-8; the text there looks like windows-1252", offset)
+			if p.Error.Line != 3 || !strings.Contains(p.Error.Message, want) || !strings.Contains(p.Error.Message, "encoding: auto") {
+				t.Errorf("error %s (line %d); want line 3 and %q", p.Error.Message, p.Error.Line, want)
+			}
+		})
+	}
+}
+
+// With encoding: auto, the same file loads, decoded as Windows-1252, and
+// a problem of the file says which encoding auto read it in, from which
+// line; a UTF-16 file without a byte order mark loads too.
+func TestEncodingAutoLoadsALegacyFileAndSaysWhichEncodingItRead(t *testing.T) {
+	f := newFixture(t, 0, func(p *config.Pipeline) { p.Format.Encoding = "auto" })
+	p, values := f.parsed(t, "a.csv", "id,name\n1,ok\n2,\"Fran\xe7ois M\xfcller, caf\xe9\"\n")
+	if got := values["name"]; !slices.Equal(got, []string{"ok", "François Müller, café"}) {
+		t.Errorf("name = %q", got)
+	}
+	if got := problems(p); len(got) != 1 || !strings.HasPrefix(got[0], "encoding: auto read the file as windows-1252 (from its text at line 3 on") {
+		t.Errorf("problems %q", got)
+	}
+	utf16 := []byte{}
+	for _, c := range "id,name\n1,Zoë\n" {
+		utf16 = append(utf16, byte(c), byte(c>>8))
+	}
+	p, values = f.parsed(t, "b.csv", string(utf16))
+	if got := values["name"]; !slices.Equal(got, []string{"Zoë"}) {
+		t.Errorf("UTF-16: name = %q", got)
+	}
+	if got := problems(p); len(got) != 1 || !strings.HasPrefix(got[0], "encoding: auto read the file as utf-16le (from the zero bytes") {
+		t.Errorf("UTF-16: problems %q", got)
+	}
+	// Without auto, that file fails, naming the encoding to set.
+	f = newFixture(t, 0, nil)
+	if fp := f.failed(t, "b.csv", string(utf16)); !strings.Contains(fp.Error.Message, "set encoding: utf-16le") {
+		t.Errorf("UTF-16 without a BOM, no encoding: %s", fp.Error.Message)
+	}
+}
