@@ -83,6 +83,19 @@ func Detect(b []byte, eof bool) Detection {
 	if len(all) == 0 {
 		return Detection{}
 	}
+	// Readings of the same characters are one: the first in the list
+	// stands for them all, with the best score and language among them.
+	for i, r := range all {
+		for _, first := range all[:i] {
+			if bytes.Equal(first.text, r.text) {
+				if r.score > first.score {
+					first.score, first.lang, first.scored = r.score, r.lang, r.scored
+				}
+				r.score = -1 // never the winner: first is
+				break
+			}
+		}
+	}
 	w := all[0]
 	for _, r := range all[1:] {
 		if r.score > w.score {

@@ -341,3 +341,44 @@ func TestAutoCandidatesAreKnown(t *testing.T) {
 func errorsAs(err error, target **EncodingError) bool { return errors.As(err, target) }
 
 func iotestOneByte(r io.Reader) io.Reader { return iotest.OneByteReader(r) }
+
+// countingReader counts the bytes read from it.
+type countingReader struct {
+	r io.Reader
+	n int
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += n
+	return n, err
+}
+
+// auto never reads further ahead of what it has passed on than its
+// detection window (and its first bytes): a file of any size streams.
+func TestTextAutoHoldsNoMoreThanItsWindow(t *testing.T) {
+	line := []byte("1,Fran\xe7ois M\xfcller caf\xe9 cr\xe8me\n")
+	src := &countingReader{r: io.MultiReader(strings.NewReader(strings.Repeat("0,plain\n", 100_000)), bytes.NewReader(bytes.Repeat(line, 100_000)))}
+	r, err := Text(src, "auto")
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 32<<10)
+	out := 0
+	for {
+		n, err := r.Read(buf)
+		out += n
+		if ahead := src.n - out; ahead > DetectBytes+wideSniffBytes+2*len(buf) {
+			t.Fatalf("read %d bytes ahead of the %d passed on", ahead, out)
+		}
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if d, ok := r.Detected(); !ok || d.Encoding != "windows-1252" || d.Line != 100_001 {
+		t.Errorf("detected %+v", d)
+	}
+}

@@ -117,12 +117,20 @@ type EncodingError struct {
 }
 
 func (e *EncodingError) Error() string {
+	if e.Wide != "" {
+		return e.Reason()
+	}
+	return fmt.Sprintf("line %d, %s", e.Line, e.Reason())
+}
+
+// Reason is Error without the line, for messages that give the line apart.
+func (e *EncodingError) Reason() string {
 	var b strings.Builder
 	if e.Wide != "" {
 		fmt.Fprintf(&b, "the text looks like %s without a byte order mark (zero bytes beside its ASCII characters): set encoding: %s, or encoding: auto", strings.ToUpper(e.Wide), e.Wide)
 		return b.String()
 	}
-	fmt.Fprintf(&b, "line %d, offset %d: ", e.Line, e.Offset)
+	fmt.Fprintf(&b, "offset %d: ", e.Offset)
 	if len(e.Bytes) == 1 {
 		fmt.Fprintf(&b, "byte 0x%02X is not valid %s", e.Bytes[0], e.Encoding)
 	} else {

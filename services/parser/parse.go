@@ -227,7 +227,7 @@ func problemOf(err error) *bus.Problem {
 	switch {
 	case errors.As(err, &ee):
 		// However a reader wrapped it, the text layer knows the line.
-		pr.Message, pr.Line = ee.Error(), ee.Line
+		pr.Message, pr.Line = ee.Reason(), ee.Line
 	case errors.As(err, &re):
 		pr.Message, pr.Table, pr.Line, pr.Column = re.Err.Error(), re.Table, re.Line, re.Column
 	case errors.As(err, &fe):

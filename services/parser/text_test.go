@@ -189,9 +189,9 @@ func TestATextFileThatIsNotUTF8FailsAtItsFirstBadByte(t *testing.T) {
 			f := newFixture(t, 0, nil)
 			p := f.failed(t, tc.name, tc.content)
 			offset := strings.IndexByte(tc.content, 0xe7)
-			want := fmt.Sprintf("line 3, offset %d: byte 0xE7 is not valid utf-8; the text there looks like windows-1252", offset)
-			if p.Error.Line != 3 || !strings.Contains(p.Error.Message, want) || !strings.Contains(p.Error.Message, "encoding: auto") {
-				t.Errorf("error %s (line %d); want line 3 and %q", p.Error.Message, p.Error.Line, want)
+			want := fmt.Sprintf("line 3: offset %d: byte 0xE7 is not valid utf-8; the text there looks like windows-1252", offset)
+			if p.Error.Line != 3 || !strings.Contains(p.Error.String(), want) || !strings.Contains(p.Error.Message, "encoding: auto") {
+				t.Errorf("error %s; want %q", p.Error, want)
 			}
 		})
 	}
