@@ -217,7 +217,7 @@ func (s *Service) announceRetry(ctx context.Context, d bus.Delivery, fd *bus.Fil
 	if merr == nil {
 		merr = s.cfg.Bus.Publish(ctx, m)
 	}
-	if merr != nil {
+	if merr != nil && ctx.Err() == nil { // a shutdown is no failure
 		s.log.Warn("cannot tell the sinks that the file will be retried; they wait for its batches until sink.batch_idle",
 			"file", fd.Path, "version", fd.Version, "err", merr)
 	}
