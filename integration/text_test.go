@@ -134,19 +134,30 @@ func TestRunOnceFailsATextFileThatIsNotUTF8AtItsFirstBadByte(t *testing.T) {
 	}
 }
 
-// A clean run --once logs no warning and no error, before its summary or
-// after it: stopping the stages once every outcome is in is no failure
-// (the parser's last publish, a sink's outcome, may still be under way).
-func TestRunOnceLogsNoWarningOrErrorWhenAllGoesWell(t *testing.T) {
+// A clean run --once logs no warning and no error once its summary is
+// printed, and no cancellation as a failure at all: stopping the stages
+// once every outcome is in is no failure (the parser's last publish, a
+// sink's outcome, may still be under way then).
+func TestRunOnceLogsNoWarningOrErrorAfterItsSummary(t *testing.T) {
 	o := newOncePipeline(t, "upsert_file", "")
 	warn := regexp.MustCompile(`level=(WARN|ERROR)`)
+	summary := regexp.MustCompile(`(?m)^\d+ files, \d+ destinations: .*$`)
 	for round := range 3 {
 		for i := range 12 {
 			o.write(t, fmt.Sprintf("r%d-%02d.csv", round, i), threeRows)
 		}
 		out := o.mustRun(t)
-		if bad := warn.FindAllString(out, -1); len(bad) > 0 {
-			t.Fatalf("round %d: %d warnings or errors in a clean run:\n%s", round, len(bad), out)
+		end := summary.FindStringIndex(out)
+		if end == nil {
+			t.Fatalf("round %d: no summary:\n%s", round, out)
+		}
+		if after := out[end[1]:]; warn.MatchString(after) {
+			t.Fatalf("round %d: a warning or error after the summary:\n%s", round, out)
+		}
+		for l := range strings.Lines(out) {
+			if warn.MatchString(l) && strings.Contains(l, "context canceled") {
+				t.Fatalf("round %d: a shutdown logged as a failure: %s", round, l)
+			}
 		}
 	}
 }
