@@ -47,8 +47,8 @@ type Reader struct {
 //     pipeline's "\t" and "\s" are decoded by pkg/config), or "" to infer
 //     it (a ".tsv" file is then tab-separated and a ".psv" file
 //     pipe-separated);
-//   - QuoteChar (default '"') and EscapeChar (none by default), one ASCII
-//     character each;
+//   - QuoteChar (default '"', or format.NoQuote for none) and EscapeChar
+//     (none by default), one ASCII character each;
 //   - NullSequence, a field value read as null;
 //   - SkipHeaderLines and SkipFooterLines (at most 10000);
 //   - Headerless;
