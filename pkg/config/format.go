@@ -49,7 +49,7 @@ func (p *parser) format(m settings.Fields) Format {
 	}
 	f.Encoding, _ = p.encoding(m.Val("encoding"), "encoding")
 	f.JSONDelivery = p.Enum(m.Val("json_delivery"), "json_delivery", "unpacked", "unpacked", "packed")
-	f.QuoteChar, _ = p.char(m.Val("quote_char"), "quote_char")
+	f.QuoteChar, _ = p.quoteChar(m.Val("quote_char"), "quote_char")
 	f.EscapeChar, _ = p.char(m.Val("escape_char"), "escape_char")
 	f.NullSequence, _ = p.nullSequence(m.Val("null_sequence"), "null_sequence")
 	f.SkipHeaderLines = p.nonNegativeInt(m.Val("skip_header_lines"), "skip_header_lines", 0)
@@ -89,6 +89,9 @@ func (p *parser) formatClashes(m settings.Fields, f Format) {
 		return
 	}
 	for _, c := range []struct{ key, v string }{{"quote_char", f.QuoteChar}, {"escape_char", f.EscapeChar}} {
+		if c.key == "quote_char" && c.v == NoQuote {
+			continue
+		}
 		if c.v != "" && strings.Contains(f.Delimiter, c.v) {
 			p.Add(m.Val(c.key), c.key, nil, "%s is part of the delimiter %s: a field could not be told from a separator", strconv.Quote(c.v), strconv.Quote(f.Delimiter))
 		}
@@ -161,6 +164,23 @@ func (p *parser) char(n *yaml.Node, key string) (string, bool) {
 		return "", false
 	}
 	return c, true
+}
+
+// NoQuote is the QuoteChar that turns quoting off: quote_char: none, or
+// an empty value. It is format.NoQuote, which the parser hands the reader.
+const NoQuote = "none"
+
+// quoteChar reads quote_char: one character as char reads it, or none
+// (any case) or an empty value for NoQuote.
+func (p *parser) quoteChar(n *yaml.Node, key string) (string, bool) {
+	v, ok := p.Str(n, key)
+	if !ok {
+		return "", false
+	}
+	if v == "" || strings.EqualFold(strings.TrimSpace(v), NoQuote) {
+		return NoQuote, true
+	}
+	return p.char(n, key)
 }
 
 // nullSequence reads null_sequence as written, without escapes: `\N` is a

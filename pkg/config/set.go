@@ -66,7 +66,7 @@ func (pl *Pipeline) set(key, value string, lookup func(string) (string, bool)) e
 	case "on_error":
 		pl.OnError = OnError(p.Enum(n, key, string(pl.OnError), string(Fail), string(Skip)))
 	case "quote_char":
-		if v, ok := p.char(n, key); ok {
+		if v, ok := p.quoteChar(n, key); ok {
 			f.QuoteChar = v
 		}
 	case "escape_char":

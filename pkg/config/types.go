@@ -86,7 +86,8 @@ type Format struct {
 	JSONDelivery string `json:"json_delivery,omitempty"`
 
 	// QuoteChar is the one character that quotes fields of delimited
-	// text; "" means the reader's default ('"').
+	// text; "" means the reader's default ('"'), and NoQuote turns
+	// quoting off.
 	QuoteChar string `json:"quote_char,omitempty"`
 	// EscapeChar, when set (typically a backslash), is the one character
 	// that escapes the quote character inside quoted fields.

@@ -7,9 +7,11 @@
 // memory up to a cap. Nothing is ever written to disk.
 //
 // Walk peels PGP, compression and archives and hands each leaf (the file,
-// or each member of its archives) to a function; Text turns UTF-16,
-// UTF-32, Latin-1 and Windows-1252 text into UTF-8 and drops a UTF-8 byte
-// order mark. The parser calls Walk, then Text for text formats.
+// or each member of its archives) to a function; Text turns text in
+// UTF-16, UTF-32 or a legacy encoding (set, or detected by Detect) into
+// UTF-8, checks UTF-8, drops a byte order mark, and fails at a byte that
+// is not valid in the text's encoding (*EncodingError) rather than
+// replace it. The parser calls Walk, then Text for text formats.
 //
 // # Limits
 //
@@ -26,7 +28,7 @@
 // # Errors
 //
 // *FileError (a corrupt layer, a PGP message that cannot be decrypted or
-// verified) and *LimitError are permanent: IsPermanent reports them, and
+// verified), *LimitError and *EncodingError are permanent: IsPermanent reports them, and
 // the same bytes fail the same way again. Errors of the storage and of the
 // context pass through as they are, to be retried. A leaf's reader can
 // fail at any read, including its last (a PGP message is verified at its

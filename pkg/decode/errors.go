@@ -3,6 +3,7 @@ package decode
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // ErrUnknownEncoding is a text encoding name Text does not know.
@@ -83,12 +84,80 @@ func (e *LimitError) maxText() string {
 }
 
 // IsPermanent reports whether err means the file's bytes cannot be read
-// through their layers whatever the retries (a *FileError or *LimitError),
-// as opposed to a storage error or a cancelled context.
+// through their layers whatever the retries (a *FileError, *LimitError or
+// *EncodingError), as opposed to a storage error or a cancelled context.
 func IsPermanent(err error) bool {
 	var fe *FileError
 	var le *LimitError
-	return errors.As(err, &fe) || errors.As(err, &le)
+	var ee *EncodingError
+	return errors.As(err, &fe) || errors.As(err, &le) || errors.As(err, &ee)
+}
+
+// EncodingError is text with a byte that is not valid in its encoding
+// (see Text): the file cannot be read without changing a character. It is
+// permanent.
+type EncodingError struct {
+	// Encoding is the name of the encoding the text was read in.
+	Encoding string
+	// Line is the line of the first bad byte, from 1; Offset its offset in
+	// the text (the file's bytes under the text layer, its BOM included),
+	// from 0.
+	Line   int64
+	Offset int64
+	// Bytes are the first bad byte, or the bytes of the bad sequence.
+	Bytes []byte
+	// Wide is set for text read as UTF-8 that starts like UTF-16 or UTF-32
+	// without a BOM: the encoding it looks like.
+	Wide string
+	// Auto is what encoding auto decided, when it did.
+	Auto *Detection
+	// Hint is the encoding the text from the bad byte's line on looks
+	// like (see Detect), if any.
+	Hint *Detection
+}
+
+func (e *EncodingError) Error() string {
+	if e.Wide != "" {
+		return e.Reason()
+	}
+	return fmt.Sprintf("line %d, %s", e.Line, e.Reason())
+}
+
+// Reason is Error without the line, for messages that give the line apart.
+func (e *EncodingError) Reason() string {
+	var b strings.Builder
+	if e.Wide != "" {
+		fmt.Fprintf(&b, "the text looks like %s without a byte order mark (zero bytes beside its ASCII characters): set encoding: %s, or encoding: auto", strings.ToUpper(e.Wide), e.Wide)
+		return b.String()
+	}
+	fmt.Fprintf(&b, "offset %d: ", e.Offset)
+	if len(e.Bytes) == 1 {
+		fmt.Fprintf(&b, "byte 0x%02X is not valid %s", e.Bytes[0], e.Encoding)
+	} else {
+		b.WriteString("bytes")
+		for _, c := range e.Bytes {
+			fmt.Fprintf(&b, " 0x%02X", c)
+		}
+		fmt.Fprintf(&b, " are not valid %s", e.Encoding)
+	}
+	switch {
+	case e.Auto != nil && e.Auto.Encoding == "":
+		b.WriteString(", and no encoding that encoding: auto knows decodes the text from there")
+	case e.Auto != nil:
+		fmt.Fprintf(&b, ", the encoding that encoding: auto took the text for at line %d (confidence %.2f)", e.Auto.Line, e.Auto.Confidence)
+	}
+	if e.Hint != nil {
+		fmt.Fprintf(&b, "; the text there looks like %s (confidence %.2f): set encoding: %s", e.Hint.Encoding, e.Hint.Confidence, e.Hint.Encoding)
+		if e.Auto == nil {
+			b.WriteString(", or encoding: auto")
+		}
+		return b.String()
+	}
+	b.WriteString("; set encoding: to the file's encoding")
+	if e.Auto == nil {
+		b.WriteString(", or encoding: auto")
+	}
+	return b.String()
 }
 
 // sizeText writes n bytes for people: "64 GiB", "1.5 MiB", "512 B".

@@ -67,7 +67,6 @@ func TestTextDecodes(t *testing.T) {
 		{"ISO-8859-1", "ISO_8859-1", encode(t, charmap.ISO8859_1, latin), latin},
 		{"Windows-1252", "windows-1252", encode(t, charmap.Windows1252, cp), cp},
 		{"CP1252", "cp1252", encode(t, charmap.Windows1252, cp), cp},
-		{"odd UTF-16 byte becomes U+FFFD", "utf-16le", []byte{'a', 0, 'b'}, "a\uFFFD"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -114,7 +113,7 @@ func TestTextReturnsReadError(t *testing.T) {
 // TestTextStreams proves Text does not read ahead of its reader by more
 // than a buffer: a stream that never ends is decoded piece by piece.
 func TestTextStreams(t *testing.T) {
-	for _, enc := range []string{"", "utf-16le", "latin-1"} {
+	for _, enc := range []string{"auto", "utf-16le", "latin-1"} {
 		r, err := Text(endless{}, enc)
 		if err != nil {
 			t.Fatal(err)
@@ -124,6 +123,28 @@ func TestTextStreams(t *testing.T) {
 			t.Fatalf("%q: %v", enc, err)
 		}
 	}
+}
+
+// A stream that never ends is checked as UTF-8 piece by piece too.
+func TestTextStreamsUTF8(t *testing.T) {
+	r, err := Text(iotest.OneByteReader(endlessASCII{}), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 1<<20)
+	if _, err := io.ReadFull(r, buf); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// endlessASCII is an endless stream of "a\n".
+type endlessASCII struct{}
+
+func (endlessASCII) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = "a\n"[i%2]
+	}
+	return len(p), nil
 }
 
 // endless is an endless stream of 'a', 0 bytes: "a" in UTF-16 LE.
@@ -136,13 +157,21 @@ func (endless) Read(p []byte) (int, error) {
 	return len(p) &^ 1, nil
 }
 
+// FuzzText proves that any bytes in any encoding decode to valid UTF-8 or
+// fail with an *EncodingError whose line and offset are those of a byte of
+// the input; and that UTF-8 passes through unchanged, up to the bad byte
+// when there is one.
 func FuzzText(f *testing.F) {
 	f.Add([]byte(sample), uint8(0))
 	f.Add(cat([]byte{0xFF, 0xFE}, encode(f, utf16le, sample)), uint8(1))
 	f.Add(cat([]byte{0, 0, 0xFE, 0xFF}, encode(f, utf32be, sample)), uint8(2))
 	f.Add([]byte{0xFF, 0xFE, 0}, uint8(3))
 	f.Add([]byte{0xD8, 0x00, 0xDC}, uint8(4))
-	names := []string{"", "utf-8", "utf-16", "utf-16le", "utf-16be", "utf-32", "utf-32le", "utf-32be", "latin-1", "windows-1252"}
+	f.Add([]byte("a,b\nca\xe9,\xe8\n"), uint8(11))
+	f.Add([]byte("x\n\x93\xfa\x96\x7b,\x82\xa0\n"), uint8(13))
+	f.Add(encode(f, utf16le, sample), uint8(0))
+	names := []string{"", "utf-8", "utf-16", "utf-16le", "utf-16be", "utf-32", "utf-32le", "utf-32be", "latin-1", "windows-1252",
+		"auto", "auto", "shift_jis", "auto", "gbk", "windows-1251", "euc-kr", "gb18030"}
 	f.Fuzz(func(t *testing.T, data []byte, which uint8) {
 		enc := names[int(which)%len(names)]
 		r, err := Text(bytes.NewReader(data), enc)
@@ -150,16 +179,31 @@ func FuzzText(f *testing.F) {
 			t.Fatal(err)
 		}
 		got, err := io.ReadAll(r)
-		if err != nil {
+		var ee *EncodingError
+		if err != nil && !errors.As(err, &ee) {
 			t.Fatalf("%q: %v", enc, err)
+		}
+		if ee != nil && (ee.Offset < 0 || ee.Offset > int64(len(data)) || ee.Line < 1 || ee.Line > int64(bytes.Count(data, []byte{'\n'}))+1) {
+			t.Fatalf("%q: %q: error at line %d, offset %d: %v", enc, data, ee.Line, ee.Offset, err)
+		}
+		if !utf8.Valid(got) {
+			t.Fatalf("%q: decoded %q is not valid UTF-8", enc, got)
 		}
 		passThrough := (enc == "" || enc == "utf-8") && !bytes.HasPrefix(data, []byte{0xFF, 0xFE}) &&
 			!bytes.HasPrefix(data, []byte{0xFE, 0xFF}) && !bytes.HasPrefix(data, []byte{0, 0, 0xFE, 0xFF})
-		if !passThrough && !utf8.Valid(got) {
-			t.Fatalf("%q: decoded %q is not valid UTF-8", enc, got)
+		if !passThrough {
+			return
 		}
-		if passThrough && !bytes.Equal(got, bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))) {
-			t.Fatalf("%q: UTF-8 %q came out as %q", enc, data, got)
+		bom := len(data) - len(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")))
+		want := data[bom:]
+		if ee != nil {
+			want = data[bom:max(int(ee.Offset), bom)]
+			if ee.Wide == "" && (!utf8.Valid(want) || int64(bytes.Count(data[:ee.Offset], []byte{'\n'}))+1 != ee.Line) {
+				t.Fatalf("%q: %q fails at line %d, offset %d, not at its first bad byte", enc, data, ee.Line, ee.Offset)
+			}
+		}
+		if !bytes.Equal(got, want) {
+			t.Fatalf("%q: UTF-8 %q came out as %q (%v)", enc, data, got, err)
 		}
 	})
 }

@@ -97,7 +97,9 @@ type Options struct {
 	// Delimiter separates fields of delimited text: one character or
 	// several ("||"); "" infers it.
 	Delimiter string
-	// QuoteChar quotes fields of delimited text; "" means '"'.
+	// QuoteChar quotes fields of delimited text; "" means '"', and NoQuote
+	// turns quoting off: quotes are then data like any other byte. A
+	// quote that does not open a field (x"y) is data either way.
 	QuoteChar string
 	// EscapeChar, when set (typically `\`), escapes the quote character
 	// and itself inside quoted fields instead of doubling the quote.
@@ -129,6 +131,9 @@ type Options struct {
 	// DefaultMaxSpoolBytes.
 	MaxSpoolBytes int64
 }
+
+// NoQuote is the QuoteChar that turns quoting off (quote_char: none).
+const NoQuote = "none"
 
 // DefaultMaxFieldBytes is the default cap on one field.
 const DefaultMaxFieldBytes = 16 << 20

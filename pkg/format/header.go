@@ -21,17 +21,6 @@ func HeaderColumns(cells []record.Cell) []Column {
 	return cols
 }
 
-// BlankRow reports whether a row holds no value: every cell is null or
-// only white space. Readers skip blank rows while they look for a header.
-func BlankRow(cells []record.Cell) bool {
-	for _, c := range cells {
-		if c.Kind != record.Null && strings.TrimSpace(c.Text) != "" {
-			return false
-		}
-	}
-	return true
-}
-
 // utf8BOM is the byte order mark some tools write at the start of UTF-8
 // text.
 const utf8BOM = "\xef\xbb\xbf"

@@ -33,27 +33,6 @@ func TestHeaderColumnsKeepsNamesAsWrittenAndCopiesThem(t *testing.T) {
 	}
 }
 
-func TestBlankRow(t *testing.T) {
-	tests := []struct {
-		name  string
-		cells []record.Cell
-		want  bool
-	}{
-		{"no cells", nil, true},
-		{"nulls", []record.Cell{{}, {}}, true},
-		{"white space", []record.Cell{{Text: " \t", Kind: record.Text}, {Text: "\u00a0", Kind: record.Quoted}}, true},
-		{"empty string", []record.Cell{{Text: "", Kind: record.Quoted}}, true},
-		{"one value", []record.Cell{{}, {Text: "x", Kind: record.Text}}, false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := format.BlankRow(tt.cells); got != tt.want {
-				t.Errorf("BlankRow = %v, want %v", got, tt.want)
-			}
-		})
-	}
-}
-
 func TestSkipBOM(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"\xef\xbb\xbfa,b", "a,b"},

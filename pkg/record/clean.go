@@ -5,15 +5,67 @@ import (
 	"unicode/utf8"
 )
 
-// CleanText returns s with every byte of invalid UTF-8 replaced by U+FFFD
-// and every NUL character removed: PostgreSQL rejects both, and one such
-// value would abort a whole COPY. A clean s (the common case) is returned
-// as is, without allocating.
+// Text that every destination stores: no byte that is not UTF-8, and no
+// NUL character. PostgreSQL refuses both in text and in jsonb (where the
+// escape \u0000 and escapes of unpaired surrogates are refused too), and
+// one such value would abort a whole COPY. So that the same file gives
+// the same table in every destination, SQLite (which would keep a NUL)
+// included, one rule applies everywhere, before a value is stored: each
+// NUL character and each byte that is not UTF-8 becomes U+FFFD, the
+// replacement character; in JSON text, so do the escape \u0000 and the
+// escape of an unpaired surrogate (written \ufffd). The parser applies the
+// rule with CleanValue and reports, per column, how many values it
+// changed (docs/formats.md).
+
+// TextFix says what CleanValue changed in a value: a set of the Fixed*
+// flags.
+type TextFix uint8
+
+const (
+	// FixedNUL is a value that held NUL characters (or, in JSON, \u0000
+	// escapes): each became U+FFFD.
+	FixedNUL TextFix = 1 << iota
+	// FixedInvalid is a value that held bytes that are not UTF-8 (or, in
+	// JSON, escapes of unpaired surrogates): each became U+FFFD.
+	FixedInvalid
+)
+
+// CleanText returns s with every NUL character and every byte that is
+// not UTF-8 replaced by U+FFFD (see CleanValue). A clean s, the common
+// case, is returned as it is, without allocating.
 func CleanText(s string) string {
-	if isClean(s) {
-		return s
+	clean, _ := CleanValue(s, false)
+	return clean
+}
+
+// CleanJSON is CleanText for JSON text: the escapes \u0000 and those of
+// unpaired surrogates become \ufffd too.
+func CleanJSON(s string) string {
+	clean, _ := CleanValue(s, true)
+	return clean
+}
+
+// CleanValue returns s with every NUL character and every byte that is
+// not UTF-8 replaced by U+FFFD, and, when s is JSON text, every \u0000
+// escape and every escape of an unpaired surrogate replaced by \ufffd; and
+// what it changed. A clean s, the common case, is returned as it is,
+// without allocating.
+func CleanValue(s string, json bool) (string, TextFix) {
+	if isClean(s) && (!json || strings.IndexByte(s, '\\') < 0 || jsonFixes(s) == 0) {
+		return s, 0
 	}
-	return string(appendDirty(make([]byte, 0, len(s)+8), s))
+	fix := textFixes(s)
+	out := s
+	if fix != 0 {
+		out = string(appendDirty(make([]byte, 0, len(s)+8), s))
+	}
+	if json {
+		if f := jsonFixes(out); f != 0 {
+			out = fixJSON(out)
+			fix |= f
+		}
+	}
+	return out, fix
 }
 
 const (
@@ -75,6 +127,18 @@ func slowClean(s string) bool {
 	return strings.IndexByte(s, 0) < 0 && utf8.ValidString(s)
 }
 
+// textFixes returns what appendDirty changes in s.
+func textFixes(s string) TextFix {
+	var fix TextFix
+	if strings.IndexByte(s, 0) >= 0 {
+		fix |= FixedNUL
+	}
+	if !utf8.ValidString(s) {
+		fix |= FixedInvalid
+	}
+	return fix
+}
+
 // appendClean appends CleanText(s) to dst.
 func appendClean(dst []byte, s string) []byte {
 	if isClean(s) {
@@ -83,12 +147,15 @@ func appendClean(dst []byte, s string) []byte {
 	return appendDirty(dst, s)
 }
 
-// appendDirty appends s to dst, replacing invalid UTF-8 and dropping NULs.
+// appendDirty appends s to dst, each NUL and each byte that is not UTF-8
+// replaced by U+FFFD.
 func appendDirty(dst []byte, s string) []byte {
 	for i := 0; i < len(s); {
 		b := s[i]
 		if b < utf8.RuneSelf {
-			if b != 0 {
+			if b == 0 {
+				dst = utf8.AppendRune(dst, utf8.RuneError)
+			} else {
 				dst = append(dst, b)
 			}
 			i++
@@ -103,4 +170,80 @@ func appendDirty(dst []byte, s string) []byte {
 		i += size
 	}
 	return dst
+}
+
+// jsonFixes returns what fixJSON changes in the JSON text s: FixedNUL for
+// a \u0000 escape, FixedInvalid for the escape of an unpaired surrogate.
+func jsonFixes(s string) TextFix {
+	var fix TextFix
+	eachEscape(s, func(_ int, bad TextFix) { fix |= bad })
+	return fix
+}
+
+// fixJSON returns the JSON text s with each \u0000 escape and each escape
+// of an unpaired surrogate written \ufffd.
+func fixJSON(s string) string {
+	b := []byte(s)
+	eachEscape(s, func(at int, _ TextFix) { copy(b[at:], `\ufffd`) })
+	return string(b)
+}
+
+// eachEscape calls bad with the index and the fault of each \u escape of
+// the JSON text s that a destination refuses: \u0000 (FixedNUL), or the
+// escape of a surrogate that is not one of a high and low pair
+// (FixedInvalid). In JSON a backslash only ever starts an escape, so the
+// escapes are found without parsing the document; text that is not JSON
+// is taken the same way.
+func eachEscape(s string, bad func(at int, fault TextFix)) {
+	for i := 0; i < len(s); {
+		k := strings.IndexByte(s[i:], '\\')
+		if k < 0 {
+			return
+		}
+		i += k
+		if i+1 < len(s) && s[i+1] != 'u' {
+			i += 2 // \" \\ \n ...: a backslash escaped is not an escape's start
+			continue
+		}
+		r, ok := hexEscape(s, i)
+		if !ok {
+			i++
+			continue
+		}
+		switch {
+		case r == 0:
+			bad(i, FixedNUL)
+		case r >= 0xD800 && r < 0xDC00:
+			if low, ok := hexEscape(s, i+6); ok && low >= 0xDC00 && low < 0xE000 {
+				i += 12 // a pair
+				continue
+			}
+			bad(i, FixedInvalid)
+		case r >= 0xDC00 && r < 0xE000:
+			bad(i, FixedInvalid)
+		}
+		i += 6
+	}
+}
+
+// hexEscape reads the escape \uXXXX at s[i:], if there is one there.
+func hexEscape(s string, i int) (rune, bool) {
+	if i+6 > len(s) || s[i] != '\\' || s[i+1] != 'u' {
+		return 0, false
+	}
+	var r rune
+	for _, c := range []byte(s[i+2 : i+6]) {
+		switch {
+		case c >= '0' && c <= '9':
+			c -= '0'
+		case c >= 'a' && c <= 'f':
+			c -= 'a' - 10
+		case c >= 'A' && c <= 'F':
+			c -= 'A' - 10
+		default:
+			return 0, false
+		}
+		r = r<<4 | rune(c)
+	}
+	return r, true
 }

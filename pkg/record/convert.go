@@ -110,10 +110,11 @@ func ConvertString(c Cell) string {
 //     a CSV file), else a JSON string.
 //   - Null and Empty: null (an Empty cell is null in a JSON column).
 //
-// Strings are escaped as encoding/json does, with invalid UTF-8 replaced by
-// U+FFFD and NUL characters removed (as CleanText does).
+// Strings are escaped as AppendJSONString escapes them, and the result is
+// cleaned as CleanJSON cleans it: NUL characters, bytes that are not UTF-8
+// and escapes of unpaired surrogates become U+FFFD.
 func ConvertJSON(c Cell) string {
-	return string(appendJSON(nil, c))
+	return CleanJSON(string(appendJSON(nil, c)))
 }
 
 // appendJSON appends ConvertJSON(c) to dst.

@@ -141,8 +141,8 @@ func TestConvertJSONIsAlwaysValid(t *testing.T) {
 		{text("42"), "42"},
 		{text("hello"), `"hello"`},
 		{text("tab\there\x01"), `"tab\there\u0001"`},
-		{text("nul\x00byte"), `"nulbyte"`},
-		{text("bad \xff utf8"), `"bad \ufffd utf8"`},
+		{text("nul\x00byte"), `"nul\ufffdbyte"`},
+		{text("bad \xff utf8"), "\"bad \ufffd utf8\""},
 		{text("line\u2028sep"), `"line\u2028sep"`},
 		{Cell{Kind: Null}, "null"},
 	}

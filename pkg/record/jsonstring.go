@@ -7,10 +7,11 @@ const hexDigits = "0123456789abcdef"
 // AppendJSONString appends s, text or bytes, as a JSON string, the one way
 // filedge writes them everywhere (documents it builds, JSON lines it
 // writes): quoted; '"', '\\' and control characters escaped (\n, \r, \t,
-// else \u00XX); NUL characters left out, as CleanText does, since
-// PostgreSQL refuses them in text and JSON alike; invalid UTF-8 replaced by
-// \ufffd; U+2028 and U+2029 escaped, so that a line of JSON is also a line
-// of JavaScript. The rest is copied as it is.
+// else \u00XX, so a NUL is \u0000); U+2028 and U+2029 escaped, so that a
+// line of JSON is also a line of JavaScript. The rest is copied as it is,
+// bytes that are not UTF-8 included: the document is then not valid JSON
+// until CleanJSON replaces them (and \u0000, which PostgreSQL refuses),
+// as the parser does to every value, counting what it replaces.
 func AppendJSONString[S ~string | ~[]byte](dst []byte, s S) []byte {
 	dst = append(dst, '"')
 	start := 0
@@ -23,8 +24,6 @@ func AppendJSONString[S ~string | ~[]byte](dst []byte, s S) []byte {
 			}
 			dst = append(dst, s[start:i]...)
 			switch b {
-			case 0:
-				// left out
 			case '"', '\\':
 				dst = append(dst, '\\', b)
 			case '\n':
@@ -43,9 +42,6 @@ func AppendJSONString[S ~string | ~[]byte](dst []byte, s S) []byte {
 		// At most UTFMax bytes converted: no allocation for bytes.
 		r, size := utf8.DecodeRuneInString(string(s[i:min(i+utf8.UTFMax, len(s))]))
 		switch {
-		case r == utf8.RuneError && size == 1:
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
 		case r == '\u2028' || r == '\u2029':
 			dst = append(dst, s[start:i]...)
 			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])

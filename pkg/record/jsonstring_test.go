@@ -12,8 +12,8 @@ func TestAppendJSONString(t *testing.T) {
 		{"plain", `"plain"`},
 		{"q\"b\\s", `"q\"b\\s"`},
 		{"a\nb\tc\rd\x01\x1f", `"a\nb\tc\rd\u0001\u001f"`},
-		{"nul\x00gone", `"nulgone"`},
-		{"bad\xffbyte\xe2\x82", `"bad\ufffdbyte\ufffd\ufffd"`},
+		{"nul\x00kept", `"nul\u0000kept"`},
+		{"bad\xffbyte\xe2\x82", "\"bad\xffbyte\xe2\x82\""}, // left to CleanJSON
 		{"sep\u2028x\u2029", `"sep\u2028x\u2029"`},
 		{"日本 😀 <&>", `"日本 😀 <&>"`},
 	}
@@ -35,23 +35,28 @@ func TestAppendJSONStringOfBytesAllocatesNothingMore(t *testing.T) {
 	}
 }
 
-// FuzzAppendJSONString checks that the output is one JSON string which
-// encoding/json decodes to CleanText of the input: the same text filedge
-// stores in a string column (bad bytes replaced one by one, NULs left out,
-// in that order, so that leaving out a NUL never joins two bytes into a
-// character).
+// FuzzAppendJSONString checks that the output, cleaned by CleanJSON as
+// the parser cleans every value, is one JSON string which encoding/json
+// decodes to CleanText of the input: the same text filedge stores in a
+// string column (each bad byte and each NUL replaced by U+FFFD, so that a
+// NUL never joins two bytes into a character); and that the output of
+// valid UTF-8 needs no cleaning but of its NULs.
 func FuzzAppendJSONString(f *testing.F) {
-	for _, s := range []string{"", "a\x00b", "\xff", "\u2028", "\"\\\n", "日本😀", "\xd8\x00\x80"} {
+	for _, s := range []string{"", "a\x00b", "\xff", "\u2028", "\"\\\n", "日本😀", "\xd8\x00\x80", `\u0000`, "\\\x00"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		out := AppendJSONString(nil, s)
+		clean, fix := CleanValue(string(out), true)
 		var got string
-		if err := json.Unmarshal(out, &got); err != nil {
-			t.Fatalf("%q gave %s: %v", s, out, err)
+		if err := json.Unmarshal([]byte(clean), &got); err != nil {
+			t.Fatalf("%q gave %s, cleaned %s: %v", s, out, clean, err)
 		}
 		if want := CleanText(s); got != want {
-			t.Fatalf("%q gave %s, which decodes to %q, want %q", s, out, got, want)
+			t.Fatalf("%q gave %s, cleaned %s, which decodes to %q, want %q", s, out, clean, got, want)
+		}
+		if _, want := CleanValue(s, false); fix != want {
+			t.Fatalf("%q gave %s, whose cleaning fixed %b, want %b as for the text", s, out, fix, want)
 		}
 	})
 }

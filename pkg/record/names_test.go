@@ -137,7 +137,7 @@ func TestCleanText(t *testing.T) {
 		{"plain", "plain"},
 		{"", ""},
 		{"héllo", "héllo"},
-		{"a\x00b\x00", "ab"},
+		{"a\x00b\x00", "a\uFFFDb\uFFFD"},
 		{"bad\xffbyte", "bad\uFFFDbyte"},
 		{"\xc3", "\uFFFD"},
 		{"\xed\xa0\x80", "\uFFFD\uFFFD\uFFFD"}, // an encoded surrogate is invalid

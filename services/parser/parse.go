@@ -87,14 +87,22 @@ func parse(ctx context.Context, p *config.Pipeline, f File, emit Emit, opts Opti
 			return &format.FileError{File: leaf.Path, Err: err}
 		}
 		in := &format.Input{Path: leaf.Path, R: leaf.R}
+		var text *decode.TextReader
 		if info.Binary {
 			in.ReaderAt, in.Size = leaf.ReaderAt, leaf.Size
-		} else if in.R, err = decode.Text(leaf.R, p.Format.Encoding); err != nil {
+		} else if text, err = decode.Text(leaf.R, p.Format.Encoding); err != nil {
 			return &format.FileError{File: leaf.Path, Err: err}
+		} else {
+			in.R = textInput{text, leaf.Path}
 		}
 		w.startLeaf(leaf.Path, leaf.Name, member)
 		if err := format.Guard(ctx, reader, in, w); err != nil {
 			return err
+		}
+		if text != nil {
+			if d, ok := text.Detected(); ok {
+				w.Issue(detectedIssue(d))
+			}
 		}
 		return w.endLeaf()
 	})
@@ -102,6 +110,34 @@ func parse(ctx context.Context, p *config.Pipeline, f File, emit Emit, opts Opti
 		return err
 	}
 	return w.finish()
+}
+
+// textInput is a leaf's text decoded to UTF-8 (decode.Text), whose
+// *decode.EncodingError, a byte that is not valid in the text's encoding,
+// fails the file whole at its line, whatever the reader makes of it.
+type textInput struct {
+	*decode.TextReader
+	path string
+}
+
+func (t textInput) Read(p []byte) (int, error) {
+	n, err := t.TextReader.Read(p)
+	var ee *decode.EncodingError
+	if errors.As(err, &ee) {
+		err = &format.FileError{File: t.path, Line: ee.Line, Err: ee}
+	}
+	return n, err
+}
+
+// detectedIssue says which encoding encoding: auto read a file's text in.
+func detectedIssue(d decode.Detection) string {
+	how := fmt.Sprintf("from its text at line %d on", d.Line)
+	if d.Wide {
+		how = "from the zero bytes beside its characters"
+	} else if d.Language != "" {
+		how += ", which reads as " + d.Language
+	}
+	return fmt.Sprintf("encoding: auto read the file as %s (%s; confidence %.2f): set encoding: %s to be sure", d.Encoding, how, d.Confidence, d.Encoding)
 }
 
 // formatOptions maps the pipeline's format settings onto format.Options.
@@ -187,7 +223,11 @@ func problemOf(err error) *bus.Problem {
 	var re *format.RowError
 	var fe *format.FileError
 	var tl *tooLargeError
+	var ee *decode.EncodingError
 	switch {
+	case errors.As(err, &ee):
+		// However a reader wrapped it, the text layer knows the line.
+		pr.Message, pr.Line = ee.Reason(), ee.Line
 	case errors.As(err, &re):
 		pr.Message, pr.Table, pr.Line, pr.Column = re.Err.Error(), re.Table, re.Line, re.Column
 	case errors.As(err, &fe):

@@ -117,7 +117,16 @@ func (s *Service) Handle(ctx context.Context, d bus.Delivery) error {
 		}
 		parsed = s.outcome(&fd, bus.StatusFailed, gaveUp(fd.Path, n, err))
 	}
-	if err := s.publishOutcome(ctx, parsed); err != nil {
+	// The file is parsed: its outcome goes out even when a shutdown begins
+	// meanwhile, rather than the file being parsed again.
+	drain, cancel := bus.Drain(ctx)
+	err = s.publishOutcome(drain, parsed)
+	cancel()
+	if err != nil {
+		if ctx.Err() != nil {
+			log.Info("shutting down before the parse outcome was published; the file will be parsed again", "err", err)
+			return d.Nak(context.WithoutCancel(ctx), 0)
+		}
 		log.Warn("publishing parse outcome failed; will retry", "err", err)
 		return d.Nak(ctx, bus.Backoff(d.NumDelivered()))
 	}
@@ -208,7 +217,7 @@ func (s *Service) announceRetry(ctx context.Context, d bus.Delivery, fd *bus.Fil
 	if merr == nil {
 		merr = s.cfg.Bus.Publish(ctx, m)
 	}
-	if merr != nil {
+	if merr != nil && ctx.Err() == nil { // a shutdown is no failure
 		s.log.Warn("cannot tell the sinks that the file will be retried; they wait for its batches until sink.batch_idle",
 			"file", fd.Path, "version", fd.Version, "err", merr)
 	}

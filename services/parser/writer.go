@@ -44,6 +44,8 @@ type writer struct {
 	idx      []int  // leaf column i → table column idx[i]
 	identity bool   // idx is 0, 1, 2 ...
 	scratch  []record.Cell
+	cleaned  []record.Cell     // a row's cells with the values record.CleanValue changed
+	fixed    []bus.Problem     // the values record.CleanValue changed, per leaf, table and column
 	done     map[string]string // tables finished by an earlier leaf → that leaf
 }
 
@@ -53,6 +55,14 @@ type table struct {
 	index   map[string]int  // column name → its place in cols
 	b       *record.Builder
 	summary *bus.TableParsed
+	fixes   map[int]*textFixes // column → the values record.CleanValue changed in it
+}
+
+// textFixes counts the values of a column that record.CleanValue changed,
+// by what it changed, with the line of the first of each.
+type textFixes struct {
+	nul, invalid         int64
+	firstNUL, firstInval int64
 }
 
 func newWriter(ctx context.Context, p *config.Pipeline, emit Emit, opts Options, sum *bus.FileParsed) *writer {
@@ -73,6 +83,7 @@ func (w *writer) endLeaf() error {
 		return nil
 	}
 	w.done[t.name] = w.leaf
+	w.reportFixes(t)
 	if t.b.Len() > 0 || t.summary.Batches == 0 {
 		return w.flush(t)
 	}
@@ -130,6 +141,7 @@ func (w *writer) endTable() error {
 	t := w.cur
 	w.cur, w.idx = nil, nil
 	w.done[t.name] = w.leaf
+	w.reportFixes(t)
 	if t.b.Len() > 0 || t.summary.Batches == 0 {
 		return w.flush(t)
 	}
@@ -226,6 +238,7 @@ func (w *writer) Row(line int64, cells []record.Cell) error {
 	if len(cells) > len(w.idx) {
 		return w.RowError(&format.RowError{File: w.leaf, Table: t.name, Line: line, Err: fmt.Errorf("row has %d cells, %d columns are declared", len(cells), len(w.idx))})
 	}
+	cells = w.clean(t, line, cells)
 	if !w.identity {
 		if cap(w.scratch) < len(t.cols) {
 			w.scratch = make([]record.Cell, len(t.cols))
@@ -248,6 +261,88 @@ func (w *writer) Row(line int64, cells []record.Cell) error {
 		return w.flush(t)
 	}
 	return nil
+}
+
+// clean applies the rule every destination needs (record.CleanValue: a
+// NUL, a byte that is not UTF-8, in JSON a \u0000 escape or an unpaired
+// surrogate become U+FFFD) to the row's values, and counts the values it
+// changed per column, to report them when the file is read. It returns
+// cells itself when nothing changed, the common case, else a copy.
+func (w *writer) clean(t *table, line int64, cells []record.Cell) []record.Cell {
+	out := cells
+	for i, c := range cells {
+		if c.Text == "" {
+			continue
+		}
+		col := w.idx[i]
+		text, fix := record.CleanValue(c.Text, c.Kind == record.Document || t.cols[col].Type == record.JSON)
+		if fix == 0 {
+			continue
+		}
+		if &out[0] == &cells[0] {
+			w.cleaned = append(w.cleaned[:0], cells...)
+			out = w.cleaned
+		}
+		out[i].Text = text
+		if t.fixes == nil {
+			t.fixes = map[int]*textFixes{}
+		}
+		f := t.fixes[col]
+		if f == nil {
+			f = &textFixes{}
+			t.fixes[col] = f
+		}
+		if fix&record.FixedNUL != 0 {
+			if f.nul++; f.nul == 1 {
+				f.firstNUL = line
+			}
+		}
+		if fix&record.FixedInvalid != 0 {
+			if f.invalid++; f.invalid == 1 {
+				f.firstInval = line
+			}
+		}
+	}
+	return out
+}
+
+// reportFixes reports, per column of t, the values clean changed in the
+// leaf being read: one problem per column and kind, at the line of the
+// first.
+func (w *writer) reportFixes(t *table) {
+	defer func() { t.fixes = nil }()
+	for col, c := range t.cols {
+		f := t.fixes[col]
+		if f == nil {
+			continue
+		}
+		if f.nul > 0 {
+			w.columnIssue(t.name, c.Name, f.firstNUL, fmt.Sprintf("%s held NUL characters, which PostgreSQL cannot store: each replaced by U+FFFD in every destination", values(f.nul)))
+		}
+		if f.invalid > 0 {
+			w.columnIssue(t.name, c.Name, f.firstInval, fmt.Sprintf("%s held text that is not valid Unicode (bytes that are not UTF-8, or unpaired surrogates): each bad byte or surrogate replaced by U+FFFD", values(f.invalid)))
+		}
+	}
+}
+
+// values says how many values: "1 value", "3 values".
+func values(n int64) string {
+	if n == 1 {
+		return "1 value"
+	}
+	return fmt.Sprintf("%d values", n)
+}
+
+// columnIssue reports values of a column that were changed, as a problem
+// of the file (see finish) and in the log.
+func (w *writer) columnIssue(table, column string, line int64, msg string) {
+	if w.member {
+		msg = w.leaf + ": " + msg
+	}
+	w.fixed = append(w.fixed, bus.Problem{Message: msg, Table: table, Column: column, Line: line})
+	if w.opts.Logger != nil {
+		w.opts.Logger.Warn("column issue", "file", w.leaf, "table", table, "column", column, "line", line, "issue", msg)
+	}
 }
 
 func (w *writer) RowError(err *format.RowError) error {
@@ -338,6 +433,12 @@ func (w *writer) finish() error {
 			t.summary.Widened = append(t.summary.Widened, bus.Widening{Column: wd.Column, From: wd.From, To: wd.To, Line: wd.Line})
 		}
 		w.sum.Tables = append(w.sum.Tables, *t.summary)
+	}
+	// The values changed come first, so that no number of row errors
+	// crowds them out.
+	if len(w.fixed) > 0 {
+		w.sum.Problems = append(w.fixed, w.sum.Problems...)
+		w.sum.Problems = w.sum.Problems[:min(len(w.sum.Problems), max(MaxProblems, len(w.fixed)))]
 	}
 	return nil
 }

@@ -101,11 +101,19 @@ func (s *Service) Handle(ctx context.Context, d bus.Delivery) error {
 	}
 	msg, err := bus.FileCommittedMessage(out)
 	if err == nil {
-		err = s.cfg.Bus.Publish(ctx, msg)
+		// The commit is durable: its outcome goes out even when a shutdown
+		// begins meanwhile.
+		drain, cancel := bus.Drain(ctx)
+		err = s.cfg.Bus.Publish(drain, msg)
+		cancel()
 	}
 	if err != nil {
-		// The commit is durable; a redelivery finds it in the ledger and
-		// publishes the outcome as a duplicate.
+		// A redelivery finds the commit in the ledger and publishes the
+		// outcome as a duplicate.
+		if ctx.Err() != nil {
+			log.Info("shutting down before the commit outcome was published; it is published on the next delivery", "err", err)
+			return d.Nak(context.WithoutCancel(ctx), 0)
+		}
 		log.Warn("publishing the commit outcome failed; will retry", "err", err)
 		return d.Nak(ctx, bus.Backoff(d.NumDelivered()))
 	}

@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -576,49 +574,27 @@ func jsonReader(arr arrow.Array, from record.Type) func(int) string {
 	return func(i int) string { return jsonString(text(i)) }
 }
 
-// jsonString returns s as a JSON string (see record.AppendJSONString,
-// which also drops what PostgreSQL refuses).
+// jsonString returns s as a JSON string (see record.AppendJSONString);
+// cleanJSON makes it acceptable to jsonb.
 func jsonString(s string) string {
 	return string(record.AppendJSONString(nil, s))
 }
 
 // cleanText makes s acceptable to PostgreSQL's text type, which refuses NUL
-// bytes and invalid UTF-8 (and would abort the whole COPY): NUL bytes are
-// dropped and invalid sequences replaced by U+FFFD. Valid text is returned
-// as it is, at the cost of one scan.
+// bytes and invalid UTF-8 (and would abort the whole COPY), by the rule
+// every destination applies (record.CleanText): each becomes U+FFFD. The
+// parser has applied it to every value, and reported what it changed, so
+// batches arrive clean; this keeps a COPY alive whatever a batch holds.
+// Valid text is returned as it is, at the cost of one scan.
 func cleanText(s string) string {
-	if strings.IndexByte(s, 0) < 0 && utf8.ValidString(s) {
-		return s
-	}
-	return strings.ToValidUTF8(strings.ReplaceAll(s, "\x00", ""), "\uFFFD")
+	return record.CleanText(s)
 }
 
 // cleanJSON makes JSON text acceptable to jsonb, which also refuses the
-// escape \u0000: such escapes are dropped, like NUL bytes in text.
+// escape \u0000 and escapes of unpaired surrogates: record.CleanJSON writes
+// them \ufffd, as the parser does.
 func cleanJSON(s string) string {
-	s = cleanText(s)
-	if !strings.Contains(s, `\u0000`) {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(len(s))
-	for i := 0; i < len(s); {
-		if s[i] == '\\' {
-			if strings.HasPrefix(s[i:], `\u0000`) {
-				i += len(`\u0000`)
-				continue
-			}
-			// Copy an escape pair as it is, so that "\\u0000" (an escaped
-			// backslash, then u0000) is left alone.
-			end := min(i+2, len(s))
-			b.WriteString(s[i:end])
-			i = end
-			continue
-		}
-		b.WriteByte(s[i])
-		i++
-	}
-	return b.String()
+	return record.CleanJSON(s)
 }
 
 func floorDiv(a, b int64) int64 {

@@ -145,10 +145,10 @@ func TestCleanText(t *testing.T) {
 		{"plain", "plain"},
 		{"", ""},
 		{"ünïcode 🎉", "ünïcode 🎉"},
-		{"a\x00b\x00", "ab"},
+		{"a\x00b\x00", "a\uFFFDb\uFFFD"},
 		{"bad\xffbyte", "bad\uFFFDbyte"},
 		{"\xc3", "\uFFFD"},
-		{"\x00\xff", "\uFFFD"},
+		{"\x00\xff", "\uFFFD\uFFFD"},
 	} {
 		if got := cleanText(tc.in); got != tc.want {
 			t.Errorf("cleanText(%q) = %q, want %q", tc.in, got, tc.want)

@@ -313,24 +313,26 @@ func TestCommitCleansTextPostgreSQLWouldReject(t *testing.T) {
 	commitOK(t, db, f, destination.Committed)
 	got := query(t, sq, `SELECT s, j::text, _file FROM dirty ORDER BY _line`)
 	want := [][]any{
-		{"nulinside", `{"k": "ab", "esc": "\\u0000 stays"}`, "badname\uFFFD.csv"},
-		{"bad \uFFFD utf8", "[\"\uFFFD\"]", "badname\uFFFD.csv"},
-		{"fine", `"x"`, "badname\uFFFD.csv"},
+		{"nul\uFFFDinside", `{"k": "a�b", "esc": "\\u0000 stays"}`, "bad\uFFFDname\uFFFD.csv"},
+		{"bad \uFFFD\uFFFD utf8", "[\"\uFFFD\"]", "bad\uFFFDname\uFFFD.csv"},
+		{"fine", `"x�"`, "bad\uFFFDname\uFFFD.csv"},
 	}
 	if fmt.Sprintf("%q", got) != fmt.Sprintf("%q", want) {
 		t.Errorf("got  %q\nwant %q", got, want)
 	}
 }
 
-func TestCleanJSONDropsOnlyNULEscapes(t *testing.T) {
+func TestCleanJSONReplacesOnlyWhatJSONBRefuses(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{`"a"`, `"a"`},
-		{`"a\u0000b"`, `"ab"`},
+		{`"a\u0000b"`, `"a\ufffdb"`},
 		{`"\\u0000"`, `"\\u0000"`},
-		{`"\\\u0000"`, `"\\"`},
-		{`"\u00001"`, `"1"`},
+		{`"\\\u0000"`, `"\\\ufffd"`},
+		{`"\u00001"`, `"\ufffd1"`},
 		{`"\u0001"`, `"\u0001"`},
-		{"\"\x00\"", `""`},
+		{`"\ud800"`, `"\ufffd"`},
+		{`"\ud83d\ude00"`, `"\ud83d\ude00"`},
+		{"\"\x00\"", "\"\uFFFD\""},
 		{`"\`, `"\`},
 	} {
 		t.Run(tc.in, func(t *testing.T) {

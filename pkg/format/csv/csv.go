@@ -47,8 +47,8 @@ type Reader struct {
 //     pipeline's "\t" and "\s" are decoded by pkg/config), or "" to infer
 //     it (a ".tsv" file is then tab-separated and a ".psv" file
 //     pipe-separated);
-//   - QuoteChar (default '"') and EscapeChar (none by default), one ASCII
-//     character each;
+//   - QuoteChar (default '"', or format.NoQuote for none) and EscapeChar
+//     (none by default), one ASCII character each;
 //   - NullSequence, a field value read as null;
 //   - SkipHeaderLines and SkipFooterLines (at most 10000);
 //   - Headerless;
@@ -87,9 +87,14 @@ func New(opts format.Options) (format.Reader, error) {
 //
 // The first SkipHeaderLines lines are skipped as they are (quotes mean
 // nothing in them). Then the first row that is not blank is the header;
-// blank rows before it are skipped. A file with no such row (empty, or only
-// a byte order mark and white space) declares table "" with no columns and
-// writes no rows. A headerless file has columns column_0 ... column_n, as
+// blank rows before it are skipped. A row is blank when it is one unquoted
+// field of white space or nothing: an empty line. A row with a delimiter
+// or a quoted field is not blank, even when all its fields are empty
+// (",,", "\"\""): as a header it has no names, its columns are named as
+// record.Names names empty names (column_0 ... column_n), an issue says so,
+// and every row after it loads. A file with no row that is not blank
+// (empty, or only a byte order mark and white space) declares table "" with
+// no columns and writes no rows. A headerless file has columns column_0 ... column_n, as
 // many as its first row that is not blank has fields, and that row is the
 // first row. After the header, a blank line is a row of nulls, a short row
 // is padded with nulls, and a row with more fields than the header is a
@@ -215,10 +220,10 @@ func (t *table) header(ctx context.Context) error {
 		case err != nil:
 			return t.fileError(line, err)
 		}
-		t.cells = t.p.cur.cells(t.cells[:0], t.p.cur.count())
-		if format.BlankRow(t.cells) {
+		if t.p.cur.blank() {
 			continue
 		}
+		t.cells = t.p.cur.cells(t.cells[:0], t.p.cur.count())
 		if t.headerless {
 			t.cols = make([]format.Column, len(t.cells))
 			for i := range t.cols {
@@ -229,6 +234,9 @@ func (t *table) header(ctx context.Context) error {
 				return &format.FileError{File: t.path, Line: line, Err: fmt.Errorf("header: field is longer than %d bytes (max field bytes)", t.maxField)}
 			}
 			t.cols = format.HeaderColumns(t.cells)
+			if unnamed(t.cols) {
+				t.w.Issue(unnamedIssue(line, len(t.cols)))
+			}
 		}
 		t.cells = make([]record.Cell, len(t.cols))
 		if err := t.w.Begin("", t.cols); err != nil {
@@ -239,6 +247,27 @@ func (t *table) header(ctx context.Context) error {
 		}
 		return nil
 	}
+}
+
+// unnamed reports whether no column of a header has a name: every field
+// is empty or white space (",,", "\"\"").
+func unnamed(cols []format.Column) bool {
+	for _, c := range cols {
+		if strings.TrimSpace(c.Name) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// unnamedIssue says that the header on line has n fields and no name, and
+// what its columns are called: column_0 ... column_<n-1>, the names
+// record.Names gives empty names, and those a headerless read gives.
+func unnamedIssue(line int64, n int) string {
+	if n == 1 {
+		return fmt.Sprintf("the header row (line %d) is empty: its column is named column_0", line)
+	}
+	return fmt.Sprintf("the header row (line %d) is empty: columns named column_0..column_%d", line, n-1)
 }
 
 // isRecordError reports whether err is about one record, which the parser

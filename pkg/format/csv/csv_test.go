@@ -100,6 +100,8 @@ func TestNewSettings(t *testing.T) {
 		{name: "quote char equal to escape char", opts: format.Options{QuoteChar: "'", EscapeChar: "'"}, input: "'a''b',c\n", want: 2},
 		{name: "line separator LF is the default", opts: format.Options{LineSeparator: "\n"}, input: "a,b\r\n1,2\r\n", want: 2},
 		{name: "delimiter with the quote", opts: format.Options{Delimiter: `"`}, wantErr: "cannot contain the quote character"},
+		{name: "quote as delimiter without quoting", opts: format.Options{Delimiter: `"`, QuoteChar: format.NoQuote}, input: "a\"b\"c\n", want: 3},
+		{name: "no quote character", opts: format.Options{QuoteChar: format.NoQuote}, input: "\"a,b\",c\n", want: 3},
 		{name: "delimiter with a line break", opts: format.Options{Delimiter: "\n"}, wantErr: "cannot contain a line break"},
 		{name: "delimiter with the escape", opts: format.Options{Delimiter: `\|`, EscapeChar: `\`}, wantErr: "cannot contain the escape character"},
 		{name: "delimiter with the line separator", opts: format.Options{Delimiter: "~~", LineSeparator: "~"}, wantErr: "cannot contain the line separator"},

@@ -16,8 +16,17 @@ type dialect struct {
 	// c is comma's first byte, and multi reports whether it has more.
 	c     byte
 	multi bool
-	// quote opens and closes a quoted field.
-	quote byte
+	// quote opens and closes a quoted field, unless noQuote is set: then
+	// no byte quotes (quote_char: none) and quote is 0.
+	quote   byte
+	noQuote bool
+	// strict makes a quote inside a field that is not quoted a syntax
+	// error, as RFC 4180 and encoding/csv have it; readers leave it unset,
+	// and such a quote (one that does not open the field) is a character
+	// like any other, as in DuckDB's and PostgreSQL's readers. The tests
+	// set it to compare the parser with encoding/csv, and to measure both
+	// rules on real files (see docs/formats.md).
+	strict bool
 	// escape, when not 0, takes the byte after it as it is.
 	escape byte
 	// null is a field value read as null; nil for none.
@@ -40,13 +49,15 @@ const maxFooterLines = 10000
 func newDialect(opts format.Options) (dialect, error) {
 	d := dialect{quote: '"'}
 	var err error
-	if d.quote, err = oneByte("quote_char", opts.QuoteChar, '"'); err != nil {
+	if opts.QuoteChar == format.NoQuote {
+		d.quote, d.noQuote = 0, true
+	} else if d.quote, err = oneByte("quote_char", opts.QuoteChar, '"'); err != nil {
 		return d, err
 	}
 	if d.escape, err = oneByte("escape_char", opts.EscapeChar, 0); err != nil {
 		return d, err
 	}
-	if d.escape == d.quote {
+	if d.escape == d.quote && !d.noQuote {
 		// A doubled quote already stands for a quote.
 		d.escape = 0
 	}
@@ -55,7 +66,7 @@ func newDialect(opts format.Options) (dialect, error) {
 		// LF or CRLF, the default.
 	default:
 		d.sep = []byte(opts.LineSeparator)
-		if bytes.IndexByte(d.sep, d.quote) >= 0 || d.escape != 0 && bytes.IndexByte(d.sep, d.escape) >= 0 {
+		if d.isQuoteIn(d.sep) || d.escape != 0 && bytes.IndexByte(d.sep, d.escape) >= 0 {
 			return d, fmt.Errorf("csv: line_separator %q cannot contain the quote or escape character", opts.LineSeparator)
 		}
 	}
@@ -67,7 +78,7 @@ func newDialect(opts format.Options) (dialect, error) {
 		switch {
 		case strings.ContainsAny(opts.Delimiter, "\r\n"):
 			return d, fmt.Errorf("csv: delimiter %q cannot contain a line break", opts.Delimiter)
-		case bytes.IndexByte(d.comma, d.quote) >= 0:
+		case d.isQuoteIn(d.comma):
 			return d, fmt.Errorf("csv: delimiter %q cannot contain the quote character %q", opts.Delimiter, d.quote)
 		case d.escape != 0 && bytes.IndexByte(d.comma, d.escape) >= 0:
 			return d, fmt.Errorf("csv: delimiter %q cannot contain the escape character %q", opts.Delimiter, d.escape)
@@ -95,14 +106,22 @@ func oneByte(key, s string, def byte) (byte, error) {
 // setComma sets the delimiter, once the other settings are set.
 func (d *dialect) setComma(comma []byte) {
 	d.comma, d.c, d.multi = comma, comma[0], len(comma) > 1
-	d.simple = !d.multi && d.c < 0x80 && d.escape == 0 && d.null == nil && d.sep == nil
+	d.simple = !d.multi && d.c < 0x80 && d.escape == 0 && d.null == nil && d.sep == nil && !d.noQuote
 	d.pair = newPair(d.c, d.quote)
 }
 
 // fits reports whether c can be the delimiter with d's other settings: it
 // is not the quote or escape character, nor part of the line separator.
 func (d *dialect) fits(c byte) bool {
-	return c != d.quote && c != d.escape && bytes.IndexByte(d.sep, c) < 0
+	return !d.isQuote(c) && (d.escape == 0 || c != d.escape) && bytes.IndexByte(d.sep, c) < 0
+}
+
+// isQuote reports whether c is the quote character.
+func (d *dialect) isQuote(c byte) bool { return c == d.quote && !d.noQuote }
+
+// isQuoteIn reports whether b holds the quote character.
+func (d *dialect) isQuoteIn(b []byte) bool {
+	return !d.noQuote && bytes.IndexByte(b, d.quote) >= 0
 }
 
 // trimEnd cuts the line end off a line: the line separator when one is

@@ -2,8 +2,11 @@
 // files, and any other delimiter) as format "csv".
 //
 // The reader follows RFC 4180 as users need it: the first row that is not
-// blank is the header; fields may be quoted, with doubled quotes and line
-// ends inside; a UTF-8 byte order mark is dropped; the delimiter is the one
+// blank is the header (a row of delimiters only is a header without names,
+// its columns named column_0 ... column_n, with an issue); fields may be
+// quoted, with doubled quotes and line ends inside; a quote that does not
+// open a field (x"y) is data, as in DuckDB's and PostgreSQL's readers; a
+// UTF-8 byte order mark is dropped; the delimiter is the one
 // set (one character or several, such as "||"), or the one the extension
 // implies (.tsv tab, .psv pipe), or inferred from the first records among
 // comma, semicolon, tab, pipe and the unit separator (0x1F). Nothing else
@@ -19,7 +22,8 @@
 //
 // The settings (format.Options, the pipeline keys of the same names):
 //
-//   - quote_char (default "): the quote character.
+//   - quote_char (default "): the quote character; format.NoQuote (none)
+//     for none, all quotes being data.
 //   - escape_char (none by default; typically \): as in Python's csv
 //     module and MySQL's LOAD DATA, the byte after an escape character is
 //     data, inside quoted fields and out: \" is a quote, \\ a backslash,

@@ -1,6 +1,7 @@
 package csv
 
 import (
+	"bytes"
 	"slices"
 	"unsafe"
 
@@ -70,6 +71,16 @@ func (f *fields) cells(dst []record.Cell, width int) []record.Cell {
 	}
 	clear(out[n:])
 	return dst
+}
+
+// blank reports whether the record is a blank line: one unquoted field of
+// white space or nothing.
+func (f *fields) blank() bool {
+	if len(f.spans) != 1 {
+		return false
+	}
+	s := f.spans[0]
+	return s.kind == plain && len(bytes.TrimSpace(f.text[s.start:s.end])) == 0
 }
 
 // emptyFrom reports whether the fields from index i on are all empty and

@@ -47,11 +47,13 @@ var optionSets = []format.Options{
 	{LineSeparator: "|\n", Delimiter: "|", EscapeChar: `\`},
 	{Delimiter: "::", LineSeparator: "~~", EscapeChar: `\`, NullSequence: "NULL", Headerless: true},
 	{QuoteChar: "'", EscapeChar: `\`, SkipHeaderLines: 2, MaxLineBytes: 24},
+	{QuoteChar: format.NoQuote, Delimiter: "\t", MaxLineBytes: 40},
+	{QuoteChar: format.NoQuote, EscapeChar: `\`, NullSequence: `\N`, LineSeparator: "|\n"},
 }
 
 // FuzzCSVOptions proves that reading any bytes with any of a set of
 // settings that covers every option (multi-character delimiters, quote and
-// escape characters, null sequence, header and footer lines, headerless
+// escape characters, no quote character, null sequence, header and footer lines, headerless
 // files, custom line separators, field and record caps) neither panics nor
 // hangs, keeps the Writer contract and fails only with row or file errors
 // naming the file.

@@ -22,8 +22,11 @@ import (
 // record is one line, or more when a quoted field (or an escaped line end)
 // goes on past the end of one. A field is quoted when its first byte is
 // the quote character; a quote inside a quoted field is written twice. A
-// quote anywhere else is a syntax error. With an escape character, the
-// byte after an escape, inside quotes or not, is taken as it is.
+// quote anywhere else, in a field that is not quoted, is data (in strict
+// mode, a syntax error); text after a quoted field's closing quote is a
+// syntax error. Without a quote character (quote_char: none) no field is
+// quoted. With an escape character, the byte after an escape, inside
+// quotes or not, is taken as it is.
 type parser struct {
 	br  *bufio.Reader
 	d   dialect
@@ -79,14 +82,14 @@ func (p *parser) read() (int64, error) {
 	line, complete, err := p.readLine(p.max)
 	if err != nil {
 		if errors.Is(err, errTooLong) {
-			return start, p.skip(line, complete, false)
+			return start, p.skip(line, complete, false, true)
 		}
 		return start, err
 	}
 	if p.d.simple {
 		return start, p.parseSimple(start, line)
 	}
-	if bytes.IndexByte(line, p.d.quote) < 0 && (p.d.escape == 0 || bytes.IndexByte(line, p.d.escape) < 0) {
+	if (p.d.noQuote || bytes.IndexByte(line, p.d.quote) < 0) && (p.d.escape == 0 || bytes.IndexByte(line, p.d.escape) < 0) {
 		p.split(p.d.trimEnd(line))
 		return start, nil
 	}
@@ -247,14 +250,6 @@ func (p *parser) splitSlow(start int64, line []byte) error {
 	for {
 		if len(line) == 0 || line[0] != quote {
 			// An unquoted field.
-			pos := len(lineStart) - len(line)
-			if q < pos {
-				if j := bytes.IndexByte(line, quote); j >= 0 {
-					q = pos + j
-				} else {
-					q = len(lineStart)
-				}
-			}
 			field := line
 			i := bytes.IndexByte(line, comma)
 			if i >= 0 {
@@ -262,8 +257,15 @@ func (p *parser) splitSlow(start int64, line []byte) error {
 			} else {
 				field = trimEOL(line)
 			}
-			if q < pos+len(field) {
-				return &syntaxError{line: phys, col: q + 1, field: len(p.cur.spans), msg: fmt.Sprintf("bare %c in a field that is not quoted", quote)}
+			if p.d.strict {
+				// A quote before the field's end is an error.
+				pos := len(lineStart) - len(line)
+				if q < pos {
+					q = pos + indexOr(line, quote)
+				}
+				if q < pos+len(field) {
+					return &syntaxError{line: phys, col: q + 1, field: len(p.cur.spans), msg: fmt.Sprintf("bare %c in a field that is not quoted", quote)}
+				}
 			}
 			p.buf = append(p.buf, field...)
 			p.cur.add(len(p.buf), plain)
@@ -305,7 +307,7 @@ func (p *parser) splitSlow(start int64, line []byte) error {
 			var err error
 			line, complete, err = p.readLine(p.max - size)
 			if errors.Is(err, errTooLong) {
-				return p.skip(line, complete, true)
+				return p.skip(line, complete, true, false)
 			}
 			if errors.Is(err, io.EOF) {
 				return errUnterminated
@@ -338,10 +340,14 @@ func (p *parser) parse(start int64, line []byte) error {
 	if d.escape != 0 {
 		noEscape = -1
 	}
-	q, e := -1, noEscape
+	noQuote, strict := -1, d.strict
+	if d.noQuote {
+		noQuote = math.MaxInt // never looked for
+	}
+	q, e := noQuote, noEscape
 	for {
 		var pos int // where line starts in lineStart: set before each use
-		if len(line) == 0 || line[0] != quote {
+		if len(line) == 0 || line[0] != quote || d.noQuote {
 			// An unquoted field, up to the next delimiter or the line end.
 			from := line
 			raw := true // the field is from[:len(from)-len(line)] as written
@@ -357,14 +363,18 @@ func (p *parser) parse(start int64, line []byte) error {
 				if stop < 0 {
 					stop = len(body)
 				}
-				if q < pos {
-					q = pos + indexOr(lineStart[pos:], quote)
-				}
 				if e < pos {
 					e = pos + indexOr(lineStart[pos:], d.escape)
 				}
-				if q-pos < stop && q < e {
-					return &syntaxError{line: phys, col: q + 1, field: len(p.cur.spans), msg: fmt.Sprintf("bare %c in a field that is not quoted", d.quote)}
+				if strict {
+					// A quote before the field's end that is not escaped
+					// is an error.
+					if q < pos {
+						q = pos + indexOr(lineStart[pos:], quote)
+					}
+					if q-pos < stop && q < e {
+						return &syntaxError{line: phys, col: q + 1, field: len(p.cur.spans), msg: fmt.Sprintf("bare %c in a field that is not quoted", d.quote)}
+					}
 				}
 				if e-pos >= stop {
 					p.buf = append(p.buf, line[:stop]...)
@@ -395,7 +405,7 @@ func (p *parser) parse(start int64, line []byte) error {
 					}
 					size += len(line)
 					phys++
-					lineStart, bodyEnd, q, e = line, len(d.trimEnd(line)), -1, noEscape
+					lineStart, bodyEnd, q, e = line, len(d.trimEnd(line)), noQuote, noEscape
 				default:
 					// An escape that ends the input is itself.
 					p.buf = append(p.buf, d.escape)
@@ -477,7 +487,7 @@ func (p *parser) parse(start int64, line []byte) error {
 func (p *parser) more(limit int, inQuote bool) ([]byte, error) {
 	line, complete, err := p.readLine(limit)
 	if errors.Is(err, errTooLong) {
-		return nil, p.skip(line, complete, inQuote)
+		return nil, p.skip(line, complete, inQuote, false)
 	}
 	return line, err
 }
@@ -584,13 +594,16 @@ func (p *parser) skipLines(n int) error {
 
 // skip steps over the rest of a record that is too long, from the part
 // line already read of its current line, which started inside a quoted
-// field when inQuote. Without an escape character a quote toggles between
-// inside and outside a quoted field (a doubled quote toggles twice), so
-// the record ends at the first line end read outside quotes; with one, an
-// escaped quote does not toggle and an escaped line end does not end the
-// record. It returns errTooLong, or a read error.
-func (p *parser) skip(line []byte, complete, inQuote bool) error {
-	s := skipState{inQuote: inQuote, escaped: -1}
+// field when inQuote, or else at the start of a field when atStart. It
+// follows the quotes as the parser does: a quote at the start of a field
+// opens a quoted field, which the next quote closes unless another one
+// follows it (a doubled quote); a quote anywhere else is data (in strict
+// mode a syntax error, and a record with one is no longer split right
+// anyway). The record ends at the first line end read outside quotes;
+// with an escape character, an escaped quote is data and an escaped line
+// end does not end the record. It returns errTooLong, or a read error.
+func (p *parser) skip(line []byte, complete, inQuote, atStart bool) error {
+	s := skipState{inQuote: inQuote, start: atStart && !inQuote, escaped: -1, window: make([]byte, 0, len(p.d.comma))}
 	p.scan(&s, line)
 	if complete && !s.inQuote && !p.escapedEnd(&s) {
 		return errTooLong
@@ -616,32 +629,72 @@ func (p *parser) skip(line []byte, complete, inQuote bool) error {
 // skipState is where skip is in a record it steps over.
 type skipState struct {
 	inQuote bool
-	esc     bool  // the next byte is escaped
-	pos     int64 // bytes scanned
-	escaped int64 // the index of the last escaped byte scanned, or -1
-	b1, b2  byte  // the last byte scanned and the one before
+	closing bool   // in quotes, the last byte was a quote: it closes them unless a quote follows
+	start   bool   // the next byte starts a field
+	esc     bool   // the next byte is escaped
+	window  []byte // the last bytes outside quotes, up to the delimiter's length, since the last delimiter
+	pos     int64  // bytes scanned
+	escaped int64  // the index of the last escaped byte scanned, or -1
+	b1, b2  byte   // the last byte scanned and the one before
 }
 
 // scan moves s over b.
 func (p *parser) scan(s *skipState, b []byte) {
-	if p.d.escape == 0 {
-		if bytes.Count(b, []byte{p.d.quote})%2 == 1 {
-			s.inQuote = !s.inQuote
-		}
-		return
-	}
+	d := &p.d
 	for _, c := range b {
+		start := s.start
+		s.start = false
 		switch {
 		case s.esc:
 			s.esc, s.escaped = false, s.pos
-		case c == p.d.escape:
-			s.esc = true
-		case c == p.d.quote:
-			s.inQuote = !s.inQuote
+		case s.closing && d.isQuote(c):
+			s.closing = false // a doubled quote: still in quotes
+		case s.inQuote && !s.closing:
+			switch {
+			case d.escape != 0 && c == d.escape:
+				s.esc = true
+			case d.isQuote(c):
+				s.closing = true
+			}
+		default:
+			if s.closing {
+				s.inQuote, s.closing = false, false
+			}
+			switch {
+			case d.escape != 0 && c == d.escape:
+				s.esc = true
+			case start && d.isQuote(c):
+				s.inQuote = true
+			case c == '\n' && d.sep == nil:
+				// The record ends here unless the line end is escaped
+				// (skip decides); an escaped one goes on in the field.
+			default:
+				s.start = p.delimiterEnds(s, c)
+			}
 		}
 		s.pos++
 		s.b2, s.b1 = s.b1, c
 	}
+}
+
+// delimiterEnds moves the window of the bytes outside quotes on by c and
+// reports whether they now end with the delimiter; the window is emptied
+// then, as the parser goes on after a delimiter it found.
+func (p *parser) delimiterEnds(s *skipState, c byte) bool {
+	comma := p.d.comma
+	if len(comma) == 1 {
+		return c == comma[0]
+	}
+	if len(s.window) == len(comma) {
+		copy(s.window, s.window[1:])
+		s.window = s.window[:len(comma)-1]
+	}
+	s.window = append(s.window, c)
+	if bytes.Equal(s.window, comma) {
+		s.window = s.window[:0]
+		return true
+	}
+	return false
 }
 
 // escapedEnd reports whether the line end just scanned was escaped.

@@ -32,6 +32,18 @@ func parseAll(data []byte, comma byte, bufSize, max int) []parsed {
 	return parseWith(data, newTestDialect(string(comma), '"', 0, ""), bufSize, max)
 }
 
+// parseStrict is parseAll with quotes as RFC 4180 and encoding/csv have
+// them: a quote in a field that is not quoted is a syntax error.
+func parseStrict(data []byte, comma byte, bufSize, max int) []parsed {
+	return parseWith(data, strict(newTestDialect(string(comma), '"', 0, "")), bufSize, max)
+}
+
+// strict makes d take quotes as RFC 4180 has them (see dialect.strict).
+func strict(d dialect) dialect {
+	d.strict = true
+	return d
+}
+
 // parseWith splits data as d says with a parser reading through a buffer
 // of bufSize bytes, capping records at max bytes.
 // newTestDialect returns a dialect; sep "" is the default line end.
@@ -92,9 +104,16 @@ func strs(fields []*string) []string {
 
 // encodingCSV splits data with encoding/csv, or returns its first error.
 func encodingCSV(data []byte, comma byte) ([][]string, error) {
+	return encodingCSVLazy(data, comma, false)
+}
+
+// encodingCSVLazy is encodingCSV with encoding/csv's LazyQuotes set as
+// lazy says.
+func encodingCSVLazy(data []byte, comma byte, lazy bool) ([][]string, error) {
 	r := stdcsv.NewReader(bytes.NewReader(data))
 	r.Comma = rune(comma)
 	r.FieldsPerRecord = -1
+	r.LazyQuotes = lazy
 	var out [][]string
 	for {
 		rec, err := r.Read()
@@ -108,9 +127,15 @@ func encodingCSV(data []byte, comma byte) ([][]string, error) {
 	}
 }
 
-// checkMatchesEncodingCSV fails t unless the parser splits data as
-// encoding/csv does, blank lines (which encoding/csv skips) aside, and
-// fails exactly when encoding/csv does. Inputs with a carriage return are
+// checkMatchesEncodingCSV fails t unless the parser in strict mode
+// splits data as encoding/csv does, blank lines (which encoding/csv skips)
+// aside, and fails exactly when encoding/csv does; and unless the parser
+// as readers use it (a quote that does not open a field is data) splits
+// data as strict encoding/csv does when that accepts it, splits it as
+// encoding/csv with LazyQuotes does when it accepts it itself (every quote
+// it met opened a field, closed one, was doubled inside one, or was data
+// in a field not quoted, which is what LazyQuotes allows too), and fails
+// only where strict encoding/csv fails. Inputs with a carriage return are
 // not compared: encoding/csv folds CRLF inside quotes to LF, the parser
 // keeps it.
 func checkMatchesEncodingCSV(t *testing.T, data []byte, comma byte) {
@@ -118,38 +143,56 @@ func checkMatchesEncodingCSV(t *testing.T, data []byte, comma byte) {
 		return
 	}
 	want, wantErr := encodingCSV(data, comma)
+	lazy, lazyErr := encodingCSVLazy(data, comma, true)
 	for _, bufSize := range []int{16, bufferSize} {
-		var got [][]string
-		var gotErr error
-		for _, rec := range parseAll(data, comma, bufSize, 1<<30) {
-			if rec.err != nil {
-				gotErr = rec.err
-				break
-			}
-			if len(rec.fields) == 1 && rec.fields[0] == nil {
-				continue // a blank line
-			}
-			got = append(got, strs(rec.fields))
-		}
+		got, gotErr := records(parseStrict(data, comma, bufSize, 1<<30))
 		if (wantErr == nil) != (gotErr == nil) {
-			t.Fatalf("buffer %d: %q: encoding/csv error %v, parser error %v", bufSize, data, wantErr, gotErr)
+			t.Fatalf("strict, buffer %d: %q: encoding/csv error %v, parser error %v", bufSize, data, wantErr, gotErr)
 		}
 		if wantErr == nil && !slices.EqualFunc(want, got, slices.Equal) {
-			t.Fatalf("buffer %d: %q:\nencoding/csv %q\nparser       %q", bufSize, data, want, got)
+			t.Fatalf("strict, buffer %d: %q:\nencoding/csv %q\nparser       %q", bufSize, data, want, got)
+		}
+		got, gotErr = records(parseAll(data, comma, bufSize, 1<<30))
+		switch {
+		case wantErr == nil && (gotErr != nil || !slices.EqualFunc(want, got, slices.Equal)):
+			t.Fatalf("buffer %d: %q:\nencoding/csv %q\nparser       %q (%v)", bufSize, data, want, got, gotErr)
+		case gotErr == nil && (lazyErr != nil || !slices.EqualFunc(lazy, got, slices.Equal)):
+			t.Fatalf("buffer %d: %q:\nencoding/csv, LazyQuotes %q (%v)\nparser                   %q", bufSize, data, lazy, lazyErr, got)
 		}
 	}
+}
+
+// records returns the fields of the records parsed, blank lines left out,
+// up to the first error, and that error.
+func records(all []parsed) ([][]string, error) {
+	var out [][]string
+	for _, rec := range all {
+		if rec.err != nil {
+			return out, rec.err
+		}
+		if len(rec.fields) == 1 && rec.fields[0] == nil {
+			continue // a blank line
+		}
+		out = append(out, strs(rec.fields))
+	}
+	return out, nil
 }
 
 // checkResync fails t unless capping records at max bytes turns the
 // records over the cap into errTooLong and leaves the others as they are,
 // at the same lines: stepping over a long record finds the next one.
 func checkResync(t *testing.T, data []byte, comma byte, max int) {
-	if _, err := encodingCSV(data, comma); err != nil || bytes.IndexByte(data, '\r') >= 0 {
-		return // resync is promised for well-formed records only
+	if bytes.IndexByte(data, '\r') >= 0 {
+		return
 	}
-	all := parseAll(data, comma, 16, 1<<30)
-	capped := parseAll(data, comma, 16, max)
-	compareResync(t, data, max, all, capped)
+	for _, parse := range []func([]byte, byte, int, int) []parsed{parseStrict, parseAll} {
+		all := parse(data, comma, 16, 1<<30)
+		if _, err := records(all); err != nil {
+			continue // resync is promised for well-formed records only
+		}
+		capped := parse(data, comma, 16, max)
+		compareResync(t, data, max, all, capped)
+	}
 }
 
 // compareResync fails t unless the records parsed with a cap of max bytes
@@ -353,6 +396,29 @@ func checkEscapeResync(t *testing.T, data []byte, sep []byte, max int) {
 	compareResync(t, data, max, all, capped)
 }
 
+// checkNoQuote fails t unless, with quoting off, the parser splits data
+// as its lines split at each delimiter: quotes are data, a blank line is
+// one null field, and every other empty field is null too.
+func checkNoQuote(t *testing.T, data []byte) {
+	d := newTestDialect(",", 0, 0, "")
+	d.noQuote = true
+	d.setComma([]byte(","))
+	got := parseWith(data, d, 16, 1<<30)
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	if len(lines[len(lines)-1]) == 0 {
+		lines = lines[:len(lines)-1]
+	}
+	if len(got) != len(lines) {
+		t.Fatalf("no quotes: %q: %d records, %d lines", data, len(got), len(lines))
+	}
+	for i, l := range lines {
+		want := strings.Split(string(trimEOL(l)), ",")
+		if got[i].err != nil || !slices.Equal(strs(got[i].fields), want) || got[i].line != int64(i+1) {
+			t.Fatalf("no quotes: %q: record %d is %q at line %d (%v), want %q at line %d", data, i, strs(got[i].fields), got[i].line, got[i].err, want, i+1)
+		}
+	}
+}
+
 var escapeSeeds = []string{
 	"a,b\n\\,\\\n\\\\\n",
 	"a,\"x\\\"y\"\nb,c\\\nd\n",
@@ -376,6 +442,7 @@ func FuzzParserDialects(f *testing.F) {
 			return // small buffers make long inputs slow, and teach nothing more
 		}
 		checkRewrites(t, data, 16+int(buf%64))
+		checkNoQuote(t, data)
 		checkEscapeResync(t, data, nil, int(max))
 		if !bytes.Contains(data, []byte("\n")) {
 			checkEscapeResync(t, data, []byte("~"), int(max))
@@ -435,29 +502,30 @@ func TestParserQuickAndSlowSplitsAgree(t *testing.T) {
 			line = wellQuoted(rng)
 		}
 		data := append(line, '\n')
-		d := newTestDialect(",", '"', 0, "")
-		quick := newParser(bufio.NewReaderSize(bytes.NewReader(data), 4096), d, 1<<20)
-		l, _, err := quick.readLine(quick.max)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if quick.splitQuick(l) {
-			accepted++
-			slow := newParser(bufio.NewReaderSize(bytes.NewReader(data), 4096), d, 1<<20)
-			l, _, _ := slow.readLine(slow.max)
-			if err := slow.splitSlow(1, l); err != nil {
-				t.Fatalf("%q: the fast path split a line the careful one rejects: %v", data, err)
+		for _, d := range []dialect{newTestDialect(",", '"', 0, ""), strict(newTestDialect(",", '"', 0, ""))} {
+			quick := newParser(bufio.NewReaderSize(bytes.NewReader(data), 4096), d, 1<<20)
+			l, _, err := quick.readLine(quick.max)
+			if err != nil {
+				t.Fatal(err)
 			}
-			slow.cur.text = slow.buf
-			if got, want := fieldStrings(&quick.cur), fieldStrings(&slow.cur); !slices.Equal(got, want) {
-				t.Fatalf("%q: fast path %q, careful path %q", data, got, want)
+			if quick.splitQuick(l) {
+				accepted++
+				slow := newParser(bufio.NewReaderSize(bytes.NewReader(data), 4096), d, 1<<20)
+				l, _, _ := slow.readLine(slow.max)
+				if err := slow.splitSlow(1, l); err != nil {
+					t.Fatalf("strict %v: %q: the fast path split a line the careful one rejects: %v", d.strict, data, err)
+				}
+				slow.cur.text = slow.buf
+				if got, want := fieldStrings(&quick.cur), fieldStrings(&slow.cur); !slices.Equal(got, want) {
+					t.Fatalf("strict %v: %q: fast path %q, careful path %q", d.strict, data, got, want)
+				}
 			}
-		}
-		if got, want := parseWith(data, d, 4096, 1<<20), parseWith(data, general(d), 4096, 1<<20); !sameRecords(got, want) {
-			t.Fatalf("%q: simple dialect %+v, general parser %+v", data, got, want)
+			if got, want := parseWith(data, d, 4096, 1<<20), parseWith(data, general(d), 4096, 1<<20); !sameRecords(got, want) {
+				t.Fatalf("strict %v: %q: simple dialect %+v, general parser %+v", d.strict, data, got, want)
+			}
 		}
 	}
-	if accepted < 5000 {
+	if accepted < 10000 {
 		t.Errorf("the fast path took only %d lines: the test proves little", accepted)
 	}
 }

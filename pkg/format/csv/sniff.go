@@ -45,7 +45,8 @@ func sniff(data []byte, eof bool, d *dialect) byte {
 
 // fieldCounts splits data into records with delimiter comma and the quote
 // and line separator of d, and stores the field count of each record that
-// is not blank in counts, returning how many it stored.
+// is not blank (not only white space, whatever comma is) in counts,
+// returning how many it stored.
 func fieldCounts(data []byte, comma byte, eof bool, d *dialect, counts []int) int {
 	quote, sep := d.quote, d.sep
 	if !d.fits(comma) {
@@ -69,7 +70,9 @@ func fieldCounts(data []byte, comma byte, eof bool, d *dialect, counts []int) in
 			inQuote, fieldStart, blank = true, false, false
 		case c == comma:
 			fields++
-			fieldStart, blank = true, false
+			// A line of white space is blank whatever splits it: a tab
+			// there is no evidence of tab-separated text.
+			fieldStart, blank = true, blank && (c == ' ' || c == '\t')
 		case sep == nil && c == '\n' || sep != nil && bytes.HasPrefix(data[i:], sep):
 			i += len(sep) - min(len(sep), 1)
 			if !blank {
@@ -79,7 +82,7 @@ func fieldCounts(data []byte, comma byte, eof bool, d *dialect, counts []int) in
 			fields, blank, fieldStart = 1, true, true
 		default:
 			fieldStart = false
-			if c != '\r' {
+			if c != '\r' && c != ' ' && c != '\t' {
 				blank = false
 			}
 		}

@@ -90,7 +90,8 @@ type Writer struct {
 //   - Delimiter: "" for a comma, else the text itself: one character or
 //     several ("||"). Settings are taken as written, as the reader takes
 //     them: pkg/config has decoded `\t` and `\s` already.
-//   - QuoteChar: "" for '"', or one ASCII character.
+//   - QuoteChar: "" for '"', or one ASCII character; format.NoQuote (none)
+//     is refused, as a field holding a delimiter could not be written.
 //   - EscapeChar: "" to double quotes inside quoted fields, or one ASCII
 //     character written before a quote or itself inside quoted fields.
 //   - NullSequence: written for a null instead of an empty field (such as
@@ -139,6 +140,9 @@ func (w *Writer) configure(opts format.Options) error {
 	}
 	if w.eol == "" {
 		w.eol = "\n"
+	}
+	if opts.QuoteChar == format.NoQuote {
+		return errors.New("csv: quote_char none: the writer quotes the fields that hold a delimiter, a quote or a line end; give it a quote character")
 	}
 	var err error
 	if w.quote, err = writeChar("quote character", opts.QuoteChar, '"'); err != nil {

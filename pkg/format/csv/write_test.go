@@ -200,6 +200,7 @@ func TestNewWriterRefusesWhatItCannotWrite(t *testing.T) {
 		{"a delimiter holding a quote", good, format.Options{Delimiter: `"`}, "delimiter"},
 		{"a delimiter holding a line end", good, format.Options{Delimiter: "a\nb"}, "delimiter"},
 		{"a quote of two characters", good, format.Options{QuoteChar: `""`}, "quote character"},
+		{"no quote character", good, format.Options{QuoteChar: format.NoQuote}, "quote_char none"},
 		{"an escape that is not ASCII", good, format.Options{EscapeChar: "é"}, "escape character"},
 		{"a null sequence that needs quotes", good, format.Options{NullSequence: "a,b"}, "null sequence"},
 		{"a line separator holding the delimiter", good, format.Options{LineSeparator: ",\n"}, "line separator"},

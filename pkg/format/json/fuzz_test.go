@@ -50,7 +50,10 @@ func FuzzJSON(f *testing.F) {
 // exactly the lines encoding/json finds valid objects, and that each cell
 // holds what encoding/json decodes: a string as a quoted cell, a number as
 // written, a boolean, null, and a nested value as JSON that decodes to the
-// same value.
+// same value. Where encoding/json puts U+FFFD (for a byte that is not
+// UTF-8, or an unpaired surrogate), the reader leaves a byte that is not
+// UTF-8 for the parser to replace and count: keys and strings are compared
+// once cleaned as the parser cleans them.
 func FuzzJSONLinesMatchEncodingJSON(f *testing.F) {
 	for _, s := range seeds(f) {
 		f.Add(s)
@@ -181,10 +184,21 @@ func FuzzJSONDocumentsMatchEncodingJSON(f *testing.F) {
 // checkRow fails t unless each cell of row holds the member of obj that
 // its column names, as encoding/json decodes it, or null when obj has no
 // such member.
+//
+// Keys that clean to the same text are one key to encoding/json: such
+// columns are not compared.
 func checkRow(t *testing.T, cols []formattest.Column, row formattest.Row, obj map[string]any) {
 	t.Helper()
+	cleanKeys := map[string]int{}
+	for _, col := range cols {
+		cleanKeys[record.CleanText(col.Name)]++
+	}
 	for c, col := range cols {
-		want, has := obj[col.Name]
+		key := record.CleanText(col.Name)
+		if cleanKeys[key] > 1 {
+			continue
+		}
+		want, has := obj[key]
 		cell := formattest.Cell{Kind: record.Null}
 		if c < len(row.Cells) {
 			cell = row.Cells[c]
@@ -248,7 +262,7 @@ func checkCell(t *testing.T, line int64, col string, cell formattest.Cell, want 
 	ok := false
 	switch w := want.(type) {
 	case string:
-		ok = cell.Kind == record.Quoted && cell.Text == w
+		ok = cell.Kind == record.Quoted && record.CleanText(cell.Text) == w
 	case json.Number:
 		ok = cell.Kind == record.Number && cell.Text == w.String()
 	case bool:

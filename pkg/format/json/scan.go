@@ -3,7 +3,6 @@ package json
 import (
 	"errors"
 	"fmt"
-	"unicode/utf8"
 )
 
 // A validating scanner for one JSON value held whole in memory (RFC 8259).
@@ -168,8 +167,9 @@ func scanArray(b []byte, i, depth int) (int, error) {
 }
 
 // scanString returns the end of the string that starts at b[i], and
-// whether it is plain: no escape sequence and valid UTF-8, so that its
-// text is the bytes between its quotes.
+// whether it is plain: no escape sequence, so that its text is the bytes
+// between its quotes (bytes that are not UTF-8 included: the parser
+// cleans every value).
 func scanString(b []byte, i int) (end int, plain bool, err error) {
 	start := i
 	plain = true
@@ -198,14 +198,8 @@ func scanString(b []byte, i int) (end int, plain bool, err error) {
 			}
 		case c < 0x20:
 			return i, false, errAt(i, "control character %q in a string", c)
-		case c < utf8.RuneSelf:
-			i++
 		default:
-			r, size := utf8.DecodeRune(b[i:])
-			if r == utf8.RuneError && size == 1 {
-				plain = false // decoding replaces it with U+FFFD
-			}
-			i += size
+			i++
 		}
 	}
 	return start, false, errShort(start, "string not closed before the end of the record")

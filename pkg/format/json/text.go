@@ -6,8 +6,12 @@ import (
 )
 
 // appendUnquoted appends the text of the scanned JSON string s (with its
-// quotes) to dst, decoding escapes as encoding/json does: a lone or
-// ill-paired surrogate and each byte of invalid UTF-8 become U+FFFD.
+// quotes) to dst, decoding escapes as encoding/json does, but for what
+// encoding/json replaces by U+FFFD: a byte that is not UTF-8 is copied as
+// it is, and a lone or ill-paired surrogate escape becomes the byte 0xFF,
+// which is never UTF-8. The parser replaces each such byte by U+FFFD, as
+// it does in every value, and counts the values it changed
+// (record.CleanValue): nothing is replaced in silence.
 func appendUnquoted(dst, s []byte) []byte {
 	s = s[1 : len(s)-1]
 	for i := 0; i < len(s); {
@@ -33,12 +37,13 @@ func appendUnquoted(dst, s []byte) []byte {
 					if i+6 <= len(s) && s[i] == '\\' && s[i+1] == 'u' {
 						r2 = hex4(s[i+2 : i+6])
 					}
-					if dec := utf16.DecodeRune(r, r2); dec != utf8.RuneError {
-						r = dec
-						i += 6
-					} else {
-						r = utf8.RuneError
+					dec := utf16.DecodeRune(r, r2)
+					if dec == utf8.RuneError {
+						dst = append(dst, unpairedSurrogate)
+						continue
 					}
+					r = dec
+					i += 6
 				}
 				dst = utf8.AppendRune(dst, r)
 				continue
@@ -50,17 +55,18 @@ func appendUnquoted(dst, s []byte) []byte {
 			dst = append(dst, c)
 			i++
 		default:
-			r, size := utf8.DecodeRune(s[i:])
-			if r == utf8.RuneError && size == 1 {
-				dst = utf8.AppendRune(dst, utf8.RuneError)
-			} else {
-				dst = append(dst, s[i:i+size]...)
-			}
+			_, size := utf8.DecodeRune(s[i:])
+			dst = append(dst, s[i:i+size]...)
 			i += size
 		}
 	}
 	return dst
 }
+
+// unpairedSurrogate stands for an escape of an unpaired surrogate in
+// decoded text: a byte that is never UTF-8, for the parser to replace and
+// count.
+const unpairedSurrogate = 0xFF
 
 // hex4 decodes four hex digits, already checked by the scanner.
 func hex4(b []byte) rune {

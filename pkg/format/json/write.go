@@ -92,7 +92,7 @@ func NewWriter(w io.Writer, schema *arrow.Schema, opts format.Options) (*Writer,
 		if i == 0 {
 			key[0] = '{'
 		}
-		key = record.AppendJSONString(key, f.Name)
+		key = record.AppendJSONString(key, record.CleanText(f.Name))
 		jw.keys[i] = string(append(key, ':'))
 	}
 	return jw, nil
@@ -215,7 +215,9 @@ func (w *Writer) appendValue(dst []byte, c *format.WriteColumn, i int) ([]byte, 
 	}
 	s := c.String.Value(i)
 	if c.Type != record.JSON {
-		return record.AppendJSONString(dst, s), nil
+		// Batches the parser made are clean already; CleanText keeps the
+		// line valid JSON whatever a batch holds.
+		return record.AppendJSONString(dst, record.CleanText(s)), nil
 	}
 	return appendDocument(dst, s)
 }

@@ -49,7 +49,7 @@ func TestWriterWritesTypedJSONValues(t *testing.T) {
 			`{"t":"2021-06-01T10:00:00.500000Z"}` + "\n" + `{"t":"1969-12-31T23:59:59.999999Z"}` + "\n"},
 		{"strings escaped", formattest.Col{Name: "s", Type: record.String, Values: []any{"q\"b\\n\nr\rt\t\x01\x7f", "é東🎉", "\u2028\u2029", "bad \xff utf-8", "<&>"}},
 			`{"s":"q\"b\\n\nr\rt\t\u0001` + "\x7f" + `"}` + "\n" + `{"s":"é東🎉"}` + "\n" + `{"s":"\u2028\u2029"}` + "\n" +
-				`{"s":"bad \ufffd utf-8"}` + "\n" + `{"s":"<&>"}` + "\n"},
+				"{\"s\":\"bad \ufffd utf-8\"}" + "\n" + `{"s":"<&>"}` + "\n"},
 		{"JSON embedded, compacted when on several lines", formattest.Col{Name: "j", Type: record.JSON, Values: []any{`{"a":[1,"x"]}`, " [1, 2] ", "{\n  \"a\": \"b c\"\n}", `"s"`, `7`}},
 			`{"j":{"a":[1,"x"]}}` + "\n" + `{"j":[1, 2]}` + "\n" + `{"j":{"a":"b c"}}` + "\n" + `{"j":"s"}` + "\n" + `{"j":7}` + "\n"},
 		{"keys escaped", formattest.Col{Name: "a \"key\"\n", Type: record.Integer, Values: []any{int64(1)}}, `{"a \"key\"\n":1}` + "\n"},
