@@ -1,0 +1,115 @@
+package files
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+)
+
+// syncDir makes the entries created, renamed or removed in dir durable. On
+// Windows, which cannot open a folder for syncing, NTFS journals them.
+func syncDir(dir string) error {
+	if runtime.GOOS == "windows" {
+		return nil
+	}
+	f, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = f.Sync()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("sync folder %s: %w", dir, err)
+	}
+	return nil
+}
+
+// mkdirs creates dir and its missing parents, and syncs the folder of each
+// one it creates, so that a file renamed into dir later is not lost with
+// its folder in a crash.
+func mkdirs(dir string) error {
+	if _, err := os.Stat(dir); err == nil {
+		return nil
+	}
+	parent := filepath.Dir(dir)
+	if parent != dir {
+		if err := mkdirs(parent); err != nil {
+			return err
+		}
+	}
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return nil
+		}
+		return err
+	}
+	return syncDir(parent)
+}
+
+// writeFileAtomic writes data to dst so that dst is either what it was or
+// data, whatever happens: data goes to a new file in tmp, which is synced,
+// renamed over dst, and dst's folder synced.
+func writeFileAtomic(tmp, dst string, data []byte) error {
+	f, err := os.CreateTemp(tmp, "write-*")
+	if err != nil {
+		return err
+	}
+	name := f.Name()
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = mkdirs(filepath.Dir(dst))
+	}
+	if err == nil {
+		err = os.Rename(name, dst)
+	}
+	if err != nil {
+		os.Remove(name)
+		return fmt.Errorf("write %s: %w", dst, err)
+	}
+	return syncDir(filepath.Dir(dst))
+}
+
+// writeJSON writes v as JSON to dst with writeFileAtomic.
+func writeJSON(tmp, dst string, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", dst, err)
+	}
+	return writeFileAtomic(tmp, dst, append(data, '\n'))
+}
+
+// readJSON reads the JSON file at path into v; found is false when the file
+// does not exist.
+func readJSON(path string, v any) (found bool, err error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return false, fmt.Errorf("read %s: %w", path, err)
+	}
+	return true, nil
+}
+
+// removeIfExists removes the file at path; a file already gone is no error.
+func removeIfExists(path string) error {
+	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
+}
