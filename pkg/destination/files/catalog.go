@@ -92,6 +92,7 @@ func (d *Dest) finish(c *catalog) error {
 		synced := map[string]bool{}
 		for _, in := range c.Pending.Installs {
 			dst := d.l.abs(in.Target)
+			synced[filepath.Dir(dst)] = false
 			if err := mkdirs(filepath.Dir(dst)); err != nil {
 				return fmt.Errorf("table %q: %w", c.Table, err)
 			}
@@ -104,7 +105,6 @@ func (d *Dest) finish(c *catalog) error {
 			if err != nil {
 				return fmt.Errorf("table %q: install %s: %w", c.Table, in.Target, err)
 			}
-			synced[filepath.Dir(dst)] = false
 		}
 		for _, rel := range c.Pending.Removes {
 			if err := removeIfExists(d.l.abs(rel)); err != nil {

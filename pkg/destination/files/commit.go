@@ -66,6 +66,7 @@ func (d *Dest) commit(ctx context.Context, f *destination.File) (*destination.Re
 		return nil, err
 	}
 	defer sp.remove()
+	step("spooled")
 	c := &commit{d: d, f: f, sp: sp, everyVersion: f.Merge == destination.AppendFile}
 	c.whole = f.WriteMode == destination.Truncate || f.Owner != "" && !c.everyVersion
 	return c.run(ctx)
@@ -98,6 +99,17 @@ func duplicate(e *entry, err error) (*destination.Result, error) {
 	res := e.result()
 	res.Outcome = destination.Duplicate
 	return res, nil
+}
+
+// testHook, set by tests, is called at named steps of a commit: the tests
+// that kill a process at each step set it.
+var testHook func(step string)
+
+// step calls testHook.
+func step(name string) {
+	if testHook != nil {
+		testHook(name)
+	}
 }
 
 // commit is one Commit in progress.
@@ -232,6 +244,7 @@ func (c *commit) run(ctx context.Context) (*destination.Result, error) {
 			return nil, err
 		}
 	}
+	step("installed")
 	e := entry{
 		Pipeline: f.Pipeline, Version: f.Version, Path: f.Path, Size: f.Size,
 		Modified: f.Modified.UTC().Truncate(time.Microsecond), SHA256: f.SHA256,
@@ -494,6 +507,7 @@ func (c *commit) install(tc *tableCommit) error {
 	if err := d.writeCatalog(next); err != nil {
 		return err
 	}
+	step("staged")
 	return d.finish(next)
 }
 

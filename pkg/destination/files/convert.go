@@ -180,7 +180,7 @@ func convertArray(mem memory.Allocator, a arrow.Array, from, to record.Type) (ar
 			if err := record.AppendDecimalValue(b, string(text)); err != nil {
 				return nil, err
 			}
-		case to == record.String || to == record.JSON && from == record.JSON:
+		case to == record.String:
 			text = appendText(text[:0], &src, i)
 			b.(*array.StringBuilder).BinaryBuilder.Append(text)
 		default:

@@ -171,3 +171,7 @@ func (r *reader) Ledger(_ context.Context, pipeline string) ([]destinationtest.L
 }
 
 var _ destination.Destination = (*Dest)(nil)
+
+// SetTestHook sets the function a commit calls at its named steps
+// ("spooled", "staged", "installed").
+func SetTestHook(f func(step string)) { testHook = f }

@@ -63,13 +63,10 @@ func digest(s string) string {
 	return hex.EncodeToString(sum[:digestLen/2])
 }
 
-// stripe returns which of the lock files of kind ("path" or "table") guards
-// key: locks are striped over stripes files rather than made one per key, so
-// that their number stays bounded however many paths a pipeline sees.
+// stripe returns which of the 256 lock files of a kind (paths, tables)
+// guards key: locks are striped rather than made one per key, so that their
+// number stays bounded however many paths a pipeline sees.
 func stripe(key string) int {
 	sum := sha256.Sum256([]byte(key))
 	return int(sum[0])
 }
-
-// stripes is how many lock files each kind of lock is striped over.
-const stripes = 256

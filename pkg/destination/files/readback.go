@@ -85,8 +85,10 @@ type readBack struct {
 	fn    func(arrow.RecordBatch) error
 	b     *array.RecordBuilder
 	at    []int // the shape's column index of each column of the file
-	bytes int
-	err   error // the first problem Issue reported
+	// filled marks the columns of the row being read that the file has.
+	filled []bool
+	bytes  int
+	err    error // the first problem Issue reported
 }
 
 // Begin implements format.Writer. A workbook of more rows than a sheet
@@ -107,7 +109,11 @@ func (r *readBack) Begin(_ string, cols []format.Column) error {
 
 // Row implements format.Writer.
 func (r *readBack) Row(line int64, cells []record.Cell) error {
-	filled := make([]bool, len(r.types))
+	if r.filled == nil {
+		r.filled = make([]bool, len(r.types))
+	}
+	filled := r.filled
+	clear(filled)
 	for i, c := range cells {
 		if i >= len(r.at) {
 			return fmt.Errorf("line %d has more values than columns", line)

@@ -68,16 +68,30 @@ func (d *Dest) writeOutput(ctx context.Context, dir string, s *shape, rows func(
 // system columns of st, to a new output file in dir.
 func (d *Dest) writeSpooled(ctx context.Context, dir string, t *spooled, s *shape, st *stamp) (string, error) {
 	mem := memory.DefaultAllocator
-	return d.writeOutput(ctx, dir, s, func(write func(arrow.RecordBatch) error) error {
+	var losses *workbookLosses
+	if d.format == "excel" {
+		losses = &workbookLosses{instants: map[string]int{}, empty: map[string]int{}}
+	}
+	path, err := d.writeOutput(ctx, dir, s, func(write func(arrow.RecordBatch) error) error {
 		return t.each(ctx, mem, func(rec arrow.RecordBatch) error {
 			out, err := s.conform(mem, rec, st)
 			if err != nil {
 				return &destination.PermanentError{Err: fmt.Errorf("table %q: %w", t.name, err)}
 			}
 			defer out.Release()
-			return write(out)
+			if losses != nil {
+				losses.count(out, s)
+			}
+			if err := write(out); err != nil {
+				return fmt.Errorf("table %q: %w", t.name, err)
+			}
+			return nil
 		})
 	})
+	if err == nil && losses != nil {
+		losses.report(d.log, d.name, t.name)
+	}
+	return path, err
 }
 
 // rewrite writes the output rel of table, whose rows are in schema from,
