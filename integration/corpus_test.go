@@ -72,32 +72,7 @@ func TestTheWholeCorpusLoadsIntoPostgreSQLWithTheParsersTypesAndCounts(t *testin
 	dir := t.TempDir()
 	in := filepath.Join(dir, "in")
 	dbURL, db := newDatabase(t)
-	var files []string
-	for _, sub := range []string{"avro", "parquet", "csv-spectrum/csvs", "excel"} {
-		entries, err := os.ReadDir(filepath.Join(corpus, sub))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, e := range entries {
-			name := e.Name()
-			ext := filepath.Ext(name)
-			if e.IsDir() || !slices.Contains([]string{".avro", ".parquet", ".csv", ".xls", ".xlsx"}, ext) {
-				continue
-			}
-			// A unique stem per file: magic folder mode names tables after it.
-			stem := strings.NewReplacer(".", "_", "-", "_").Replace(strings.TrimSuffix(name, ext))
-			dst := fmt.Sprintf("%s_%s%s", strings.Split(sub, "/")[0], stem, ext)
-			data, err := os.ReadFile(filepath.Join(corpus, sub, name))
-			if err != nil {
-				t.Fatal(err)
-			}
-			writeFile(t, filepath.Join(in, dst), data)
-			files = append(files, dst)
-		}
-	}
-	if len(files) < 50 {
-		t.Fatalf("only %d corpus files found under %s", len(files), corpus)
-	}
+	files := copyCorpus(t, in)
 	config := filepath.Join(dir, "pipeline.yaml")
 	writeFile(t, config, []byte(fmt.Sprintf(`name: corpus
 source: {path: ./in}
@@ -171,6 +146,40 @@ connector: {type: postgres, url: "%s"}
 			t.Errorf("table %s holds %d rows, its expected JSON has %d", table, n, len(rows))
 		}
 	}
+}
+
+// copyCorpus copies every corpus file (Avro, Parquet, CSV, Excel) into the
+// folder in, each under a name of its own whose stem is unique (magic
+// folder mode names tables after it), and returns those names.
+func copyCorpus(t *testing.T, in string) []string {
+	t.Helper()
+	corpus := corpusDir(t)
+	var files []string
+	for _, sub := range []string{"avro", "parquet", "csv-spectrum/csvs", "excel"} {
+		entries, err := os.ReadDir(filepath.Join(corpus, sub))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			name := e.Name()
+			ext := filepath.Ext(name)
+			if e.IsDir() || !slices.Contains([]string{".avro", ".parquet", ".csv", ".xls", ".xlsx"}, ext) {
+				continue
+			}
+			stem := strings.NewReplacer(".", "_", "-", "_").Replace(strings.TrimSuffix(name, ext))
+			dst := fmt.Sprintf("%s_%s%s", strings.Split(sub, "/")[0], stem, ext)
+			data, err := os.ReadFile(filepath.Join(corpus, sub, name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			writeFile(t, filepath.Join(in, dst), data)
+			files = append(files, dst)
+		}
+	}
+	if len(files) < 50 {
+		t.Fatalf("only %d corpus files found under %s", len(files), corpus)
+	}
+	return files
 }
 
 func previewFile(t *testing.T, path string) previewed {

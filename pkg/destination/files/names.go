@@ -39,6 +39,13 @@ func escapeName(s string) string {
 	return b.String()
 }
 
+// FileName returns the name a table, or a source file's path, has in a
+// files destination's folder: <path>/<FileName(table)>/ is a table's
+// folder, <path>/<FileName(table)>.<ext> a table held in one file, and
+// <FileName(source path)>.<ext> a source file's file in a table's folder.
+// See escapeName for the rule.
+func FileName(s string) string { return nameOf(s) }
+
 // nameOf is escapeName(s), cut to maxEscaped bytes (never inside a %XX)
 // and followed by '~' and a digest of s when it is longer: a name that is
 // unique to s, short enough for any file system.

@@ -1,0 +1,178 @@
+package integration
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/filedge/filedge/pkg/destination/files"
+	"github.com/filedge/filedge/pkg/record"
+)
+
+// copyTree copies the files under src into dst.
+func copyTree(t *testing.T, src, dst string) {
+	t.Helper()
+	err := filepath.WalkDir(src, func(p string, e os.DirEntry, err error) error {
+		if err != nil || e.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		writeFile(t, filepath.Join(dst, rel), data)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// outputRows previews every file in paths, as a user would read them, and
+// returns the rows of each, failing t on a file that does not read.
+func outputRows(t *testing.T, paths ...string) map[string]int64 {
+	t.Helper()
+	out := map[string]int64{}
+	for _, p := range paths {
+		pv := previewFile(t, p)
+		if pv.Status != "ok" || len(pv.Tables) == 0 {
+			t.Fatalf("%s does not read: %+v", p, pv)
+		}
+		for _, tb := range pv.Tables {
+			out[p] += tb.Rows
+		}
+	}
+	return out
+}
+
+// TestRunOnceLoadsTheExamplePipelineIntoFilesOfEveryFormat runs the
+// example pipeline (examples/pipeline.yaml and its data) with a files
+// destination in each format: table orders is a folder with a file per
+// source file, each reading back with its source's rows, and a second run
+// finds every version in the destination's ledger.
+func TestRunOnceLoadsTheExamplePipelineIntoFilesOfEveryFormat(t *testing.T) {
+	example, err := os.ReadFile("../examples/pipeline.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	connector := regexp.MustCompile(`(?s)connector:.*`)
+	for _, tc := range []struct{ format, ext string }{
+		{"parquet", ".parquet"}, {"csv", ".csv"}, {"json", ".jsonl"}, {"excel", ".xlsx"},
+	} {
+		t.Run(tc.format, func(t *testing.T) {
+			dir := t.TempDir()
+			copyTree(t, "../examples/data", filepath.Join(dir, "data"))
+			config := filepath.Join(dir, "pipeline.yaml")
+			pipeline := connector.ReplaceAllString(string(example), fmt.Sprintf("watcher: {settle: 50ms}\nconnector:\n  type: files\n  path: ./out\n  format: %s\n", tc.format))
+			writeFile(t, config, []byte(pipeline))
+
+			out, code := runOnce(t, config)
+			if code != 0 || !strings.Contains(out, "3 files, 1 destinations: 3 committed; 9 rows committed") {
+				t.Fatalf("run --once exited %d:\n%s", code, out)
+			}
+			want := map[string]int64{}
+			for source, rows := range map[string]int64{"orders-2026-11-01.csv": 4, "2026/11/orders-2026-11-02.csv": 3, "2026/11/orders-2026-11-03.jsonl": 2} {
+				want[filepath.Join(dir, "out", "orders", files.FileName(source)+tc.ext)] = rows
+			}
+			got, err := filepath.Glob(filepath.Join(dir, "out", "orders", "*"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			slices.Sort(got)
+			wantFiles := slices.Sorted(mapKeys(want))
+			if !slices.Equal(got, wantFiles) {
+				t.Fatalf("table orders holds\n%q\nwant\n%q", got, wantFiles)
+			}
+			for p, n := range outputRows(t, got...) {
+				if n != want[p] {
+					t.Errorf("%s holds %d rows, want %d", filepath.Base(p), n, want[p])
+				}
+			}
+
+			out, code = runOnce(t, config)
+			if code != 0 || !strings.Contains(out, "3 unchanged") {
+				t.Errorf("a second run over the same files exited %d, want every file unchanged:\n%s", code, out)
+			}
+		})
+	}
+}
+
+func mapKeys[V any](m map[string]V) func(func(string) bool) {
+	return func(yield func(string) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+// TestTheWholeCorpusLoadsIntoParquetFilesWithTheParsersTypesAndCounts loads
+// every corpus file (Avro, Parquet, CSV, Excel) in magic folder mode into a
+// files destination writing Parquet: each table of each file is one
+// Parquet file, which reads back with the rows and the column types
+// `filedge preview` reports for the source.
+func TestTheWholeCorpusLoadsIntoParquetFilesWithTheParsersTypesAndCounts(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in")
+	copied := copyCorpus(t, in)
+	config := filepath.Join(dir, "pipeline.yaml")
+	writeFile(t, config, []byte(`name: corpus
+source: {path: ./in}
+mode: magic_folder
+on_error: skip
+watcher: {settle: 50ms}
+connector: {type: files, path: ./out, format: parquet}
+`))
+	out, _ := runOnce(t, config)
+
+	outcome := map[string]string{}
+	line := regexp.MustCompile(`(?m)^(\S+)\s+files\s+(committed|failed|superseded|duplicate)\b`)
+	for _, m := range line.FindAllStringSubmatch(out, -1) {
+		outcome[m[1]] = m[2]
+	}
+	committed := 0
+	for _, f := range copied {
+		p := previewFile(t, filepath.Join(in, f))
+		switch {
+		case outcome[f] == "":
+			t.Errorf("%s: no outcome in the summary", f)
+			continue
+		case p.Status != "ok":
+			if outcome[f] != "failed" || !corpusFailures[f] {
+				t.Errorf("%s: preview fails it (%s), the load says %s", f, p.Status, outcome[f])
+			}
+			continue
+		case outcome[f] != "committed":
+			t.Errorf("%s: preview reads it but the load says %s", f, outcome[f])
+			continue
+		}
+		committed++
+		for _, tb := range p.Tables {
+			file := filepath.Join(dir, "out", files.FileName(tb.Name)+".parquet")
+			got := previewFile(t, file)
+			if got.Status != "ok" || len(got.Tables) != 1 {
+				t.Errorf("%s: table %s: %s does not read back: %+v", f, tb.Name, file, got)
+				continue
+			}
+			if got.Tables[0].Rows != tb.Rows {
+				t.Errorf("%s: table %s holds %d rows, preview says %d", f, tb.Name, got.Tables[0].Rows, tb.Rows)
+			}
+			types := map[string]record.Type{}
+			for _, c := range got.Tables[0].Columns {
+				types[c.Name] = c.Type
+			}
+			for _, c := range tb.Columns {
+				if typ, ok := types[c.Name]; !ok || typ != c.Type.Stored() {
+					t.Errorf("%s: table %s column %s is %v in the file, %v in the source", f, tb.Name, c.Name, typ, c.Type.Stored())
+				}
+			}
+		}
+	}
+	t.Logf("%d corpus files, %d committed", len(copied), committed)
+}
