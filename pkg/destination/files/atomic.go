@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 )
 
 // syncDir makes the entries created, renamed or removed in dir durable. On
@@ -89,6 +90,12 @@ func writeJSON(tmp, dst string, v any) error {
 	}
 	return writeFileAtomic(tmp, dst, append(data, '\n'))
 }
+
+// jsonText is s as it reads back from JSON: encoding/json writes invalid
+// UTF-8 as U+FFFD. The bookkeeping files record names for people and for a
+// check that a file is the one its name says; their names are made of
+// every byte.
+func jsonText(s string) string { return strings.ToValidUTF8(s, "\uFFFD") }
 
 // readJSON reads the JSON file at path into v; found is false when the file
 // does not exist.

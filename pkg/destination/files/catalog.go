@@ -72,7 +72,7 @@ func (d *Dest) readCatalog(table string) (*catalog, error) {
 	if err != nil || !found {
 		return nil, err
 	}
-	if c.Table != table {
+	if c.Table != jsonText(table) {
 		return nil, fmt.Errorf("catalog %s is of table %q, not %q", file, c.Table, table)
 	}
 	return &c, nil

@@ -132,9 +132,12 @@ type commit struct {
 
 // tableCommit is one table of a commit.
 type tableCommit struct {
-	t       *spooled
-	cat     *catalog // the table's catalog, under its lock; nil for a new table
-	seen    []column // the table's columns the output was written for
+	t   *spooled
+	cat *catalog // the table's catalog, under its lock; nil for a new table
+	// seen are the table's columns the output was written for, and
+	// existed whether the table existed then.
+	seen    []column
+	existed bool
 	shape   *shape
 	written string // the output, in the Dest's temporary folder
 	target  string // where it goes, relative to the destination folder
@@ -142,6 +145,7 @@ type tableCommit struct {
 	// rewritten are the table's other outputs written anew in its new
 	// columns: temporary file by output.
 	rewritten map[string]string
+	took      time.Duration // to write them
 	widened   []string
 	added     []string
 }
@@ -233,11 +237,17 @@ func (c *commit) run(ctx context.Context) (*destination.Result, error) {
 		res.Tables = []string{}
 	}
 	for _, tc := range c.tables {
+		files := len(tc.rewritten)
 		if err := c.install(tc); err != nil {
 			return nil, err
 		}
 		res.Widened = append(res.Widened, tc.widened...)
 		res.Added = append(res.Added, tc.added...)
+		if files > 0 {
+			// Like a database's table rebuild, worth a line: it may take long.
+			d.log.Info("wrote the table's other files anew in its new columns", "destination", d.name, "table", tc.t.name,
+				"files", files, "widened", tc.widened, "added", tc.added, "took", tc.took)
+		}
 	}
 	for _, t := range c.owned {
 		if err := c.empty(t); err != nil {
@@ -255,9 +265,6 @@ func (c *commit) run(ctx context.Context) (*destination.Result, error) {
 	}
 	if err := writeJSON(d.tmp, d.l.ledgerFile(f.Pipeline, f.Version), e); err != nil {
 		return nil, err
-	}
-	for _, w := range res.Widened {
-		d.log.Info("widened a column: the table's other files were written anew", "destination", d.name, "column", w)
 	}
 	return res, nil
 }
@@ -282,7 +289,7 @@ func (c *commit) write(ctx context.Context, tc *tableCommit, cat *catalog) error
 		have = cat.Columns
 	}
 	cols, widened, added := merge(tc.t.name, have, cat != nil, tc.t.cols)
-	tc.seen, tc.shape, tc.widened, tc.added = have, newShape(cols), widened, added
+	tc.seen, tc.existed, tc.shape, tc.widened, tc.added = have, cat != nil, newShape(cols), widened, added
 	path, err := c.d.writeSpooled(ctx, c.d.tmp, tc.t, tc.shape, &c.st)
 	if err != nil {
 		return err
@@ -342,7 +349,7 @@ func (c *commit) prepare(ctx context.Context, tc *tableCommit) error {
 	if cat != nil {
 		have = cat.Columns
 	}
-	if !slices.Equal(have, tc.seen) || (cat == nil) != (tc.seen == nil) {
+	if !slices.Equal(have, tc.seen) || (cat != nil) != tc.existed {
 		if err := c.write(ctx, tc, cat); err != nil {
 			return err
 		}
@@ -365,6 +372,8 @@ func (c *commit) prepare(ctx context.Context, tc *tableCommit) error {
 	}
 	old := newShape(cat.Columns)
 	tc.rewritten = map[string]string{}
+	start := time.Now()
+	defer func() { tc.took = time.Since(start) }()
 	for _, rel := range outs {
 		if rel == tc.target || slices.Contains(tc.removes, rel) {
 			continue
@@ -475,7 +484,9 @@ func (c *commit) install(tc *tableCommit) error {
 		next.Whole = &source{Path: f.Path, SHA256: f.SHA256}
 	}
 	if tc.cat != nil && len(tc.removes) == 0 && len(tc.rewritten) == 0 && sameCatalog(tc.cat, next) {
-		return c.rename(tc.written, tc.target)
+		from := tc.written
+		tc.written = ""
+		return c.rename(from, tc.target)
 	}
 	staging := d.l.staging(name)
 	if err := mkdirs(staging); err != nil {

@@ -29,6 +29,7 @@ func open(t *testing.T, dir, code string) *files.Dest {
 func TestConformance(t *testing.T) {
 	for _, code := range []string{"parquet", "csv", "json"} {
 		t.Run(code, func(t *testing.T) {
+			t.Parallel()
 			var last string
 			destinationtest.Run(t, destinationtest.Harness{
 				Type: "files",

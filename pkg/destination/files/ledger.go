@@ -41,7 +41,7 @@ func (d *Dest) lookup(pipeline, version string) (*entry, bool, error) {
 	if err != nil || !found {
 		return nil, false, err
 	}
-	if e.Pipeline != pipeline || e.Version != version {
+	if e.Pipeline != jsonText(pipeline) || e.Version != jsonText(version) {
 		return nil, false, fmt.Errorf("ledger file %s holds version %s of pipeline %q, not %s of %q", d.l.ledgerFile(pipeline, version), e.Version, e.Pipeline, version, pipeline)
 	}
 	return &e, true, nil
@@ -97,7 +97,7 @@ func (d *Dest) readPathIndex(pipeline, path string) (*pathIndex, error) {
 	if err != nil {
 		return nil, err
 	}
-	if found && idx.Path != path {
+	if found && idx.Path != jsonText(path) {
 		return nil, fmt.Errorf("path index %s is of %q, not %q", file, idx.Path, path)
 	}
 	return idx, nil
@@ -196,7 +196,7 @@ func (d *Dest) ownedTables(pipeline, owner string) ([]string, error) {
 	if err != nil || !found {
 		return nil, err
 	}
-	if oi.Owner != owner {
+	if oi.Owner != jsonText(owner) {
 		return nil, fmt.Errorf("owner index %s is of %q, not %q", file, oi.Owner, owner)
 	}
 	return oi.Tables, nil
