@@ -11,6 +11,7 @@ import (
 
 	"github.com/filedge/filedge/pkg/destination"
 	"github.com/filedge/filedge/pkg/destination/destinationtest"
+	"github.com/filedge/filedge/pkg/destination/files"
 	"github.com/filedge/filedge/pkg/record"
 )
 
@@ -138,5 +139,19 @@ func writeFile(t *testing.T, path, content string) {
 	}
 	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestAPathThatIsNotUTF8IsReplacedByItsNewerVersion(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "out")
+	d := open(t, dir, "parquet")
+	path := "in/caf\xe9.csv" // Latin-1, as an old file system names it
+	commitRows(t, d, "a1", path, t0, nil, 1, 2)
+	commitRows(t, d, "a2", path, t0.Add(time.Hour), nil, 3)
+	if got := destinationtest.Count(t, files.NewReader(dir, "parquet"), "orders"); got != 1 {
+		t.Errorf("the table holds %d rows, want the newer version's 1", got)
+	}
+	if got, want := listOutputs(t, dir), []string{"orders/in%2Fcaf%E9.csv.parquet"}; !slices.Equal(got, want) {
+		t.Errorf("files: got %q, want %q", got, want)
 	}
 }
