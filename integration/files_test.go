@@ -118,43 +118,10 @@ func mapKeys[V any](m map[string]V) func(func(string) bool) {
 // Parquet file, which reads back with the rows and the column types
 // `filedge preview` reports for the source.
 func TestTheWholeCorpusLoadsIntoParquetFilesWithTheParsersTypesAndCounts(t *testing.T) {
-	dir := t.TempDir()
-	in := filepath.Join(dir, "in")
-	copied := copyCorpus(t, in)
-	config := filepath.Join(dir, "pipeline.yaml")
-	writeFile(t, config, []byte(`name: corpus
-source: {path: ./in}
-mode: magic_folder
-on_error: skip
-watcher: {settle: 50ms}
-connector: {type: files, path: ./out, format: parquet}
-`))
-	out, _ := runOnce(t, config)
-
-	outcome := map[string]string{}
-	line := regexp.MustCompile(`(?m)^(\S+)\s+files\s+(committed|failed|superseded|duplicate)\b`)
-	for _, m := range line.FindAllStringSubmatch(out, -1) {
-		outcome[m[1]] = m[2]
-	}
-	committed := 0
-	for _, f := range copied {
-		p := previewFile(t, filepath.Join(in, f))
-		switch {
-		case outcome[f] == "":
-			t.Errorf("%s: no outcome in the summary", f)
-			continue
-		case p.Status != "ok":
-			if outcome[f] != "failed" || !corpusFailures[f] {
-				t.Errorf("%s: preview fails it (%s), the load says %s", f, p.Status, outcome[f])
-			}
-			continue
-		case outcome[f] != "committed":
-			t.Errorf("%s: preview reads it but the load says %s", f, outcome[f])
-			continue
-		}
-		committed++
+	out := filepath.Join(t.TempDir(), "out")
+	for f, p := range loadCorpus(t, fmt.Sprintf(`{type: files, path: %q, format: parquet}`, out), "files") {
 		for _, tb := range p.Tables {
-			file := filepath.Join(dir, "out", files.FileName(tb.Name)+".parquet")
+			file := filepath.Join(out, files.FileName(tb.Name)+".parquet")
 			got := previewFile(t, file)
 			if got.Status != "ok" || len(got.Tables) != 1 {
 				t.Errorf("%s: table %s: %s does not read back: %+v", f, tb.Name, file, got)
@@ -174,5 +141,4 @@ connector: {type: files, path: ./out, format: parquet}
 			}
 		}
 	}
-	t.Logf("%d corpus files, %d committed", len(copied), committed)
 }

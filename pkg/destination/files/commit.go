@@ -55,7 +55,7 @@ func (d *Dest) Commit(ctx context.Context, f *destination.File) (*destination.Re
 }
 
 func (d *Dest) commit(ctx context.Context, f *destination.File) (*destination.Result, error) {
-	if err := check(f); err != nil {
+	if err := f.Check(); err != nil {
 		return nil, err
 	}
 	if e, found, err := d.lookup(f.Pipeline, f.Version); err != nil || found {
@@ -70,24 +70,6 @@ func (d *Dest) commit(ctx context.Context, f *destination.File) (*destination.Re
 	c := &commit{d: d, f: f, sp: sp, everyVersion: f.Merge == destination.AppendFile}
 	c.whole = f.WriteMode == destination.Truncate || f.Owner != "" && !c.everyVersion
 	return c.run(ctx)
-}
-
-// check refuses a file that cannot be committed.
-func check(f *destination.File) error {
-	if f.Pipeline == "" || f.Version == "" || f.Path == "" || f.Batches == nil {
-		return &destination.PermanentError{Err: errors.New("file needs a pipeline, version, path and batches")}
-	}
-	switch f.WriteMode {
-	case "", destination.Append, destination.Truncate:
-	default:
-		return &destination.PermanentError{Err: fmt.Errorf("unknown write mode %q", f.WriteMode)}
-	}
-	switch f.Merge {
-	case "", destination.UpsertFile, destination.AppendFile:
-	default:
-		return &destination.PermanentError{Err: fmt.Errorf("unknown merge mode %q", f.Merge)}
-	}
-	return nil
 }
 
 // duplicate is the outcome of a look-up that found the version (e) or
