@@ -14,16 +14,26 @@ import (
 // closes it when the test ends.
 func open(t *testing.T, dir, code string) *files.Dest {
 	t.Helper()
-	d, err := files.Open(t.Context(), files.Config{Path: dir, Format: code}, destination.Env{Name: "out", Dir: dir})
+	d, err := openDest(t, dir, code)
 	if err != nil {
 		t.Fatalf("open %s: %v", dir, err)
 	}
-	t.Cleanup(func() {
+	return d
+}
+
+// openDest opens a files destination onto the folder dir, in format code,
+// and closes it when tb ends.
+func openDest(tb testing.TB, dir, code string) (*files.Dest, error) {
+	d, err := files.Open(tb.Context(), files.Config{Path: dir, Format: code}, destination.Env{Name: "out", Dir: dir})
+	if err != nil {
+		return nil, err
+	}
+	tb.Cleanup(func() {
 		if err := d.Close(); err != nil {
-			t.Errorf("close: %v", err)
+			tb.Errorf("close: %v", err)
 		}
 	})
-	return d
+	return d, nil
 }
 
 func TestConformance(t *testing.T) {
