@@ -198,7 +198,7 @@ func (d *Dest) cleanInstances() {
 				d.log.Warn("cannot remove the temporary files of a closed destination", "folder", filepath.Join(dir, id), "err", err)
 			} else {
 				os.Remove(lockPath)
-				d.log.Debug("removed the temporary files of a closed destination", "folder", filepath.Join(dir, id))
+				d.log.Info("removed the temporary files of a destination that is no longer open", "folder", filepath.Join(dir, id))
 			}
 		}
 		f.Close()
