@@ -6,12 +6,15 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"testing"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/filedge/filedge/internal/benchkit"
+	"github.com/filedge/filedge/pkg/destination"
 	"github.com/filedge/filedge/pkg/record"
 )
 
@@ -69,6 +72,31 @@ func BenchBatches(rows int) []arrow.RecordBatch {
 		rb.Release()
 	}
 	return out
+}
+
+// BenchCommit commits a file version of batches, which hold rows rows, to
+// d per iteration of b, replacing table bench's rows (truncate), and
+// reports rows/s and rows per CPU second: on a busy machine wall time says
+// little, and rows per second of the process's CPU time is the rate on an
+// idle core.
+func BenchCommit(b *testing.B, d destination.Destination, batches []arrow.RecordBatch, rows int) {
+	b.ResetTimer()
+	cpu0 := benchkit.CPUTime()
+	for i := range b.N {
+		f := &destination.File{
+			Pipeline: "bench", Version: strconv.Itoa(i), Path: "bench.csv", Modified: time.Now(), SHA256: "x",
+			WriteMode: destination.Truncate, Batches: &Replay{Table: "bench", Batches: batches},
+		}
+		res, err := d.Commit(b.Context(), f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if res.Rows != int64(rows) {
+			b.Fatalf("committed %d rows, want %d", res.Rows, rows)
+		}
+	}
+	b.ReportMetric(float64(rows*b.N)/b.Elapsed().Seconds(), "rows/s")
+	b.ReportMetric(float64(rows*b.N)/(benchkit.CPUTime()-cpu0).Seconds(), "rows/cpu-s")
 }
 
 // BenchRows is how many rows a commit benchmark commits: FILEDGE_BENCH_ROWS,

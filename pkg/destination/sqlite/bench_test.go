@@ -20,25 +20,7 @@ import (
 func BenchmarkCommit(b *testing.B) {
 	rows := destinationtest.BenchRows()
 	batches, d := benchSetUp(b, rows)
-	b.ResetTimer()
-	cpu0 := benchkit.CPUTime()
-	for i := range b.N {
-		f := &destination.File{
-			Pipeline: "bench", Version: strconv.Itoa(i), Path: "bench.csv", Modified: time.Now(), SHA256: "x",
-			WriteMode: destination.Truncate, Batches: &destinationtest.Replay{Table: "bench", Batches: batches},
-		}
-		res, err := d.Commit(b.Context(), f)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if res.Rows != int64(rows) {
-			b.Fatalf("committed %d rows, want %d", res.Rows, rows)
-		}
-	}
-	b.ReportMetric(float64(rows*b.N)/b.Elapsed().Seconds(), "rows/s")
-	// On a busy machine wall time says little: rows per second of this
-	// process's CPU time is the rate on an idle core.
-	b.ReportMetric(float64(rows*b.N)/(benchkit.CPUTime()-cpu0).Seconds(), "rows/cpu-s")
+	destinationtest.BenchCommit(b, d, batches, rows)
 }
 
 // benchSetUp returns the batches of rows rows (benchBatches) and a
