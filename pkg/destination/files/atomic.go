@@ -1,6 +1,8 @@
 package files
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -57,7 +59,7 @@ func mkdirs(dir string) error {
 // data, whatever happens: data goes to a new file in tmp, which is synced,
 // renamed over dst, and dst's folder synced.
 func writeFileAtomic(tmp, dst string, data []byte) error {
-	f, err := os.CreateTemp(tmp, "write-*")
+	f, err := createTemp(tmp, "write-", "")
 	if err != nil {
 		return err
 	}
@@ -80,6 +82,23 @@ func writeFileAtomic(tmp, dst string, data []byte) error {
 		return fmt.Errorf("write %s: %w", dst, err)
 	}
 	return syncDir(filepath.Dir(dst))
+}
+
+// createTemp creates a new file in dir named prefix, a random number and
+// suffix, as os.CreateTemp does but readable by others as the umask
+// allows (0644 by default): it becomes an output or a bookkeeping file
+// that other users' readers open.
+func createTemp(dir, prefix, suffix string) (*os.File, error) {
+	for range 100 {
+		var b [8]byte
+		rand.Read(b[:])
+		name := filepath.Join(dir, prefix+hex.EncodeToString(b[:])+suffix)
+		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+		if !errors.Is(err, fs.ErrExist) {
+			return f, err
+		}
+	}
+	return nil, fmt.Errorf("create a temporary file in %s: too many names taken", dir)
 }
 
 // writeJSON writes v as JSON to dst with writeFileAtomic.

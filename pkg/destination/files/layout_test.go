@@ -155,3 +155,20 @@ func TestAPathThatIsNotUTF8IsReplacedByItsNewerVersion(t *testing.T) {
 		t.Errorf("files: got %q, want %q", got, want)
 	}
 }
+
+func TestTablesFilesAreReadableByOtherUsersAsTheUmaskAllows(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "out")
+	d := open(t, dir, "parquet")
+	commitRows(t, d, "a1", "a.csv", t0, nil, 1)
+	commitRows(t, d, "b1", "b.csv", t0, func(f *destination.File) { f.WriteMode = destination.Truncate }, 2)
+	for _, rel := range append(listOutputs(t, dir), "_filedge/tables/orders.json") {
+		fi, err := os.Stat(filepath.Join(dir, rel))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The tests run with umask 022 or 002 (0644 or 0664 then).
+		if perm := fi.Mode().Perm(); perm&0o044 != 0o044 {
+			t.Errorf("%s has mode %v: others cannot read it", rel, perm)
+		}
+	}
+}

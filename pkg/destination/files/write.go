@@ -20,7 +20,7 @@ import (
 // the file's path. An error of the disk is returned as it is (a retry may
 // succeed); the writer refusing a value is a *destination.PermanentError.
 func (d *Dest) writeOutput(ctx context.Context, dir string, s *shape, rows func(write func(arrow.RecordBatch) error) error) (path string, err error) {
-	f, err := os.CreateTemp(dir, "out-*"+d.l.ext)
+	f, err := createTemp(dir, "out-", d.l.ext)
 	if err != nil {
 		return "", err
 	}
