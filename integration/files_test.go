@@ -1,11 +1,14 @@
 package integration
 
 import (
+	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -139,6 +142,128 @@ func TestTheWholeCorpusLoadsIntoParquetFilesWithTheParsersTypesAndCounts(t *test
 					t.Errorf("%s: table %s column %s is %v in the file, %v in the source", f, tb.Name, c.Name, typ, c.Type.Stored())
 				}
 			}
+		}
+	}
+}
+
+// csvTable reads every file of a files destination's table folder, in CSV,
+// with encoding/csv: each file's rows as maps from column to text.
+func csvTable(folder string) (map[string][]map[string]string, error) {
+	paths, err := filepath.Glob(filepath.Join(folder, "*"))
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]map[string]string{}
+	for _, p := range paths {
+		f, err := os.Open(p)
+		if err != nil {
+			return nil, err
+		}
+		recs, err := csv.NewReader(f).ReadAll()
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", p, err)
+		}
+		var rows []map[string]string
+		for _, rec := range recs[1:] {
+			row := map[string]string{}
+			for i, name := range recs[0] {
+				row[name] = rec[i]
+			}
+			rows = append(rows, row)
+		}
+		out[filepath.Base(p)] = rows
+	}
+	return out, nil
+}
+
+// csvTotals counts the rows of a table folder and sums their ids.
+func csvTotals(folder string) (rows, idSum int64) {
+	table, err := csvTable(folder)
+	if err != nil {
+		return -1, -1
+	}
+	for _, fileRows := range table {
+		for _, row := range fileRows {
+			id, _ := strconv.ParseInt(row["id"], 10, 64)
+			rows, idSum = rows+1, idSum+id
+		}
+	}
+	return rows, idSum
+}
+
+// TestCrashTestFilesDestinationHoldsEveryFileOnceWhileProcessesAreKilled is
+// the crash test with a files destination writing CSV: while processes are
+// SIGKILLed and restarted, the table's folder ends with one file per source
+// file, holding exactly the rows of its newest version, read with
+// encoding/csv; no temporary file is left among them; and the ledger files
+// agree.
+func TestCrashTestFilesDestinationHoldsEveryFileOnceWhileProcessesAreKilled(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out")
+	folder := filepath.Join(out, "events")
+	pipeline, expect := crashRun(t, dir, fmt.Sprintf(`{name: warehouse, type: files, path: %q, format: csv}`, out),
+		func() (int64, int64) { return csvTotals(folder) })
+
+	table, err := csvTable(folder)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(table) != len(expect) {
+		t.Errorf("the table's folder holds %d files, want one per source file, %d", len(table), len(expect))
+	}
+	for source, w := range expect {
+		name := files.FileName(source) + ".csv"
+		rows, ok := table[name]
+		if !ok {
+			t.Errorf("%s: no file %s", source, name)
+			continue
+		}
+		var sum int64
+		versions := map[string]bool{}
+		for _, row := range rows {
+			id, _ := strconv.ParseInt(row["id"], 10, 64)
+			sum += id
+			versions[row["version"]] = true
+			if row["_file"] != source {
+				t.Errorf("%s: a row of %s says _file %q", name, source, row["_file"])
+				break
+			}
+		}
+		if len(rows) != w.rows || sum != w.idSum || len(versions) != 1 {
+			t.Errorf("%s: %d rows (id sum %d, %d versions), want %d rows (id sum %d) of one version", source, len(rows), sum, len(versions), w.rows, w.idSum)
+		}
+	}
+
+	ledger, err := filepath.Glob(filepath.Join(out, "_filedge", "ledger", files.FileName(pipeline), "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	type entry struct {
+		Path string `json:"path"`
+		Seq  int64  `json:"seq"`
+		Rows int    `json:"rows"`
+	}
+	newest := map[string]entry{}
+	for _, p := range ledger {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var e entry
+		if err := json.Unmarshal(data, &e); err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		if e.Seq > newest[e.Path].Seq {
+			newest[e.Path] = e
+		}
+	}
+	if len(newest) != len(expect) {
+		t.Errorf("the ledger covers %d paths, want %d", len(newest), len(expect))
+	}
+	for source, e := range newest {
+		if w := expect[source]; e.Rows != w.rows {
+			t.Errorf("%s: the newest ledger file says %d rows, the file holds %d", source, e.Rows, w.rows)
 		}
 	}
 }
