@@ -69,72 +69,9 @@ var corpusFailures = map[string]bool{
 
 func TestTheWholeCorpusLoadsIntoPostgreSQLWithTheParsersTypesAndCounts(t *testing.T) {
 	corpus := corpusDir(t)
-	dir := t.TempDir()
-	in := filepath.Join(dir, "in")
 	dbURL, db := newDatabase(t)
-	var files []string
-	for _, sub := range []string{"avro", "parquet", "csv-spectrum/csvs", "excel"} {
-		entries, err := os.ReadDir(filepath.Join(corpus, sub))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, e := range entries {
-			name := e.Name()
-			ext := filepath.Ext(name)
-			if e.IsDir() || !slices.Contains([]string{".avro", ".parquet", ".csv", ".xls", ".xlsx"}, ext) {
-				continue
-			}
-			// A unique stem per file: magic folder mode names tables after it.
-			stem := strings.NewReplacer(".", "_", "-", "_").Replace(strings.TrimSuffix(name, ext))
-			dst := fmt.Sprintf("%s_%s%s", strings.Split(sub, "/")[0], stem, ext)
-			data, err := os.ReadFile(filepath.Join(corpus, sub, name))
-			if err != nil {
-				t.Fatal(err)
-			}
-			writeFile(t, filepath.Join(in, dst), data)
-			files = append(files, dst)
-		}
-	}
-	if len(files) < 50 {
-		t.Fatalf("only %d corpus files found under %s", len(files), corpus)
-	}
-	config := filepath.Join(dir, "pipeline.yaml")
-	writeFile(t, config, []byte(fmt.Sprintf(`name: corpus
-source: {path: ./in}
-mode: magic_folder
-on_error: skip
-watcher: {settle: 50ms}
-connector: {type: postgres, url: "%s"}
-`, dbURL)))
-	out, _ := runOnce(t, config)
-
-	outcome := map[string]string{}
-	line := regexp.MustCompile(`(?m)^(\S+)\s+postgres\s+(committed|failed|superseded|duplicate)\b`)
-	for _, m := range line.FindAllStringSubmatch(out, -1) {
-		outcome[m[1]] = m[2]
-	}
-	committed := 0
-	for _, f := range files {
-		p := previewFile(t, filepath.Join(in, f))
-		switch {
-		case outcome[f] == "":
-			t.Errorf("%s: no outcome in the summary", f)
-			continue
-		case p.Status != "ok":
-			if outcome[f] != "failed" {
-				t.Errorf("%s: preview fails it (%s) but the load says %s", f, p.Status, outcome[f])
-			}
-			if !corpusFailures[f] {
-				t.Errorf("%s: fails (%s), and it is not one of the corpus files known to fail", f, p.Status)
-			}
-			continue
-		case corpusFailures[f]:
-			t.Errorf("%s: loads, but it is listed as known to fail", f)
-		case outcome[f] != "committed":
-			t.Errorf("%s: preview reads it but the load says %s", f, outcome[f])
-			continue
-		}
-		committed++
+	committed := loadCorpus(t, fmt.Sprintf(`{type: postgres, url: "%s"}`, dbURL), "postgres")
+	for f, p := range committed {
 		for _, tb := range p.Tables {
 			if n := queryInt(t, db, fmt.Sprintf(`SELECT count(*) FROM %q`, tb.Name)); n != tb.Rows {
 				t.Errorf("%s: table %s holds %d rows, preview says %d", f, tb.Name, n, tb.Rows)
@@ -151,7 +88,6 @@ connector: {type: postgres, url: "%s"}
 			}
 		}
 	}
-	t.Logf("%d corpus files, %d committed", len(files), committed)
 	// Counts their publishers document.
 	for table, want := range map[string]int64{"avro_weather": 5, "avro_weather_snappy": 5, "avro_weather_zstd": 5, "parquet_alltypes_plain": 8, "parquet_int96_from_spark": 6, "parquet_datapage_v2_snappy": 5} {
 		if n := queryInt(t, db, fmt.Sprintf(`SELECT count(*) FROM %q`, table)); n != want {
@@ -171,6 +107,91 @@ connector: {type: postgres, url: "%s"}
 			t.Errorf("table %s holds %d rows, its expected JSON has %d", table, n, len(rows))
 		}
 	}
+}
+
+// loadCorpus copies every corpus file into a new folder, loads it with
+// `filedge run --once` in magic folder mode (a table per file and sheet)
+// into the destination connector (a YAML mapping, whose type names it in
+// the summary), and checks each file's outcome against `filedge preview`:
+// committed when preview reads the file; failed when it does not, and
+// then only for the corpusFailures. It returns the preview of each
+// committed file, by its name in the folder.
+func loadCorpus(t *testing.T, connector, typ string) map[string]previewed {
+	t.Helper()
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in")
+	files := copyCorpus(t, in)
+	config := filepath.Join(dir, "pipeline.yaml")
+	writeFile(t, config, []byte(`name: corpus
+source: {path: ./in}
+mode: magic_folder
+on_error: skip
+watcher: {settle: 50ms}
+connector: `+connector+"\n"))
+	out, _ := runOnce(t, config)
+
+	outcome := map[string]string{}
+	line := regexp.MustCompile(`(?m)^(\S+)\s+` + typ + `\s+(committed|failed|superseded|duplicate)\b`)
+	for _, m := range line.FindAllStringSubmatch(out, -1) {
+		outcome[m[1]] = m[2]
+	}
+	committed := map[string]previewed{}
+	for _, f := range files {
+		p := previewFile(t, filepath.Join(in, f))
+		switch {
+		case outcome[f] == "":
+			t.Errorf("%s: no outcome in the summary", f)
+		case p.Status != "ok":
+			if outcome[f] != "failed" {
+				t.Errorf("%s: preview fails it (%s) but the load says %s", f, p.Status, outcome[f])
+			}
+			if !corpusFailures[f] {
+				t.Errorf("%s: fails (%s), and it is not one of the corpus files known to fail", f, p.Status)
+			}
+		case corpusFailures[f]:
+			t.Errorf("%s: loads, but it is listed as known to fail", f)
+		case outcome[f] != "committed":
+			t.Errorf("%s: preview reads it but the load says %s", f, outcome[f])
+		default:
+			committed[f] = p
+		}
+	}
+	t.Logf("%d corpus files, %d committed", len(files), len(committed))
+	return committed
+}
+
+// copyCorpus copies every corpus file (Avro, Parquet, CSV, Excel) into the
+// folder in, each under a name of its own whose stem is unique (magic
+// folder mode names tables after it), and returns those names.
+func copyCorpus(t *testing.T, in string) []string {
+	t.Helper()
+	corpus := corpusDir(t)
+	var files []string
+	for _, sub := range []string{"avro", "parquet", "csv-spectrum/csvs", "excel"} {
+		entries, err := os.ReadDir(filepath.Join(corpus, sub))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			name := e.Name()
+			ext := filepath.Ext(name)
+			if e.IsDir() || !slices.Contains([]string{".avro", ".parquet", ".csv", ".xls", ".xlsx"}, ext) {
+				continue
+			}
+			stem := strings.NewReplacer(".", "_", "-", "_").Replace(strings.TrimSuffix(name, ext))
+			dst := fmt.Sprintf("%s_%s%s", strings.Split(sub, "/")[0], stem, ext)
+			data, err := os.ReadFile(filepath.Join(corpus, sub, name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			writeFile(t, filepath.Join(in, dst), data)
+			files = append(files, dst)
+		}
+	}
+	if len(files) < 50 {
+		t.Fatalf("only %d corpus files found under %s", len(files), corpus)
+	}
+	return files
 }
 
 func previewFile(t *testing.T, path string) previewed {

@@ -25,29 +25,41 @@ func crashFile(k, v int) (data []byte, rows int, idSum int64) {
 	return []byte(b.String()), rows, idSum
 }
 
-// TestCrashTestEveryFileExactlyOnceWhileProcessesAreKilled runs the watcher,
-// two parsers and two sinks as separate processes against the machine's NATS
-// and PostgreSQL, drops 120 files (and rewrites 15 of them) while SIGKILLing
-// a random process and restarting it, then checks that PostgreSQL holds
-// exactly the rows of the newest version of every file, none missing, none
-// twice, and that the ledger agrees.
-func TestCrashTestEveryFileExactlyOnceWhileProcessesAreKilled(t *testing.T) {
-	dir := t.TempDir()
+// crashWant is what the destination must hold of one file: the rows of its
+// newest version.
+type crashWant struct {
+	rows  int
+	idSum int64
+}
+
+// crashFiles and crashRewrites are how many files a crash run drops and
+// how many of them it rewrites.
+const crashFiles, crashRewrites = 120, 15
+
+// crashRun runs the watcher, two parsers and two sinks of destination
+// warehouse (connector, a YAML mapping) as separate processes against the
+// machine's NATS, drops crashFiles files (and rewrites crashRewrites of
+// them) while SIGKILLing a random process and restarting it, then waits
+// until totals says the destination holds the rows of the newest version
+// of every file, and a little more for redeliveries in flight. It returns
+// the pipeline's name and what each file must hold. When the test fails,
+// the processes' last lines are logged.
+func crashRun(t *testing.T, dir, connector string, totals func() (rows, idSum int64)) (pipeline string, expect map[string]crashWant) {
+	t.Helper()
 	in := filepath.Join(dir, "in")
-	pipeline := randomName("crash")
-	dbURL, db := newDatabase(t)
+	pipeline = randomName("crash")
 	cleanBus(t, pipeline)
 	config := filepath.Join(dir, "pipeline.yaml")
 	writeFile(t, config, []byte(fmt.Sprintf(`name: %s
 source: {type: local, path: ./in, pattern: '\.csv$'}
 table: events
 on_error: fail
-connector: {name: warehouse, type: postgres, url: "%s", write_mode: append}
+connector: %s
 bus: {url: %s}
 watcher: {settle: 300ms, rescan: 2s}
 parser: {workers: 2, ack_wait: 4s}
 sink: {workers: 2, ack_wait: 4s, batch_idle: 8s}
-`, pipeline, dbURL, natsURL(t))))
+`, pipeline, connector, natsURL(t))))
 	if err := os.MkdirAll(in, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -59,18 +71,20 @@ sink: {workers: 2, ack_wait: 4s, batch_idle: 8s}
 		startProc(t, dir, "sink1", "sink", "--destination", "warehouse", "-c", config),
 		startProc(t, dir, "sink2", "sink", "--destination", "warehouse", "-c", config),
 	}
-	dump := func() {
-		for _, p := range procs {
-			t.Logf("---- %s (killed %d times):\n%s", p.name, p.kills, p.tail(25))
+	t.Cleanup(func() {
+		if t.Failed() {
+			for _, p := range procs {
+				t.Logf("---- %s (killed %d times):\n%s", p.name, p.kills, p.tail(25))
+			}
 		}
-	}
+		for _, p := range procs {
+			if !p.alive() {
+				t.Errorf("%s is not running at the end", p.name)
+			}
+		}
+	})
 
-	const files, rewrites = 120, 15
-	type want struct {
-		rows  int
-		idSum int64
-	}
-	expect := map[string]want{}
+	expect = map[string]crashWant{}
 	rng := rand.New(rand.NewPCG(1, uint64(time.Now().UnixNano())))
 	stopKiller := make(chan struct{})
 	killerDone := make(chan int)
@@ -91,18 +105,18 @@ sink: {workers: 2, ack_wait: 4s, batch_idle: 8s}
 		}
 	}()
 
-	for k := 0; k < files; k++ {
+	for k := 0; k < crashFiles; k++ {
 		data, rows, sum := crashFile(k, 0)
 		name := fmt.Sprintf("batch-%02d/file-%03d.csv", k%7, k)
 		writeFile(t, filepath.Join(in, name), data)
-		expect[name] = want{rows, sum}
+		expect[name] = crashWant{rows, sum}
 		time.Sleep(60 * time.Millisecond)
 	}
-	for k := 0; k < rewrites; k++ {
+	for k := 0; k < crashRewrites; k++ {
 		data, rows, sum := crashFile(k*7, 1)
 		name := fmt.Sprintf("batch-%02d/file-%03d.csv", (k*7)%7, k*7)
 		writeFile(t, filepath.Join(in, name), data)
-		expect[name] = want{rows, sum}
+		expect[name] = crashWant{rows, sum}
 		time.Sleep(150 * time.Millisecond)
 	}
 	time.Sleep(3 * time.Second) // keep killing while the backlog drains
@@ -120,18 +134,31 @@ sink: {workers: 2, ack_wait: 4s, batch_idle: 8s}
 	}
 	deadline := time.Now().Add(4 * time.Minute)
 	for {
-		got, sum := tableTotals(db)
+		got, sum := totals()
 		if got == wantRows && sum == wantSum {
 			break
 		}
 		if time.Now().After(deadline) {
-			dump()
 			t.Fatalf("after 4 minutes the table holds %d rows (id sum %d), want %d (id sum %d)", got, sum, wantRows, wantSum)
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
 	// Let in-flight redeliveries finish, then check nothing changed.
 	time.Sleep(3 * time.Second)
+	return pipeline, expect
+}
+
+// TestCrashTestEveryFileExactlyOnceWhileProcessesAreKilled runs the watcher,
+// two parsers and two sinks as separate processes against the machine's NATS
+// and PostgreSQL, drops 120 files (and rewrites 15 of them) while SIGKILLing
+// a random process and restarting it, then checks that PostgreSQL holds
+// exactly the rows of the newest version of every file, none missing, none
+// twice, and that the ledger agrees.
+func TestCrashTestEveryFileExactlyOnceWhileProcessesAreKilled(t *testing.T) {
+	dbURL, db := newDatabase(t)
+	pipeline, expect := crashRun(t, t.TempDir(), fmt.Sprintf(`{name: warehouse, type: postgres, url: "%s", write_mode: append}`, dbURL),
+		func() (int64, int64) { return tableTotals(db) })
+	const files = crashFiles
 
 	rows, err := db.Query(`SELECT _file, count(*), sum(id), count(DISTINCT version) FROM events GROUP BY _file`)
 	if err != nil {
@@ -179,14 +206,6 @@ sink: {workers: 2, ack_wait: 4s, batch_idle: 8s}
 		WHERE l.rows <> (SELECT count(*) FROM events e WHERE e._file = l.path)`, pipeline)
 	if bad != 0 {
 		t.Errorf("%d paths whose newest ledger row disagrees with the table's row count", bad)
-	}
-	if t.Failed() {
-		dump()
-	}
-	for _, p := range procs {
-		if !p.alive() {
-			t.Errorf("%s is not running at the end", p.name)
-		}
 	}
 }
 

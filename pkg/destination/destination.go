@@ -2,6 +2,8 @@ package destination
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"strconv"
 	"time"
@@ -85,6 +87,27 @@ type File struct {
 
 	// Batches yields the version's record batches in order.
 	Batches Batches
+}
+
+// Check refuses a file that no destination can commit (a
+// *PermanentError): one without a pipeline, version, path or batches, or
+// with a write or merge mode this package does not define. The empty modes
+// are Append and UpsertFile.
+func (f *File) Check() error {
+	if f == nil || f.Pipeline == "" || f.Version == "" || f.Path == "" || f.Batches == nil {
+		return &PermanentError{Err: errors.New("file needs a pipeline, version, path and batches")}
+	}
+	switch f.WriteMode {
+	case "", Append, Truncate:
+	default:
+		return &PermanentError{Err: fmt.Errorf("unknown write mode %q", f.WriteMode)}
+	}
+	switch f.Merge {
+	case "", UpsertFile, AppendFile:
+	default:
+		return &PermanentError{Err: fmt.Errorf("unknown merge mode %q", f.Merge)}
+	}
+	return nil
 }
 
 // Batches yields record batches, each with the name of its table. Batches of

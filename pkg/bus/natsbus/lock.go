@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/filedge/filedge/internal/flock"
 )
 
 // LockFile is the name of the file in an embedded server's data dir that
@@ -47,7 +49,7 @@ func lockDir(dir string) (*dirLock, error) {
 	if err != nil {
 		return nil, fmt.Errorf("natsbus: lock the data dir: %w", err)
 	}
-	held, err := tryLock(f)
+	held, err := flock.TryLock(f)
 	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("natsbus: lock %s: %w", path, err)

@@ -78,7 +78,7 @@ type Writer[T Tx] interface {
 // Errors are returned as the steps make them, wrapped with what failed; the
 // destination adds its name and classifies them (permanent or not).
 func Commit[T Tx](ctx context.Context, l *Ledger, db DB[T], f *destination.File, w Writer[T]) (*destination.Result, error) {
-	if err := check(f); err != nil {
+	if err := f.Check(); err != nil {
 		return nil, err
 	}
 	pipeline, version, path := l.d.Text(f.Pipeline), l.d.Text(f.Version), l.d.Text(f.Path)
@@ -160,24 +160,6 @@ func duplicate(res *destination.Result, err error) (*destination.Result, error) 
 	}
 	res.Outcome = destination.Duplicate
 	return res, nil
-}
-
-// check refuses a file the protocol cannot commit, whatever the database.
-func check(f *destination.File) error {
-	if f == nil || f.Pipeline == "" || f.Version == "" || f.Path == "" || f.Batches == nil {
-		return &destination.PermanentError{Err: errors.New("file needs a pipeline, version, path and batches")}
-	}
-	switch f.WriteMode {
-	case "", destination.Append, destination.Truncate:
-	default:
-		return &destination.PermanentError{Err: fmt.Errorf("unknown write mode %q", f.WriteMode)}
-	}
-	switch f.Merge {
-	case "", destination.UpsertFile, destination.AppendFile:
-	default:
-		return &destination.PermanentError{Err: fmt.Errorf("unknown merge mode %q", f.Merge)}
-	}
-	return nil
 }
 
 // peeked is a file's Batches whose first batch was read before the

@@ -1,6 +1,6 @@
 //go:build !(darwin || dragonfly || freebsd || linux || netbsd || openbsd || solaris || windows)
 
-package natsbus
+package flock
 
 import (
 	"errors"
@@ -9,7 +9,7 @@ import (
 	"runtime"
 )
 
-// tryLock fails: this platform has no file lock filedge knows how to take.
-func tryLock(*os.File) (bool, error) {
+// TryLock fails: this platform has no file lock filedge knows how to take.
+func TryLock(*os.File) (bool, error) {
 	return false, fmt.Errorf("file locks on %s: %w", runtime.GOOS, errors.ErrUnsupported)
 }

@@ -1,6 +1,6 @@
 //go:build windows
 
-package natsbus
+package flock
 
 import (
 	"errors"
@@ -14,10 +14,10 @@ import (
 // who holds the dir.
 const lockOffset = 1 << 30
 
-// tryLock takes an exclusive lock on one byte of f without waiting, and
+// TryLock takes an exclusive lock on one byte of f without waiting, and
 // reports whether it got it. Windows releases it when f is closed or the
 // process ends.
-func tryLock(f *os.File) (bool, error) {
+func TryLock(f *os.File) (bool, error) {
 	ol := &windows.Overlapped{Offset: lockOffset}
 	err := windows.LockFileEx(windows.Handle(f.Fd()), windows.LOCKFILE_EXCLUSIVE_LOCK|windows.LOCKFILE_FAIL_IMMEDIATELY, 0, 1, 0, ol)
 	switch {
