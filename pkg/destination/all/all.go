@@ -1,6 +1,7 @@
 package all
 
 import (
-	_ "github.com/filedge/filedge/pkg/destination/postgres" // registers "postgres"
-	_ "github.com/filedge/filedge/pkg/destination/sqlite"   // registers "sqlite"
+	_ "github.com/filedge/filedge/pkg/destination/databricks" // registers "databricks"
+	_ "github.com/filedge/filedge/pkg/destination/postgres"   // registers "postgres"
+	_ "github.com/filedge/filedge/pkg/destination/sqlite"     // registers "sqlite"
 )

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -221,7 +222,7 @@ func (c *commit) load(ctx context.Context, st *stager) error {
 	if st.rows == 0 {
 		return c.merge(ctx, st.table, final, "")
 	}
-	stage := c.d.table(stagePrefix + c.attempt + "_" + stageName(len(c.order)))
+	stage := c.d.table(stagePrefix + c.attempt + "_" + strconv.Itoa(len(c.order)))
 	defer c.cleanup(stage, files)
 	for _, sf := range files {
 		if err := c.d.files.upload(ctx, c.remote+"/"+sf.sha+".parquet", sf.local); err != nil {

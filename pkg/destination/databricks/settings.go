@@ -22,8 +22,8 @@ const DefaultSchema = "default"
 
 func init() {
 	destination.Register(destination.Info{
-		Type:   "databricks",
-		Label:  "Databricks",
+		Type:  "databricks",
+		Label: "Databricks",
 		// Each MERGE commits one Delta table; the ledger row, written
 		// last, makes the version committed once every table is in.
 		Atomicity: destination.PerTable,

@@ -90,7 +90,7 @@ type engine struct {
 type connector struct{ d *sqlite.Driver }
 
 func (c connector) Connect(context.Context) (driver.Conn, error) { return c.d.Open(":memory:") }
-func (c connector) Driver() driver.Driver                      { return c.d }
+func (c connector) Driver() driver.Driver                        { return c.d }
 
 func newEngine(readFile func(string) ([]byte, bool)) (*engine, error) {
 	d := &sqlite.Driver{}

@@ -8,8 +8,8 @@ import (
 // mergeClause is a WHEN clause of a MERGE.
 type mergeClause struct {
 	matched bool
-	cond    []token  // after AND, or none
-	action  string   // DELETE, UPDATE or INSERT
+	cond    []token   // after AND, or none
+	action  string    // DELETE, UPDATE or INSERT
 	sets    [][]token // UPDATE SET col = expr, each
 	cols    []token   // INSERT (cols)
 	values  []token   // INSERT VALUES (exprs)
