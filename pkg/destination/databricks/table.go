@@ -182,6 +182,7 @@ func (d *DB) evolve(ctx context.Context, table string, want []column) (have []co
 			if err := d.exec(ctx, `CREATE TABLE IF NOT EXISTS `+d.table(table)+` (`+strings.Join(defs, ", ")+`)`+tableOptions); err != nil {
 				return nil, nil, nil, fmt.Errorf("table %q: create: %w", table, err)
 			}
+			d.noteText(table, want)
 			continue
 		}
 		plan := diff(have, want)
@@ -191,6 +192,10 @@ func (d *DB) evolve(ctx context.Context, table string, want []column) (have []co
 		if err := d.alter(ctx, table, have, plan); err != nil {
 			return nil, nil, nil, err
 		}
+		d.noteText(table, plan.add)
+		for _, w := range plan.widen {
+			d.noteText(table, []column{{w.name, w.to}})
+		}
 		for _, c := range plan.add {
 			added = append(added, fmt.Sprintf("%s.%s: %s", table, c.name, c.typ))
 		}
@@ -199,6 +204,18 @@ func (d *DB) evolve(ctx context.Context, table string, want []column) (have []co
 		}
 	}
 	return nil, nil, nil, fmt.Errorf("table %q: its columns kept changing while the commit altered it", table)
+}
+
+// noteText logs, for each of cols that is a decimal wider than
+// DECIMAL(38), that the table keeps it as exact text: a column issue that
+// loses no value, but that readers of the table should know of.
+func (d *DB) noteText(table string, cols []column) {
+	for _, c := range cols {
+		if c.typ.IsDecimal() && stagedType(c.typ) == record.String {
+			d.log.Warn("databricks: a decimal wider than DECIMAL(38) is kept as exact text in a STRING column, its comment naming the decimal",
+				"destination", d.name, "table", table, "column", c.name, "type", c.typ.String())
+		}
+	}
 }
 
 // widening is a column whose type changes.
