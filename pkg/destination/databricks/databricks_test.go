@@ -272,4 +272,3 @@ func (r reader) mustLedger(t *testing.T) []destinationtest.LedgerRow {
 	}
 	return rows
 }
-
