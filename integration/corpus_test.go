@@ -72,6 +72,53 @@ func TestTheWholeCorpusLoadsIntoPostgreSQLWithTheParsersTypesAndCounts(t *testin
 	dir := t.TempDir()
 	in := filepath.Join(dir, "in")
 	dbURL, db := newDatabase(t)
+	files := copyCorpus(t, corpus, in)
+	config := filepath.Join(dir, "pipeline.yaml")
+	writeFile(t, config, []byte(fmt.Sprintf(`name: corpus
+source: {path: ./in}
+mode: magic_folder
+on_error: skip
+watcher: {settle: 50ms}
+connector: {type: postgres, url: "%s"}
+`, dbURL)))
+	out, _ := runOnce(t, config)
+
+	committed := checkCorpusLoad(t, in, files, out, "postgres", loaded{
+		count: func(table string) int64 { return queryInt(t, db, fmt.Sprintf(`SELECT count(*) FROM %q`, table)) },
+		columnType: func(table, column string) (string, error) {
+			var got string
+			err := db.QueryRow(`SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
+				WHERE a.attrelid = $1::regclass AND a.attname = $2 AND NOT a.attisdropped`, fmt.Sprintf("%q", table), column).Scan(&got)
+			return got, err
+		},
+		typeOf: pgTypeOf,
+	})
+	t.Logf("%d corpus files, %d committed", len(files), committed)
+	// Counts their publishers document.
+	for table, want := range map[string]int64{"avro_weather": 5, "avro_weather_snappy": 5, "avro_weather_zstd": 5, "parquet_alltypes_plain": 8, "parquet_int96_from_spark": 6, "parquet_datapage_v2_snappy": 5} {
+		if n := queryInt(t, db, fmt.Sprintf(`SELECT count(*) FROM %q`, table)); n != want {
+			t.Errorf("table %s holds %d rows, want %d", table, n, want)
+		}
+	}
+	// Every csv-spectrum file's rows equal its expected JSON's records.
+	exp, _ := filepath.Glob(filepath.Join(corpus, "csv-spectrum", "json", "*.json"))
+	for _, e := range exp {
+		var rows []map[string]any
+		data, _ := os.ReadFile(e)
+		if json.Unmarshal(data, &rows) != nil {
+			continue
+		}
+		table := record.TableName("csv-spectrum_" + strings.NewReplacer(".", "_", "-", "_").Replace(strings.TrimSuffix(filepath.Base(e), ".json")))
+		if n := queryInt(t, db, fmt.Sprintf(`SELECT count(*) FROM %q`, table)); n != int64(len(rows)) {
+			t.Errorf("table %s holds %d rows, its expected JSON has %d", table, n, len(rows))
+		}
+	}
+}
+
+// copyCorpus copies every corpus file (Avro, Parquet, CSV, Excel) into
+// in, each under a name of its own, and returns the names.
+func copyCorpus(t *testing.T, corpus, in string) []string {
+	t.Helper()
 	var files []string
 	for _, sub := range []string{"avro", "parquet", "csv-spectrum/csvs", "excel"} {
 		entries, err := os.ReadDir(filepath.Join(corpus, sub))
@@ -98,18 +145,27 @@ func TestTheWholeCorpusLoadsIntoPostgreSQLWithTheParsersTypesAndCounts(t *testin
 	if len(files) < 50 {
 		t.Fatalf("only %d corpus files found under %s", len(files), corpus)
 	}
-	config := filepath.Join(dir, "pipeline.yaml")
-	writeFile(t, config, []byte(fmt.Sprintf(`name: corpus
-source: {path: ./in}
-mode: magic_folder
-on_error: skip
-watcher: {settle: 50ms}
-connector: {type: postgres, url: "%s"}
-`, dbURL)))
-	out, _ := runOnce(t, config)
+	return files
+}
 
+// loaded reads back what a destination holds: a table's row count, and a
+// column's type as the destination names it, to compare with typeOf of
+// the type the parser gives the column.
+type loaded struct {
+	count      func(table string) int64
+	columnType func(table, column string) (string, error)
+	typeOf     func(record.Type) string
+}
+
+// checkCorpusLoad checks the outcome of `filedge run --once` (its output
+// out) of the corpus files in folder in, into a destination of type typ
+// in magic folder mode: every file the parser reads is committed, with
+// the rows and column types `filedge preview` reports, and every other
+// file fails and is one known to. It returns how many files committed.
+func checkCorpusLoad(t *testing.T, in string, files []string, out, typ string, db loaded) int {
+	t.Helper()
 	outcome := map[string]string{}
-	line := regexp.MustCompile(`(?m)^(\S+)\s+postgres\s+(committed|failed|superseded|duplicate)\b`)
+	line := regexp.MustCompile(`(?m)^(\S+)\s+` + regexp.QuoteMeta(typ) + `\s+(committed|failed|superseded|duplicate)\b`)
 	for _, m := range line.FindAllStringSubmatch(out, -1) {
 		outcome[m[1]] = m[2]
 	}
@@ -136,41 +192,20 @@ connector: {type: postgres, url: "%s"}
 		}
 		committed++
 		for _, tb := range p.Tables {
-			if n := queryInt(t, db, fmt.Sprintf(`SELECT count(*) FROM %q`, tb.Name)); n != tb.Rows {
+			if n := db.count(tb.Name); n != tb.Rows {
 				t.Errorf("%s: table %s holds %d rows, preview says %d", f, tb.Name, n, tb.Rows)
 			}
 			for _, c := range tb.Columns {
-				var got string
-				err := db.QueryRow(`SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
-					WHERE a.attrelid = $1::regclass AND a.attname = $2 AND NOT a.attisdropped`, fmt.Sprintf("%q", tb.Name), c.Name).Scan(&got)
+				got, err := db.columnType(tb.Name, c.Name)
 				if err != nil {
 					t.Errorf("%s: table %s column %s: %v", f, tb.Name, c.Name, err)
-				} else if want := pgTypeOf(c.Type); got != want {
+				} else if want := db.typeOf(c.Type); got != want {
 					t.Errorf("%s: table %s column %s is %s, want %s (%v)", f, tb.Name, c.Name, got, want, c.Type)
 				}
 			}
 		}
 	}
-	t.Logf("%d corpus files, %d committed", len(files), committed)
-	// Counts their publishers document.
-	for table, want := range map[string]int64{"avro_weather": 5, "avro_weather_snappy": 5, "avro_weather_zstd": 5, "parquet_alltypes_plain": 8, "parquet_int96_from_spark": 6, "parquet_datapage_v2_snappy": 5} {
-		if n := queryInt(t, db, fmt.Sprintf(`SELECT count(*) FROM %q`, table)); n != want {
-			t.Errorf("table %s holds %d rows, want %d", table, n, want)
-		}
-	}
-	// Every csv-spectrum file's rows equal its expected JSON's records.
-	exp, _ := filepath.Glob(filepath.Join(corpus, "csv-spectrum", "json", "*.json"))
-	for _, e := range exp {
-		var rows []map[string]any
-		data, _ := os.ReadFile(e)
-		if json.Unmarshal(data, &rows) != nil {
-			continue
-		}
-		table := record.TableName("csv-spectrum_" + strings.NewReplacer(".", "_", "-", "_").Replace(strings.TrimSuffix(filepath.Base(e), ".json")))
-		if n := queryInt(t, db, fmt.Sprintf(`SELECT count(*) FROM %q`, table)); n != int64(len(rows)) {
-			t.Errorf("table %s holds %d rows, its expected JSON has %d", table, n, len(rows))
-		}
-	}
+	return committed
 }
 
 func previewFile(t *testing.T, path string) previewed {
