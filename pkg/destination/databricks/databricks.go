@@ -3,11 +3,13 @@ package databricks
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -62,21 +64,7 @@ func New(ctx context.Context, c Config, env destination.Env) (*DB, error) {
 	}
 	driverLogs.Do(func() { _ = dbsqllog.SetLogLevel("disabled") })
 
-	port := 443
-	if p := base.Port(); p != "" {
-		port, _ = strconv.Atoi(p) // checked by parseEndpoint
-	} else if base.Scheme == "http" {
-		port = 80
-	}
-	connector, err := dbsql.NewConnector(
-		dbsql.WithServerHostname(base.Scheme+"://"+base.Hostname()),
-		dbsql.WithPort(port),
-		dbsql.WithHTTPPath(c.HTTPPath),
-		dbsql.WithAccessToken(c.Token.Reveal()),
-		// Timestamps are rendered, and read back, in UTC.
-		dbsql.WithSessionParams(map[string]string{"timezone": "UTC"}),
-		dbsql.WithUserAgentEntry("filedge"),
-	)
+	connector, err := c.connector(base)
 	if err != nil {
 		return nil, fmt.Errorf("databricks destination %q: %w: %w", env.Name, destination.ErrInvalidConfig, err)
 	}
@@ -97,6 +85,29 @@ func New(ctx context.Context, c Config, env destination.Env) (*DB, error) {
 		return nil, fmt.Errorf("databricks destination %q: %w", env.Name, err)
 	}
 	return d, nil
+}
+
+// connector returns the driver's connector to the SQL warehouse at base.
+func (c Config) connector(base *url.URL) (driver.Connector, error) {
+	port := 443
+	if p := base.Port(); p != "" {
+		port, _ = strconv.Atoi(p) // checked by parseEndpoint
+	} else if base.Scheme == "http" {
+		port = 80
+	}
+	host := base.Hostname()
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]" // IPv6
+	}
+	return dbsql.NewConnector(
+		dbsql.WithServerHostname(base.Scheme+"://"+host),
+		dbsql.WithPort(port),
+		dbsql.WithHTTPPath(c.HTTPPath),
+		dbsql.WithAccessToken(c.Token.Reveal()),
+		// Timestamps are rendered, and read back, in UTC.
+		dbsql.WithSessionParams(map[string]string{"timezone": "UTC"}),
+		dbsql.WithUserAgentEntry("filedge"),
+	)
 }
 
 // baseURL is the URL the requests go to: Endpoint, or
