@@ -17,6 +17,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/filedge/filedge/pkg/destination"
+	"github.com/filedge/filedge/pkg/destination/sqlledger"
 	"github.com/filedge/filedge/pkg/record"
 )
 
@@ -30,7 +31,7 @@ const maxCopyFiles = 1000
 // Commit implements destination.Destination; the package documentation
 // describes the protocol.
 func (d *DB) Commit(ctx context.Context, f *destination.File) (*destination.Result, error) {
-	if err := check(f); err != nil {
+	if err := sqlledger.Check(f); err != nil {
 		return nil, err
 	}
 	res, err := d.commit(ctx, f)
@@ -38,24 +39,6 @@ func (d *DB) Commit(ctx context.Context, f *destination.File) (*destination.Resu
 		return nil, d.commitError(f, err)
 	}
 	return res, nil
-}
-
-// check refuses a file no destination can commit.
-func check(f *destination.File) error {
-	if f == nil || f.Pipeline == "" || f.Version == "" || f.Path == "" || f.Batches == nil {
-		return &destination.PermanentError{Err: errors.New("databricks destination: file needs a pipeline, version, path and batches")}
-	}
-	switch f.WriteMode {
-	case "", destination.Append, destination.Truncate:
-	default:
-		return &destination.PermanentError{Err: fmt.Errorf("databricks destination: unknown write mode %q", f.WriteMode)}
-	}
-	switch f.Merge {
-	case "", destination.UpsertFile, destination.AppendFile:
-	default:
-		return &destination.PermanentError{Err: fmt.Errorf("databricks destination: unknown merge mode %q", f.Merge)}
-	}
-	return nil
 }
 
 // commit is the state of one Commit.

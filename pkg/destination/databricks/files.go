@@ -116,12 +116,12 @@ func (c *filesClient) once(ctx context.Context, method, kind, path string, body 
 	}
 	req, err := http.NewRequestWithContext(ctx, method, u, nil)
 	if err != nil {
-		return false, fmt.Errorf("Files API %s %s: %w", method, path, err)
+		return false, fmt.Errorf("%s %s through the Files API: %w", method, path, err)
 	}
 	if body != nil {
 		rc, size, err := body()
 		if err != nil {
-			return false, fmt.Errorf("Files API %s %s: %w", method, path, err)
+			return false, fmt.Errorf("%s %s through the Files API: %w", method, path, err)
 		}
 		req.Body, req.ContentLength = rc, size
 		req.Header.Set("Content-Type", "application/octet-stream")
@@ -131,7 +131,7 @@ func (c *filesClient) once(ctx context.Context, method, kind, path string, body 
 	if err != nil {
 		// A *url.Error names the URL, which holds the path and no
 		// credential.
-		return ctx.Err() == nil, fmt.Errorf("Files API %s %s: %w", method, path, err)
+		return ctx.Err() == nil, fmt.Errorf("%s %s through the Files API: %w", method, path, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode/100 == 2 || (method == http.MethodDelete && resp.StatusCode == http.StatusNotFound) {

@@ -8,6 +8,8 @@ import (
 	"math/rand/v2"
 	"strings"
 	"time"
+
+	"github.com/filedge/filedge/pkg/destination/sqlledger"
 )
 
 // PathsTable holds, per path of a pipeline, the newest version that began
@@ -93,19 +95,7 @@ func (d *DB) query(ctx context.Context, stmt string, args []any, reset func(), r
 		if reset != nil {
 			reset()
 		}
-		rows, err := d.db.QueryContext(ctx, stmt, args...)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			if err := row(rows.Scan); err != nil {
-				return errors.Join(err, rows.Close())
-			}
-		}
-		if err := rows.Close(); err != nil {
-			return err
-		}
-		return rows.Err()
+		return sqlledger.SQL(d.db).Query(ctx, stmt, args, row)
 	})
 }
 

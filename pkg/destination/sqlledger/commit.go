@@ -78,7 +78,7 @@ type Writer[T Tx] interface {
 // Errors are returned as the steps make them, wrapped with what failed; the
 // destination adds its name and classifies them (permanent or not).
 func Commit[T Tx](ctx context.Context, l *Ledger, db DB[T], f *destination.File, w Writer[T]) (*destination.Result, error) {
-	if err := check(f); err != nil {
+	if err := Check(f); err != nil {
 		return nil, err
 	}
 	pipeline, version, path := l.d.Text(f.Pipeline), l.d.Text(f.Version), l.d.Text(f.Path)
@@ -162,8 +162,11 @@ func duplicate(res *destination.Result, err error) (*destination.Result, error) 
 	return res, nil
 }
 
-// check refuses a file the protocol cannot commit, whatever the database.
-func check(f *destination.File) error {
+// Check refuses, with a *destination.PermanentError, a file no
+// destination can commit: without a pipeline, version, path or batches, or
+// with a write or merge mode it does not know. Commit calls it first;
+// destinations that keep the guarantees by other means call it too.
+func Check(f *destination.File) error {
 	if f == nil || f.Pipeline == "" || f.Version == "" || f.Path == "" || f.Batches == nil {
 		return &destination.PermanentError{Err: errors.New("file needs a pipeline, version, path and batches")}
 	}

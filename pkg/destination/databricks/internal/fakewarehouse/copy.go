@@ -152,7 +152,7 @@ func reader(a arrow.Array, typ string) (func(int) (any, error), error) {
 			return f(i)
 		}
 	}
-	mismatch := fmt.Errorf("Parquet type %s does not fit %s", a.DataType(), typ)
+	mismatch := fmt.Errorf("the Parquet type %s does not fit %s", a.DataType(), typ)
 	switch x := a.(type) {
 	case *array.Boolean:
 		if typ != "BOOLEAN" {

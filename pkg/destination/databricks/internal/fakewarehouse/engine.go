@@ -300,12 +300,7 @@ func boolInt(b bool) int64 {
 // real DOUBLE, text in the canonical timestamp form TIMESTAMP, other text
 // STRING), as the warehouse types an expression by its operands.
 func (e *engine) query(ctx context.Context, toks []token, params map[string]param, types map[string]string) (*result, error) {
-	tr := &translator{e: e, types: types, params: map[string]bool{}}
-	text, err := tr.text(toks)
-	if err != nil {
-		return nil, errorf("42601", "PARSE_SYNTAX_ERROR", "%v", err)
-	}
-	a, err := args(tr.params, params)
+	text, a, err := e.translate(toks, params, types)
 	if err != nil {
 		return nil, err
 	}
@@ -354,6 +349,18 @@ func (e *engine) query(ctx context.Context, toks []token, params map[string]para
 		}
 	}
 	return res, nil
+}
+
+// translate turns a statement into SQLite text and the arguments of the
+// parameters it uses (types: see translator).
+func (e *engine) translate(toks []token, params map[string]param, types map[string]string) (string, []any, error) {
+	tr := &translator{e: e, types: types, params: map[string]bool{}}
+	text, err := tr.text(toks)
+	if err != nil {
+		return "", nil, errorf("42601", "PARSE_SYNTAX_ERROR", "%v", err)
+	}
+	a, err := args(tr.params, params)
+	return text, a, err
 }
 
 // sqliteError is a SQLite error of a translated statement: the fake's
@@ -734,12 +741,7 @@ func (e *engine) dml(ctx context.Context, toks []token, params map[string]param)
 			return nil, err
 		}
 	}
-	tr := &translator{e: e, params: map[string]bool{}}
-	text, err := tr.text(toks)
-	if err != nil {
-		return nil, errorf("42601", "PARSE_SYNTAX_ERROR", "%v", err)
-	}
-	a, err := args(tr.params, params)
+	text, a, err := e.translate(toks, params, nil)
 	if err != nil {
 		return nil, err
 	}
