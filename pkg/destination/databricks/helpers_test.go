@@ -30,7 +30,7 @@ type workspace struct {
 
 // newWorkspace starts a fake workspace, closed when the test ends, and the
 // settings of a destination onto it.
-func newWorkspace(t *testing.T) *workspace {
+func newWorkspace(t testing.TB) *workspace {
 	t.Helper()
 	fake, err := fakewarehouse.New(testToken, testHTTPPath)
 	if err != nil {
@@ -53,7 +53,7 @@ func newWorkspace(t *testing.T) *workspace {
 }
 
 // open opens a destination onto the workspace, closed when the test ends.
-func (w *workspace) open(t *testing.T, log *slog.Logger) *DB {
+func (w *workspace) open(t testing.TB, log *slog.Logger) *DB {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
