@@ -46,48 +46,24 @@ func convert(mem memory.Allocator, arr arrow.Array, from, to record.Type) (arrow
 		if !ok {
 			return bad()
 		}
-		for i := range n {
-			if a.IsNull(i) {
-				ob.AppendNull()
-			} else {
-				ob.Append(float64(a.Value(i)))
-			}
-		}
+		each(a, ob, func(i int) float64 { return float64(a.Value(i)) })
 	case *array.TimestampBuilder:
 		a, ok := arr.(*array.Date32)
 		if !ok {
 			return bad()
 		}
-		for i := range n {
-			if a.IsNull(i) {
-				ob.AppendNull()
-			} else {
-				ob.Append(arrow.Timestamp(int64(a.Value(i)) * 86400 * 1e6))
-			}
-		}
+		each(a, ob, func(i int) arrow.Timestamp { return arrow.Timestamp(int64(a.Value(i)) * 86400 * 1e6) })
 	case *array.Decimal128Builder:
 		scale := int32(to.Scale())
 		switch a := arr.(type) {
 		case *array.Int64:
-			for i := range n {
-				if a.IsNull(i) {
-					ob.AppendNull()
-				} else {
-					ob.Append(decimal128.FromI64(a.Value(i)).IncreaseScaleBy(scale))
-				}
-			}
+			each(a, ob, func(i int) decimal128.Num { return decimal128.FromI64(a.Value(i)).IncreaseScaleBy(scale) })
 		case *array.Decimal128:
 			by := scale - a.DataType().(*arrow.Decimal128Type).Scale
 			if by < 0 {
 				return bad()
 			}
-			for i := range n {
-				if a.IsNull(i) {
-					ob.AppendNull()
-				} else {
-					ob.Append(a.Value(i).IncreaseScaleBy(by))
-				}
-			}
+			each(a, ob, func(i int) decimal128.Num { return a.Value(i).IncreaseScaleBy(by) })
 		default:
 			return bad()
 		}
@@ -111,6 +87,20 @@ func convert(mem memory.Allocator, arr arrow.Array, from, to record.Type) (arrow
 		return bad()
 	}
 	return b.NewArray(), nil
+}
+
+// each appends to b, for each value of a, NULL or value of its index.
+func each[V any](a arrow.Array, b interface {
+	Append(V)
+	AppendNull()
+}, value func(int) V) {
+	for i := range a.Len() {
+		if a.IsNull(i) {
+			b.AppendNull()
+		} else {
+			b.Append(value(i))
+		}
+	}
 }
 
 // texts returns the text of each value of arr, a column of type from, as
