@@ -272,3 +272,22 @@ func (r reader) mustLedger(t *testing.T) []destinationtest.LedgerRow {
 	}
 	return rows
 }
+
+// TestAStatementStillRunningIsPolledUntilItEnds: a statement the warehouse
+// answers as still running is polled with GetOperationStatus, and the
+// commit goes on once it has finished.
+func TestAStatementStillRunningIsPolledUntilItEnds(t *testing.T) {
+	w := newWorkspace(t)
+	d := w.open(t, nil)
+	w.fake.SlowNext(func(sql string) bool { return strings.HasPrefix(sql, "MERGE INTO `main`.`conformance`.`_filedge_ledger`") }, 1)
+	destinationtest.Commit(t, d, destinationtest.File(t, "v1", "a.csv", t0, destinationtest.Table("t", destinationtest.Cols("x", record.Integer), []any{1})), destination.Committed)
+	calls := strings.Join(w.fake.Calls(), " ")
+	for _, want := range []string{"OpenSession", "ExecuteStatement", "GetOperationStatus", "GetResultSetMetadata", "FetchResults", "CloseOperation"} {
+		if !strings.Contains(calls, want) {
+			t.Errorf("the driver never called %s: %s", want, calls)
+		}
+	}
+	if rows := (reader{d}).mustLedger(t); len(rows) != 1 {
+		t.Errorf("the ledger holds %d rows, want 1", len(rows))
+	}
+}

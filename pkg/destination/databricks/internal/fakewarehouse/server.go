@@ -49,6 +49,8 @@ type Server struct {
 	statements []Statement
 	files      map[string][]byte // volume path → content
 	fails      []*failure
+	slow       []*failure // statements answered as still running, for GetOperationStatus
+	calls      []string   // Thrift methods called, in order
 	sessions   map[string]bool
 	ops        map[string]*result
 }
@@ -218,6 +220,22 @@ func (s *Server) Files() []string {
 	return out
 }
 
+// Calls returns the Thrift methods called so far, in order.
+func (s *Server) Calls() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.calls)
+}
+
+// SlowNext makes the next times statements for which match holds answer
+// ExecuteStatement as still running, so that the driver polls
+// GetOperationStatus for their end.
+func (s *Server) SlowNext(match func(sql string) bool, times int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.slow = append(s.slow, &failure{match: match, times: times})
+}
+
 // FailNext makes the next times statements for which match holds fail
 // with sqlState and message (as "[message]"), before they run.
 func (s *Server) FailNext(match func(sql string) bool, sqlState, message string, times int) {
@@ -249,6 +267,7 @@ func newID() []byte {
 const (
 	statusSuccess   = int32(0)
 	statusError     = int32(3)
+	stateRunning    = int32(1)
 	stateFinished   = int32(2)
 	stateClosed     = int32(4)
 	stateError      = int32(5)
@@ -265,6 +284,9 @@ func handle(id []byte) strct {
 
 // call answers one TCLIService call.
 func (s *Server) call(ctx context.Context, method string, req fields) (strct, error) {
+	s.mu.Lock()
+	s.calls = append(s.calls, method)
+	s.mu.Unlock()
 	switch method {
 	case "OpenSession":
 		id := newID()
@@ -354,6 +376,16 @@ func (s *Server) execute(ctx context.Context, req fields) strct {
 	s.mu.Lock()
 	s.ops[string(id)] = res
 	s.mu.Unlock()
+	st := res.status()
+	s.mu.Lock()
+	for _, f := range s.slow {
+		if f.times > 0 && f.match(sql) {
+			f.times--
+			st = strct{{1, thrift.STRUCT, status(statusSuccess)}, {2, thrift.I32, stateRunning}}
+			break
+		}
+	}
+	s.mu.Unlock()
 	return strct{
 		{1, thrift.STRUCT, status(statusSuccess)},
 		{2, thrift.STRUCT, strct{
@@ -361,7 +393,7 @@ func (s *Server) execute(ctx context.Context, req fields) strct {
 			{2, thrift.I32, operationExecte},
 			{3, thrift.BOOL, true},
 		}},
-		{1281, thrift.STRUCT, strct{{1, thrift.STRUCT, res.status()}}},
+		{1281, thrift.STRUCT, strct{{1, thrift.STRUCT, st}}},
 	}
 }
 
