@@ -279,7 +279,9 @@ func (r reader) mustLedger(t *testing.T) []destinationtest.LedgerRow {
 func TestAStatementStillRunningIsPolledUntilItEnds(t *testing.T) {
 	w := newWorkspace(t)
 	d := w.open(t, nil)
-	w.fake.SlowNext(func(sql string) bool { return strings.HasPrefix(sql, "MERGE INTO `main`.`conformance`.`_filedge_ledger`") }, 1)
+	w.fake.SlowNext(func(sql string) bool {
+		return strings.HasPrefix(sql, "MERGE INTO `main`.`conformance`.`_filedge_ledger`")
+	}, 1)
 	destinationtest.Commit(t, d, destinationtest.File(t, "v1", "a.csv", t0, destinationtest.Table("t", destinationtest.Cols("x", record.Integer), []any{1})), destination.Committed)
 	calls := strings.Join(w.fake.Calls(), " ")
 	for _, want := range []string{"OpenSession", "ExecuteStatement", "GetOperationStatus", "GetResultSetMetadata", "FetchResults", "CloseOperation"} {
