@@ -91,7 +91,7 @@ func (d *DB) claim(ctx context.Context, f *destination.File, now time.Time) (hel
 	stmt := `MERGE INTO ` + d.table(PathsTable) + ` AS t USING (SELECT
 		:pipeline AS pipeline, :path AS path, :version AS version, NULLIF(:seq, 0) AS seq, :modified AS modified, :claimed AS claimed) AS s
 		ON t.pipeline = s.pipeline AND t.path = s.path
-		WHEN MATCHED AND NOT ` + newer + ` THEN UPDATE SET version = s.version, seq = s.seq, modified = s.modified, claimed = s.claimed
+		WHEN MATCHED AND NOT (` + newer + `) THEN UPDATE SET version = s.version, seq = s.seq, modified = s.modified, claimed = s.claimed
 		WHEN NOT MATCHED THEN INSERT (pipeline, path, version, seq, modified, claimed) VALUES (s.pipeline, s.path, s.version, s.seq, s.modified, s.claimed)`
 	m, err := d.merge(ctx, stmt, named("pipeline", f.Pipeline, "path", f.Path, "version", f.Version, "seq", max(f.Seq, 0),
 		"modified", f.Modified.UTC().Truncate(time.Microsecond), "claimed", now)...)
