@@ -118,6 +118,16 @@ func TestTheWholeCorpusLoadsIntoPostgreSQLWithTheParsersTypesAndCounts(t *testin
 // committed file, by its name in the folder.
 func loadCorpus(t *testing.T, connector, typ string) map[string]previewed {
 	t.Helper()
+	return loadCorpusWith(t, "connector: "+connector+"\n", typ, func(t *testing.T, config string) string {
+		out, _ := runOnce(t, config)
+		return out
+	})
+}
+
+// loadCorpusWith is loadCorpus with the whole connector: block as YAML, and
+// run running `filedge run --once` of a config and returning its output.
+func loadCorpusWith(t *testing.T, connector, typ string, run func(t *testing.T, config string) string) map[string]previewed {
+	t.Helper()
 	dir := t.TempDir()
 	in := filepath.Join(dir, "in")
 	files := copyCorpus(t, in)
@@ -127,11 +137,11 @@ source: {path: ./in}
 mode: magic_folder
 on_error: skip
 watcher: {settle: 50ms}
-connector: `+connector+"\n"))
-	out, _ := runOnce(t, config)
+`+connector))
+	out := run(t, config)
 
 	outcome := map[string]string{}
-	line := regexp.MustCompile(`(?m)^(\S+)\s+` + typ + `\s+(committed|failed|superseded|duplicate)\b`)
+	line := regexp.MustCompile(`(?m)^(\S+)\s+` + regexp.QuoteMeta(typ) + `\s+(committed|failed|superseded|duplicate)\b`)
 	for _, m := range line.FindAllStringSubmatch(out, -1) {
 		outcome[m[1]] = m[2]
 	}

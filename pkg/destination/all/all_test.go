@@ -10,7 +10,7 @@ import (
 
 func TestAllRegistersEveryDestination(t *testing.T) {
 	types := destination.Types()
-	for _, want := range []string{"files", "postgres", "sqlite"} {
+	for _, want := range []string{"databricks", "files", "postgres", "sqlite"} {
 		if !slices.Contains(types, want) {
 			t.Errorf("registered types %v lack %q", types, want)
 		}
