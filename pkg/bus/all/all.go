@@ -1,0 +1,5 @@
+package all
+
+import (
+	_ "github.com/filedge/filedge/pkg/bus/natsbus" // registers "nats"
+)
