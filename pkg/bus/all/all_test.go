@@ -10,7 +10,7 @@ import (
 
 func TestAllRegistersEveryBus(t *testing.T) {
 	types := bus.Types()
-	for _, want := range []string{"nats"} {
+	for _, want := range []string{"kafka", "nats"} {
 		if !slices.Contains(types, want) {
 			t.Errorf("registered types %v lack %q", types, want)
 		}
