@@ -7,16 +7,18 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
 
 // crashFile is the content of file k, version v: rows with ids unique
-// across files and versions, so that a row counted twice or missing shows.
-func crashFile(k, v int) (data []byte, rows int, idSum int64) {
+// across files and versions, so that a row counted twice or missing shows;
+// scale multiplies the rows (at most 9999 in all).
+func crashFile(k, v, scale int) (data []byte, rows int, idSum int64) {
 	var b strings.Builder
 	b.WriteString("id,file_no,version,name,amount,day\n")
-	rows = 20 + (k*37+v*11)%400
+	rows = (20 + (k*37+v*11)%400) * scale
 	for i := 0; i < rows; i++ {
 		id := int64(k*1_000_000 + v*10_000 + i)
 		idSum += id
@@ -25,29 +27,59 @@ func crashFile(k, v int) (data []byte, rows int, idSum int64) {
 	return []byte(b.String()), rows, idSum
 }
 
+// crashBus is a bus the crash test runs on.
+type crashBus struct {
+	name string
+	// block returns the bus: block of a pipeline named pipeline, having
+	// set up the bus (and its clean-up).
+	block func(t *testing.T, pipeline string) string
+	// files and rewrites size the load; scale multiplies the rows of each
+	// file, so that a kill often lands while a process is in the middle of
+	// one.
+	files, rewrites, scale int
+}
+
 // TestCrashTestEveryFileExactlyOnceWhileProcessesAreKilled runs the watcher,
-// two parsers and two sinks as separate processes against the machine's NATS
-// and PostgreSQL, drops 120 files (and rewrites 15 of them) while SIGKILLing
-// a random process and restarting it, then checks that PostgreSQL holds
-// exactly the rows of the newest version of every file, none missing, none
-// twice, and that the ledger agrees.
+// two parsers and two sinks as separate processes, on the machine's NATS
+// and on Kafka (kfake in a process of its own, over TCP), with the
+// machine's PostgreSQL, drops files (and rewrites some of them) while
+// SIGKILLing a random process and restarting it, then checks that
+// PostgreSQL holds exactly the rows of the newest version of every file,
+// none missing, none twice, and that the ledger agrees. The files are large
+// enough that a kill often lands in the middle of one: a bus that
+// acknowledged a file before its work is durable fails this test.
 func TestCrashTestEveryFileExactlyOnceWhileProcessesAreKilled(t *testing.T) {
+	for _, b := range []crashBus{
+		{name: "NATS", files: 120, rewrites: 15, scale: 10, block: func(t *testing.T, pipeline string) string {
+			cleanBus(t, pipeline)
+			return fmt.Sprintf("bus: {url: %s}", natsURL(t))
+		}},
+		// Fewer files: a rebalance around a killed member takes longer on
+		// Kafka (kfake), and the run should add at most a minute to make test.
+		{name: "Kafka", files: 60, rewrites: 8, scale: 20, block: func(t *testing.T, _ string) string {
+			return fmt.Sprintf("bus: {type: kafka, brokers: [%s], partitions: 6}", startKafka(t))
+		}},
+	} {
+		t.Run(b.name, func(t *testing.T) { crashTest(t, b) })
+	}
+}
+
+func crashTest(t *testing.T, b crashBus) {
 	dir := t.TempDir()
 	in := filepath.Join(dir, "in")
 	pipeline := randomName("crash")
 	dbURL, db := newDatabase(t)
-	cleanBus(t, pipeline)
 	config := filepath.Join(dir, "pipeline.yaml")
 	writeFile(t, config, []byte(fmt.Sprintf(`name: %s
 source: {type: local, path: ./in, pattern: '\.csv$'}
 table: events
 on_error: fail
 connector: {name: warehouse, type: postgres, url: "%s", write_mode: append}
-bus: {url: %s}
+%s
 watcher: {settle: 300ms, rescan: 2s}
 parser: {workers: 2, ack_wait: 4s}
 sink: {workers: 2, ack_wait: 4s, batch_idle: 8s}
-`, pipeline, dbURL, natsURL(t))))
+`, pipeline, dbURL, b.block(t, pipeline))))
 	if err := os.MkdirAll(in, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +97,8 @@ sink: {workers: 2, ack_wait: 4s, batch_idle: 8s}
 		}
 	}
 
-	const files, rewrites = 120, 15
+	files, rewrites := b.files, b.rewrites
+	started := time.Now()
 	type want struct {
 		rows  int
 		idSum int64
@@ -74,6 +107,7 @@ sink: {workers: 2, ack_wait: 4s, batch_idle: 8s}
 	rng := rand.New(rand.NewPCG(1, uint64(time.Now().UnixNano())))
 	stopKiller := make(chan struct{})
 	killerDone := make(chan int)
+	var killed atomic.Int32
 	go func() {
 		kills := 0
 		defer func() { killerDone <- kills }()
@@ -86,32 +120,40 @@ sink: {workers: 2, ack_wait: 4s, batch_idle: 8s}
 			p := procs[rng.IntN(len(procs))]
 			p.kill()
 			kills++
+			killed.Add(1)
 			time.Sleep(time.Duration(100+rng.IntN(500)) * time.Millisecond)
 			p.start()
 		}
 	}()
 
 	for k := 0; k < files; k++ {
-		data, rows, sum := crashFile(k, 0)
+		data, rows, sum := crashFile(k, 0, b.scale)
 		name := fmt.Sprintf("batch-%02d/file-%03d.csv", k%7, k)
 		writeFile(t, filepath.Join(in, name), data)
 		expect[name] = want{rows, sum}
 		time.Sleep(60 * time.Millisecond)
 	}
 	for k := 0; k < rewrites; k++ {
-		data, rows, sum := crashFile(k*7, 1)
+		data, rows, sum := crashFile(k*7, 1, b.scale)
 		name := fmt.Sprintf("batch-%02d/file-%03d.csv", (k*7)%7, k*7)
 		writeFile(t, filepath.Join(in, name), data)
 		expect[name] = want{rows, sum}
 		time.Sleep(150 * time.Millisecond)
 	}
-	time.Sleep(3 * time.Second) // keep killing while the backlog drains
+	// Keep killing while the backlog drains, at least 3 s and 8 kills.
+	time.Sleep(3 * time.Second)
+	for deadline := time.Now().Add(time.Minute); killed.Load() < 8 && time.Now().Before(deadline); {
+		time.Sleep(100 * time.Millisecond)
+	}
 	close(stopKiller)
 	kills := <-killerDone
 	if kills < 5 {
 		t.Fatalf("only %d kills happened; the test must kill processes several times", kills)
 	}
 	t.Logf("%d processes were SIGKILLed and restarted", kills)
+	defer func() {
+		t.Logf("%d files and %d rewrites on %s in %v", files, rewrites, b.name, time.Since(started).Round(time.Second))
+	}()
 
 	var wantRows, wantSum int64
 	for _, w := range expect {
@@ -166,7 +208,7 @@ sink: {workers: 2, ack_wait: 4s, batch_idle: 8s}
 	}
 	// The ledger: one row per committed version; for every path, its newest
 	// version's row count matches the table.
-	if n := queryInt(t, db, `SELECT count(DISTINCT path) FROM _filedge_ledger WHERE pipeline = $1`, pipeline); n != files {
+	if n := queryInt(t, db, `SELECT count(DISTINCT path) FROM _filedge_ledger WHERE pipeline = $1`, pipeline); n != int64(files) {
 		t.Errorf("ledger covers %d paths, want %d", n, files)
 	}
 	if n := queryInt(t, db, `SELECT count(*) FROM (SELECT version FROM _filedge_ledger GROUP BY version HAVING count(*) > 1) d`); n != 0 {
