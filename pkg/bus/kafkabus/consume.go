@@ -165,7 +165,7 @@ func (g *group) run(ctx context.Context) error {
 		return fmt.Errorf("kafkabus: consume %s as %s: %w", g.topic, g.id, err)
 	}
 	g.cl = cl
-	stopCommits := g.commitEvery(commitInterval)
+	stopCommits := bus.Every(commitInterval, g.b.done, func() { g.commit(false) })
 	err = g.poll(ctx)
 	g.wg.Wait() // running handlers, and retries waiting for their time
 	stopCommits()
@@ -477,28 +477,6 @@ func contains(s []int32, v int32) bool {
 		}
 	}
 	return false
-}
-
-// commitEvery commits the moved prefixes every interval until stop is
-// called.
-func (g *group) commitEvery(interval time.Duration) (stop func()) {
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		t := time.NewTicker(interval)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-g.b.done:
-				return
-			case <-t.C:
-				g.commit(false)
-			}
-		}
-	})
-	return func() { close(done); wg.Wait() }
 }
 
 // commit commits the prefixes that moved; final says it is the last.

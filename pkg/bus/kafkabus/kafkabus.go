@@ -67,8 +67,6 @@ type Options struct {
 	// Logger receives franz-go's log and handler failures; default
 	// slog.Default().
 	Logger *slog.Logger
-	// ClientOptions are added to every client's options (tests).
-	ClientOptions []kgo.Opt
 }
 
 func (o *Options) setDefaults() error {
@@ -191,7 +189,6 @@ func (b *Bus) clientOpts(more ...kgo.Opt) []kgo.Opt {
 	if b.opts.SASL != nil {
 		o = append(o, kgo.SASL(b.opts.SASL))
 	}
-	o = append(o, b.opts.ClientOptions...)
 	return append(o, more...)
 }
 

@@ -267,26 +267,12 @@ func (r *runner) renew(d *delivery) (stop func()) {
 	if !d.acks {
 		return func() {}
 	}
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		t := time.NewTicker(r.cfg.AckWait / 3)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-r.c.done:
-				return
-			case <-t.C:
-				r.c.br.settle(d, func(g *group, p *pending) bool {
-					p.due = time.Now().Add(g.ackWait)
-					return false
-				})
-			}
-		}
+	return bus.Every(r.cfg.AckWait/3, r.c.done, func() {
+		r.c.br.settle(d, func(g *group, p *pending) bool {
+			p.due = time.Now().Add(g.ackWait)
+			return false
+		})
 	})
-	return func() { close(done); wg.Wait() }
 }
 
 // delivery is one delivered message. Without a group (acks false) its

@@ -307,23 +307,11 @@ func (r *runner) handle(ctx context.Context, msg jetstream.Msg, acks bool) {
 // called, so that the server does not hand it to another member while its
 // handler works.
 func (r *runner) keepAlive(msg jetstream.Msg) (stop func()) {
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		t := time.NewTicker(r.cfg.AckWait / 3)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-				if err := msg.InProgress(); err != nil && !r.b.closed.Load() {
-					r.log.Debug("telling the server a message is still being handled failed", "subject", msg.Subject(), "err", err)
-				}
-			}
+	return bus.Every(r.cfg.AckWait/3, nil, func() {
+		if err := msg.InProgress(); err != nil && !r.b.closed.Load() {
+			r.log.Debug("telling the server a message is still being handled failed", "subject", msg.Subject(), "err", err)
 		}
 	})
-	return func() { close(done); wg.Wait() }
 }
 
 // settle tells the server the outcome of msg's delivery d. Settling does
