@@ -231,16 +231,22 @@ func (g *group) poll(ctx context.Context) error {
 			g.release(free)
 			return errClosed("consume " + g.topic)
 		}
+		records := fetches.Records()
+		// An error of one partition comes with the records of others,
+		// which must be handled: the next commit may pass them.
 		if err := fetchError(fetches); err != nil && !woken {
 			failures++
 			wait := min(100*time.Millisecond<<min(failures, 6), maxPollRetry)
 			g.log.Warn("fetching records failed; retrying", "err", err, "retry_in", wait)
-			g.release(free)
-			g.b.sleep(ctx, wait)
-			continue
+			if len(records) == 0 {
+				g.release(free)
+				g.b.sleep(ctx, wait)
+				continue
+			}
+		} else {
+			failures = 0
 		}
-		failures = 0
-		for _, r := range fetches.Records() {
+		for _, r := range records {
 			e := g.track(r)
 			if e == nil {
 				continue
@@ -553,15 +559,19 @@ func (b *Bus) follow(ctx context.Context, c bus.ConsumerConfig, h bus.Handler, l
 		case b.closed.Load() || fetches.IsClientClosed():
 			return errClosed("follow " + topic)
 		}
+		records := fetches.Records()
 		if err := fetchError(fetches); err != nil {
 			failures++
 			wait := min(100*time.Millisecond<<min(failures, 6), maxPollRetry)
 			log.Warn("fetching records failed; retrying", "err", err, "retry_in", wait)
-			b.sleep(ctx, wait)
-			continue
+			if len(records) == 0 {
+				b.sleep(ctx, wait)
+				continue
+			}
+		} else {
+			failures = 0
 		}
-		failures = 0
-		for _, r := range fetches.Records() {
+		for _, r := range records {
 			if !ours(r, c) {
 				continue
 			}

@@ -138,10 +138,10 @@ func (c *cursor) Next(ctx context.Context) (*bus.Message, error) {
 		if fetches.IsClientClosed() || c.b.closed.Load() {
 			return nil, errClosed(where)
 		}
-		if err := fetchError(fetches); err != nil {
+		c.buf = fetches.Records()
+		if err := fetchError(fetches); err != nil && len(c.buf) == 0 {
 			return nil, fmt.Errorf("kafkabus: %s: %w", where, classify(err))
 		}
-		c.buf = fetches.Records()
 	}
 }
 
