@@ -77,15 +77,7 @@ func startKafka(t *testing.T) string {
 	}
 	done := make(chan struct{})
 	go func() { cmd.Wait(); close(done) }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-done:
-		case <-time.After(15 * time.Second):
-			_ = cmd.Process.Kill()
-			<-done
-		}
-	})
+	t.Cleanup(func() { terminate(cmd, done) })
 	line := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(out)
@@ -259,11 +251,17 @@ func (p *proc) stop() {
 	p.mu.Lock()
 	cmd, done := p.cmd, p.done
 	p.mu.Unlock()
+	terminate(cmd, done)
+}
+
+// terminate ends cmd gracefully (SIGTERM), then by force after 15 s, and
+// waits until done is closed (cmd was waited for).
+func terminate(cmd *exec.Cmd, done <-chan struct{}) {
 	_ = cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-done:
 	case <-time.After(15 * time.Second):
-		_ = cmd.Process.Signal(syscall.SIGKILL)
+		_ = cmd.Process.Kill()
 		<-done
 	}
 }
