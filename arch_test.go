@@ -109,6 +109,12 @@ var layoutRules = []layoutRule{
 				(strictlyWithin(to, "pkg/format") || strictlyWithin(to, "pkg/destination"))
 		},
 	},
+	{
+		says: "cmd and services reach a bus only through its contract and registry (ADR 0003), never an implementation",
+		forbids: func(from, to string) bool {
+			return (within(from, "cmd") || within(from, "services")) && strictlyWithin(to, "pkg/bus") && !isBundle(to)
+		},
+	},
 }
 
 // within reports whether rel is dir or lies below it.
@@ -277,7 +283,7 @@ func TestArchitectureRulesCatchForbiddenImports(t *testing.T) {
 		{
 			name: "cmd wires services, bundles and implementations",
 			pkg: listedPackage{ImportPath: m("cmd/filedge"), Imports: []string{
-				m("services/sink"), m("pkg/format/all"), m("pkg/destination/all"), m("pkg/bus/natsbus"), "fmt",
+				m("services/sink"), m("pkg/format/all"), m("pkg/destination/all"), m("pkg/bus/all"), m("pkg/destination/postgres"), "fmt",
 			}},
 		},
 		{
@@ -375,6 +381,20 @@ func TestArchitectureRulesCatchForbiddenImports(t *testing.T) {
 			name:     "service importing a format implementation",
 			pkg:      listedPackage{ImportPath: m("services/parser"), Imports: []string{m("pkg/format/csv")}},
 			wantRule: "services reach formats and destinations only through their registries",
+		},
+		{
+			name:     "command importing a bus implementation",
+			pkg:      listedPackage{ImportPath: m("cmd/filedge"), Imports: []string{m("pkg/bus/natsbus")}},
+			wantRule: "cmd and services reach a bus only through its contract and registry",
+		},
+		{
+			name: "command importing the bus contract and bundle",
+			pkg:  listedPackage{ImportPath: m("cmd/filedge"), Imports: []string{m("pkg/bus"), m("pkg/bus/all")}},
+		},
+		{
+			name: "service test using the in-memory bus and the suite's helpers",
+			pkg: listedPackage{ImportPath: m("services/sink"), Imports: []string{m("pkg/bus")},
+				TestImports: []string{m("pkg/bus/membus"), m("pkg/bus/bustest")}},
 		},
 		{
 			name: "integration program importing the bundles",

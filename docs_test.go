@@ -13,8 +13,9 @@ import (
 	"github.com/ProtonMail/go-crypto/openpgp/armor"
 	"github.com/ProtonMail/go-crypto/openpgp/packet"
 
+	_ "github.com/filedge/filedge/pkg/bus/all" // the component types the docs' pipelines name
 	"github.com/filedge/filedge/pkg/config"
-	_ "github.com/filedge/filedge/pkg/destination/all" // the component types the docs' pipelines name
+	_ "github.com/filedge/filedge/pkg/destination/all"
 	_ "github.com/filedge/filedge/pkg/format/all"
 	_ "github.com/filedge/filedge/pkg/source/all"
 )

@@ -202,7 +202,7 @@ func TestCrashTestFilesDestinationHoldsEveryFileOnceWhileProcessesAreKilled(t *t
 	dir := t.TempDir()
 	out := filepath.Join(dir, "out")
 	folder := filepath.Join(out, "events")
-	pipeline, expect := crashRun(t, dir, fmt.Sprintf(`{name: warehouse, type: files, path: %q, format: csv}`, out),
+	pipeline, expect := crashRun(t, dir, fmt.Sprintf(`{name: warehouse, type: files, path: %q, format: csv}`, out), natsCrashBus(120, 15, 1),
 		func() (int64, int64) { return csvTotals(folder) })
 
 	table, err := csvTable(folder)

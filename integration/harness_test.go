@@ -1,12 +1,14 @@
 package integration
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"os/exec"
@@ -22,8 +24,9 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-// binary is the filedge binary TestMain builds once for every test.
-var binary string
+// binary is the filedge binary TestMain builds once for every test, in
+// buildDir.
+var binary, buildDir string
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "filedge-it-")
@@ -31,6 +34,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+	buildDir = dir
 	binary = filepath.Join(dir, "filedge")
 	build := exec.Command("go", "build", "-o", binary, "../cmd/filedge")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
@@ -41,6 +45,59 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
+}
+
+// kfakeBinary builds the kfake helper (integration/kfake) once, for the
+// tests that need a Kafka cluster, and returns its path.
+var kfakeBinary = sync.OnceValues(func() (string, error) {
+	bin := filepath.Join(buildDir, "kfake")
+	build := exec.Command("go", "build", "-o", bin, "./kfake")
+	if out, err := build.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("building the kfake helper: %w\n%s", err, out)
+	}
+	return bin, nil
+})
+
+// startKafka starts a kfake cluster of one broker in a process of its own,
+// stopped when the test ends, and returns its broker's address.
+func startKafka(t *testing.T) string {
+	t.Helper()
+	bin, err := kfakeBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "-brokers", "1")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	t.Cleanup(func() { terminate(cmd, done) })
+	line := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		if sc.Scan() {
+			line <- sc.Text()
+		}
+		close(line)
+		_, _ = io.Copy(io.Discard, out)
+	}()
+	select {
+	case l, ok := <-line:
+		addr, found := strings.CutPrefix(l, "listening on ")
+		if !ok || !found {
+			t.Fatalf("the kfake helper said %q, want listening on ADDR", l)
+		}
+		return addr
+	case <-time.After(time.Minute):
+		t.Fatal("the kfake helper did not start within a minute")
+	}
+	return ""
 }
 
 func natsURL(t *testing.T) string {
@@ -194,11 +251,17 @@ func (p *proc) stop() {
 	p.mu.Lock()
 	cmd, done := p.cmd, p.done
 	p.mu.Unlock()
+	terminate(cmd, done)
+}
+
+// terminate ends cmd gracefully (SIGTERM), then by force after 15 s, and
+// waits until done is closed (cmd was waited for).
+func terminate(cmd *exec.Cmd, done <-chan struct{}) {
 	_ = cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-done:
 	case <-time.After(15 * time.Second):
-		_ = cmd.Process.Signal(syscall.SIGKILL)
+		_ = cmd.Process.Kill()
 		<-done
 	}
 }

@@ -34,7 +34,7 @@ connector: {type: postgres, url: "%s"}
 	want := map[string]int{} // file → rows
 	drop := func(from, to, version int) {
 		for k := from; k < to; k++ {
-			data, rows, _ := crashFile(k, version)
+			data, rows, _ := crashFile(k, version, 1)
 			name := fmt.Sprintf("f-%03d.csv", k)
 			writeFile(t, filepath.Join(in, name), data)
 			want[name] = rows

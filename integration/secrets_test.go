@@ -11,7 +11,6 @@ import (
 	"regexp"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -342,13 +341,7 @@ wait:
 		}
 	}
 	if !exited {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-done:
-		case <-time.After(15 * time.Second):
-			_ = cmd.Process.Kill()
-			<-done
-		}
+		terminate(cmd, done)
 	}
 	out := output()
 	if want != "" && !strings.Contains(out, want) {

@@ -11,6 +11,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/filedge/filedge/internal/redact"
+	"github.com/filedge/filedge/pkg/bus"
+	_ "github.com/filedge/filedge/pkg/bus/all" // every bus
 	"github.com/filedge/filedge/pkg/config"
 	_ "github.com/filedge/filedge/pkg/destination/all" // every destination
 	"github.com/filedge/filedge/pkg/destination/postgres"
@@ -34,11 +36,16 @@ type globals struct {
 
 // newGlobals returns the globals before the flags are read, with a
 // scrubber that knows the credentials of the environment (read with
-// getenv), whether or not the pipeline uses them: DATABASE_URL and
-// FILEDGE_NATS_URL, which config reads, when they carry credentials, and
-// PGPASSWORD, which pgx reads.
+// getenv), whether or not the pipeline uses them: those of the variables
+// the bus types read (FILEDGE_NATS_URL: bus.Info.EnvSecrets), DATABASE_URL
+// when it carries credentials, and PGPASSWORD, which pgx reads.
 func newGlobals(getenv func(string) string) *globals {
-	secrets := redact.NATSSecrets(getenv(config.EnvNATSURL))
+	var secrets []string
+	for _, t := range bus.Types() {
+		if info, _ := bus.Lookup(t); info.EnvSecrets != nil {
+			secrets = append(secrets, info.EnvSecrets(getenv)...)
+		}
+	}
 	if v := getenv(postgres.EnvDatabaseURL); redact.HasCredentials(v) {
 		secrets = append(secrets, v)
 	}

@@ -29,7 +29,8 @@ func newRunCmd(g *globals) *cobra.Command {
 		Short: "Run every stage in one process on an embedded bus",
 		Long: `Run the watcher, parsers and a sink per destination in one process, on an
 embedded NATS JetStream server whose state lives in bus.data_dir (default
-.filedge beside the pipeline file). It keeps watching until SIGINT or SIGTERM;
+.filedge beside the pipeline file), or on the pipeline's Kafka (bus.type:
+kafka), which cannot be embedded. It keeps watching until SIGINT or SIGTERM;
 a restart loses and repeats nothing. One process at a time may use a data dir.
 
 A destination that cannot be reached is waited for (with backoff) by its own
@@ -63,7 +64,7 @@ when --timeout ends.`,
 			if err := n.openSource(ctx); err != nil {
 				return err
 			}
-			w, err := n.watcher()
+			w, err := n.watcher(ctx)
 			if err != nil {
 				return err
 			}
@@ -81,7 +82,7 @@ when --timeout ends.`,
 			}
 			stages := append([]runner{ps}, sinks...)
 			if !once {
-				log.Info("filedge running", "pipeline", p.Name, "source", p.Source.Settings.String(), "data_dir", p.Bus.DataDir)
+				log.Info("filedge running", "pipeline", p.Name, "source", p.Source.Settings.String(), "bus", p.Bus.Settings.String())
 				return n.serve(ctx, append(stages, w)...)
 			}
 			return runOnce(ctx, cmd.OutOrStdout(), n, w.Scan, timeout, stages)
@@ -234,15 +235,15 @@ func (t *tally) follow(ctx context.Context, b bus.Bus, late <-chan openedDestina
 	errc := make(chan error, len(t.dests))
 	for _, dest := range t.dests {
 		go func() {
-			errc <- b.Consume(ctx, bus.ConsumerConfig{Topic: bus.Committed, Pipeline: t.pipeline, Scope: dest}, func(ctx context.Context, d bus.Delivery) error {
+			errc <- b.Consume(ctx, bus.ConsumerConfig{Topic: bus.Committed, Pipeline: t.pipeline, Scope: dest}, func(ctx context.Context, d *bus.Delivery) bus.Outcome {
 				var c bus.FileCommitted
-				if err := bus.Decode(d.Message(), bus.TypeFileCommitted, &c); err == nil {
+				if err := bus.Decode(d.Message, bus.TypeFileCommitted, &c); err == nil {
 					select {
 					case got <- &c:
 					case <-ctx.Done():
 					}
 				}
-				return d.Ack(ctx)
+				return bus.Done()
 			})
 		}()
 	}

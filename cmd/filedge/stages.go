@@ -14,7 +14,6 @@ import (
 
 	"github.com/filedge/filedge/internal/health"
 	"github.com/filedge/filedge/pkg/bus"
-	"github.com/filedge/filedge/pkg/bus/natsbus"
 	"github.com/filedge/filedge/pkg/config"
 	"github.com/filedge/filedge/pkg/destination"
 	"github.com/filedge/filedge/pkg/source"
@@ -34,9 +33,11 @@ type node struct {
 	p      *config.Pipeline
 	log    *slog.Logger
 	health *health.Registry
-	bus    *natsbus.Bus
-	server *natsbus.Embedded // or nil
-	src    source.Source
+	bus    bus.Bus
+	// busHealth is the bus's part of the health registry, once open has
+	// added it.
+	busHealth *health.Component
+	src       source.Source
 
 	mu  sync.Mutex
 	dbs map[string]destination.Destination
@@ -59,44 +60,44 @@ func newNode(p *config.Pipeline, log *slog.Logger, redact func(string) string) *
 	}
 }
 
-// open starts an embedded NATS server (embedded) or uses the pipeline's
-// external one, and connects to it, waiting (with backoff) while it cannot
-// be reached. Settings that cannot work fail at once. The caller closes n,
-// whether open failed or not.
+// open opens the pipeline's bus: in the process when embedded is set and
+// the bus can run there (bus.Embedder: NATS on bus.data_dir), once, since a
+// data dir another process holds will not free itself; otherwise it
+// connects, waiting (with backoff) while the bus cannot be reached.
+// Settings that cannot work fail at once. The caller closes n, whether
+// open failed or not.
 func (n *node) open(ctx context.Context, embedded bool) error {
-	opts := natsbus.Options{Logger: n.log, BatchRetention: n.p.Bus.BatchRetention}
-	if embedded {
+	cfg := n.p.Bus.Settings
+	if e, ok := cfg.(bus.Embedder); ok && embedded {
 		store := n.health.Add("embedded bus")
-		srv, err := natsbus.StartEmbedded(ctx, natsbus.EmbeddedOptions{
-			DataDir: n.p.Bus.DataDir, SyncAlways: n.p.Bus.SyncAlways, Logger: n.log,
-			OnHealth: func(err error) { store.Set(err) },
-		})
-		if errors.Is(err, natsbus.ErrDataDirLocked) {
-			return fmt.Errorf("%w; stop that process, or give this pipeline another bus.data_dir", err)
-		}
+		b, err := e.OpenEmbedded(ctx, bus.Env{Logger: n.log, OnHealth: func(err error) { store.Set(err) }})
 		if err != nil {
-			return fmt.Errorf("start the embedded bus in %s: %w", n.p.Bus.DataDir, err)
+			return err
 		}
 		store.Set(nil)
-		n.server, opts.Server = srv, srv
+		n.bus, n.busHealth = b, n.health.Add("bus")
+		n.busHealth.Set(nil)
 	} else {
-		if n.p.Bus.URL == "" {
-			return errors.New("no bus: set bus.url in the pipeline file or FILEDGE_NATS_URL (or use `filedge run`, which embeds one)")
+		n.busHealth = n.health.Add("bus")
+		err := n.busHealth.Retry(ctx, n.log, health.DefaultBackoff, func(ctx context.Context) error {
+			b, err := cfg.Open(ctx, bus.Env{Logger: n.log})
+			if err == nil {
+				n.bus = b
+			}
+			return err
+		}, isInvalidConfig)
+		if err != nil {
+			return fmt.Errorf("connect to the bus: %w", err)
 		}
-		opts.URL = n.p.Bus.URL
 	}
-	c := n.health.Add("bus")
-	err := c.Retry(ctx, n.log, health.DefaultBackoff, func(ctx context.Context) error {
-		b, err := natsbus.Connect(ctx, opts)
-		n.bus = b
-		return err
-	}, func(err error) bool { return errors.Is(err, natsbus.ErrInvalidOptions) })
-	if err != nil {
-		return fmt.Errorf("connect to the bus: %w", err)
+	if p, ok := n.bus.(bus.Pinger); ok {
+		n.busHealth.SetProbe(p.Ping)
 	}
-	c.SetProbe(n.bus.Ping)
 	return nil
 }
+
+// isInvalidConfig tells an error that no retry can fix.
+func isInvalidConfig(err error) bool { return errors.Is(err, bus.ErrInvalidConfig) }
 
 func (n *node) openSource(ctx context.Context) error {
 	src, err := n.p.Source.Settings.Open(ctx, source.Env{Dir: n.p.Dir, Logger: n.log})
@@ -155,24 +156,29 @@ func (n *node) close() {
 	if n.bus != nil {
 		_ = n.bus.Close()
 	}
-	if n.server != nil {
-		n.server.Shutdown()
-	}
 }
 
-func (n *node) maxPayload() int {
-	if n.bus != nil {
-		return n.bus.MaxPayload()
+// watcher opens the watcher's state on the bus, waiting (with backoff)
+// while the bus cannot give it, and returns the watcher.
+func (n *node) watcher(ctx context.Context) (*watcher.Watcher, error) {
+	tables, ok := n.bus.(bus.Tables)
+	if !ok {
+		return nil, fmt.Errorf("the %s bus keeps no tables: the watcher has nowhere to keep its state", n.p.Bus.Type)
 	}
-	return 0
-}
-
-func (n *node) watcher() (*watcher.Watcher, error) {
-	return watcher.New(watcher.Config{Pipeline: n.p, Source: n.src, Bus: n.bus, Logger: n.log})
+	var state bus.Table
+	err := n.busHealth.Retry(ctx, n.log, health.DefaultBackoff, func(ctx context.Context) error {
+		t, err := tables.Table(ctx, watcher.StateTable(n.p.Name))
+		state = t
+		return err
+	}, isInvalidConfig)
+	if err != nil {
+		return nil, fmt.Errorf("open the watcher's state: %w", err)
+	}
+	return watcher.New(watcher.Config{Pipeline: n.p, Source: n.src, Bus: n.bus, State: state, Logger: n.log})
 }
 
 func (n *node) parser() (*parser.Service, error) {
-	return parser.New(parser.Config{Pipeline: n.p, Source: n.src, Bus: n.bus, Logger: n.log, MaxPayload: n.maxPayload()})
+	return parser.New(parser.Config{Pipeline: n.p, Source: n.src, Bus: n.bus, Logger: n.log})
 }
 
 // sinks returns a sink stage per destination. It tries to open every
@@ -351,7 +357,7 @@ func newWatcherCmd(g *globals) *cobra.Command {
 			if err := n.openSource(ctx); err != nil {
 				return nil, err
 			}
-			return func() (runner, error) { return n.watcher() }, nil
+			return func() (runner, error) { return n.watcher(ctx) }, nil
 		})
 }
 
@@ -385,5 +391,3 @@ func newSinkCmd(g *globals) *cobra.Command {
 	_ = cmd.MarkFlagRequired("destination")
 	return cmd
 }
-
-var _ bus.Bus = (*natsbus.Bus)(nil)

@@ -10,7 +10,7 @@ func Defaults() *Pipeline {
 		ModifiedFileMerge: "upsert_file",
 		Format:            Format{JSONDelivery: "unpacked"},
 		Limits:            DefaultLimits(),
-		Bus:               Bus{DataDir: DefaultDataDir, SyncAlways: true, BatchRetention: DefaultBatchRetention},
+		Bus:               Bus{Type: DefaultBusType},
 		Watcher:           Watcher{Settle: DefaultSettle, Rescan: DefaultRescan},
 		Parser:            Parser{Workers: DefaultWorkers, AckWait: DefaultAckWait, MaxLineBytes: DefaultMaxLineBytes, MaxAttempts: DefaultMaxAttempts},
 		Sink:              Sink{Workers: DefaultWorkers, AckWait: DefaultAckWait, BatchIdle: DefaultBatchIdle},

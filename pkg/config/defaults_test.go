@@ -10,7 +10,7 @@ func TestDefaultsMatchWhatParseAppliesToAMinimalFile(t *testing.T) {
 	d := Defaults()
 	if d.Mode != p.Mode || d.OnError != p.OnError || d.ModifiedFileMerge != p.ModifiedFileMerge ||
 		d.Format != p.Format || d.Watcher != p.Watcher || d.Parser != p.Parser ||
-		d.Sink != p.Sink || d.Bus.SyncAlways != p.Bus.SyncAlways || d.Bus.BatchRetention != p.Bus.BatchRetention ||
+		d.Sink != p.Sink || d.Bus.Type != p.Bus.Type ||
 		d.Limits != p.Limits || d.Layers != p.Layers {
 		t.Fatalf("Defaults() = %+v\nParse applied %+v", d, p)
 	}

@@ -30,7 +30,7 @@ func TestDocsCompleteExampleLoads(t *testing.T) {
 		"PGP_PASSPHRASE":  testPassphrase,
 		"PGP_PARTNER_KEY": testPublicKey,
 	})
-	if len(p.Destinations) != 2 || p.Source.Settings.String() != src || p.Bus.URL != "nats://127.0.0.1:4222" {
+	if len(p.Destinations) != 2 || p.Source.Settings.String() != src || p.Bus.Type != "nats" || p.Bus.Settings.(natsSettings).URL != "nats://127.0.0.1:4222" {
 		t.Errorf("example loaded as %+v", p)
 	}
 	f := p.Format

@@ -14,6 +14,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/filedge/filedge/pkg/bus"
 	"github.com/filedge/filedge/pkg/destination"
 	"github.com/filedge/filedge/pkg/record"
 	"github.com/filedge/filedge/pkg/settings"
@@ -25,14 +26,12 @@ const defaultSourceType = "local"
 
 // Defaults of the keys that have one.
 const (
-	DefaultDataDir        = ".filedge"
-	DefaultBatchRetention = 72 * time.Hour
-	DefaultSettle         = 2 * time.Second
-	DefaultRescan         = 30 * time.Second
-	DefaultWorkers        = 2
-	DefaultAckWait        = 30 * time.Second
-	DefaultMaxLineBytes   = 16 << 20
-	DefaultBatchIdle      = 2 * time.Minute
+	DefaultSettle       = 2 * time.Second
+	DefaultRescan       = 30 * time.Second
+	DefaultWorkers      = 2
+	DefaultAckWait      = 30 * time.Second
+	DefaultMaxLineBytes = 16 << 20
+	DefaultBatchIdle    = 2 * time.Minute
 	// DefaultMaxAttempts bounds the attempts at a file that cannot be read:
 	// with the parser's backoff (2s, 4s, 8s, 16s) it fails about 30 s after
 	// its first attempt.
@@ -45,10 +44,9 @@ const (
 	DefaultMaxSpoolBytes        = 512 << 20
 )
 
-// Environment variables Load reads besides those the file references.
-const (
-	EnvNATSURL = "FILEDGE_NATS_URL" // overrides bus.url
-)
+// DefaultBusType is the type of a bus: block without one (and of a
+// pipeline without a bus: block).
+const DefaultBusType = "nats"
 
 // namePattern is the syntax of pipeline and destination names, which
 // become NATS subject tokens.
@@ -75,12 +73,14 @@ var (
 	// destinationKeys are the pipeline's keys of a destination block; the
 	// others are its type's (destination.Info.Decode).
 	destinationKeys = []string{"name", "type", "write_mode"}
-	busKeys         = []string{"url", "data_dir", "sync_always", "batch_retention"}
-	watcherKeys     = []string{"settle", "rescan"}
-	parserKeys      = []string{"workers", "ack_wait", "max_line_bytes", "max_attempts"}
-	sinkKeys        = []string{"workers", "ack_wait", "batch_idle"}
-	pgpKeys         = []string{"private_key", "passphrase", "trusted_signers"}
-	limitsKeys      = []string{
+	// busKeys are the pipeline's keys of the bus: block; the others are its
+	// type's (bus.Info.Decode).
+	busKeys     = []string{"type"}
+	watcherKeys = []string{"settle", "rescan"}
+	parserKeys  = []string{"workers", "ack_wait", "max_line_bytes", "max_attempts"}
+	sinkKeys    = []string{"workers", "ack_wait", "batch_idle"}
+	pgpKeys     = []string{"private_key", "passphrase", "trusted_signers"}
+	limitsKeys  = []string{
 		"max_decompressed_bytes", "max_ratio", "max_members",
 		"max_line_bytes", "max_field_bytes", "max_spool_bytes",
 	}
@@ -89,7 +89,7 @@ var (
 		name string
 		keys []string
 	}{
-		{"bus", busKeys}, {"watcher", watcherKeys}, {"parser", parserKeys},
+		{"watcher", watcherKeys}, {"parser", parserKeys},
 		{"sink", sinkKeys}, {"pgp", pgpKeys}, {"limits", limitsKeys},
 	}
 )
@@ -108,7 +108,12 @@ func componentBlocks() map[string][]string {
 		info, _ := destination.Lookup(t)
 		dst = append(dst, settings.Keys(info.Decode)...)
 	}
-	return map[string][]string{"source": src, "connector": dst}
+	bs := slices.Clone(busKeys)
+	for _, t := range bus.Types() {
+		info, _ := bus.Lookup(t)
+		bs = append(bs, settings.Keys(info.Decode)...)
+	}
+	return map[string][]string{"source": src, "connector": dst, "bus": bs}
 }
 
 // parser reads pipeline.yaml's keys; its File collects every problem.
@@ -139,7 +144,7 @@ func elsewhere(path, name string) string {
 	}
 	var in []string
 	components := componentBlocks()
-	for _, b := range []string{"source", "connector"} {
+	for _, b := range []string{"source", "connector", "bus"} {
 		if slices.Contains(components[b], name) {
 			in = append(in, b+":")
 		}
@@ -159,8 +164,8 @@ func elsewhere(path, name string) string {
 }
 
 // Load reads, expands, validates and defaults the pipeline file at path.
-// ${VAR} references, FILEDGE_NATS_URL and the variables destinations fall
-// back on (DATABASE_URL) come from the process environment. It returns a
+// ${VAR} references and the variables components fall back on
+// (DATABASE_URL, FILEDGE_NATS_URL) come from the process environment. It returns a
 // *settings.Errors listing every problem when the file is not valid.
 func Load(path string) (*Pipeline, error) {
 	data, err := os.ReadFile(path)
@@ -261,7 +266,7 @@ func (p *parser) pipeline(root *yaml.Node) *Pipeline {
 	pl.Columns = p.columns(m.Val("columns"))
 	pl.Destinations = p.destinations(m, root)
 
-	pl.Bus = p.bus(m.Val("bus"))
+	pl.Bus = p.bus(m, root)
 	pl.Watcher = p.watcher(m.Val("watcher"))
 	pm, _ := p.Mapping(m.Val("parser"), "parser", parserKeys)
 	pl.Parser = p.parserBlock(pm)
@@ -556,42 +561,46 @@ func (p *parser) destination(n, at *yaml.Node, path string, connector bool) (Des
 	return d, true
 }
 
-// bus reads the bus: block; FILEDGE_NATS_URL overrides bus.url.
-func (p *parser) bus(n *yaml.Node) Bus {
-	b := Bus{DataDir: DefaultDataDir, SyncAlways: true, BatchRetention: DefaultBatchRetention}
-	m, _ := p.Mapping(n, "bus", busKeys)
-	un := settings.Resolve(m.Val("url"))
-	if settings.Present(un) && un.Kind == yaml.ScalarNode && writtenBusPassword(un.Value) {
-		p.Add(un, "bus.url", settings.ErrCredentialInFile, "a password is written in the file; put it in the environment (nats://user:%s@host:4222 or nats://%s@host:4222, or %s)", "${NATS_PASSWORD}", "${NATS_TOKEN}", EnvNATSURL)
-	} else if v, ok := p.Str(un, "bus.url"); ok {
-		b.URL = strings.TrimSpace(v)
-		if err := checkBusURL(b.URL); err != nil {
-			p.Add(un, "bus.url", err, "%v", err)
-			b.URL = ""
+// bus reads the bus: block's type (default DefaultBusType) and hands the
+// block to the type's Decode; a pipeline without a bus: block gets the
+// default type's defaults.
+func (p *parser) bus(m settings.Fields, root *yaml.Node) Bus {
+	b := Bus{Type: DefaultBusType}
+	f := m["bus"]
+	at := root
+	if f.Key != nil {
+		at = f.Key
+	}
+	bm := settings.Fields{}
+	if settings.Present(f.Val) {
+		var ok bool
+		if bm, ok = p.Fields(f.Val, "bus"); !ok {
+			return b
 		}
 	}
-	if v, ok := p.Lookup(EnvNATSURL); ok && strings.TrimSpace(v) != "" {
-		b.URL = strings.TrimSpace(v)
-		if err := checkBusURL(b.URL); err != nil {
-			p.Add(un, "bus.url", err, "%s: %v", EnvNATSURL, err)
-			b.URL = ""
+	types := bus.Types()
+	if tn := bm.Val("type"); settings.Present(tn) {
+		v, ok := p.Str(tn, "bus.type")
+		if !ok {
+			return b
 		}
-	}
-	if dn := m.Val("data_dir"); settings.Present(dn) {
-		if v, ok := p.Str(dn, "bus.data_dir"); ok {
-			if strings.TrimSpace(v) == "" {
-				p.Add(dn, "bus.data_dir", nil, "must not be empty")
-			} else {
-				b.DataDir = v
+		info, ok := bus.Lookup(strings.TrimSpace(v))
+		if !ok {
+			msg := fmt.Sprintf("unknown bus type %s (known: %s)", settings.Quote(tn, v), strings.Join(types, ", "))
+			if s := settings.Suggest(strings.ToLower(strings.TrimSpace(v)), types); s != "" {
+				msg += "; did you mean " + s + "?"
 			}
+			p.Add(tn, "bus.type", nil, "%s", msg)
+			return b
 		}
+		b.Type = info.Type
 	}
-	if !filepath.IsAbs(b.DataDir) {
-		b.DataDir = filepath.Join(p.Dir, b.DataDir)
+	info, ok := bus.Lookup(b.Type)
+	if !ok {
+		p.Add(at, "bus.type", nil, "no %s bus in this build (known: %s)", b.Type, strings.Join(types, ", "))
+		return b
 	}
-	b.DataDir = filepath.Clean(b.DataDir)
-	b.SyncAlways = p.Bool(m.Val("sync_always"), "bus.sync_always", true)
-	b.BatchRetention = p.Duration(m.Val("batch_retention"), "bus.batch_retention", DefaultBatchRetention)
+	b.Settings = info.Decode(p.Block(bm, at, "bus", busKeys...))
 	return b
 }
 

@@ -3,8 +3,11 @@ package config_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
+	"time"
 
+	"github.com/filedge/filedge/pkg/bus"
 	"github.com/filedge/filedge/pkg/destination"
 	"github.com/filedge/filedge/pkg/format"
 	"github.com/filedge/filedge/pkg/settings"
@@ -42,6 +45,22 @@ func init() {
 			case b.Has("path") && c.Path == "":
 				b.Errorf("path", "must not be empty")
 			}
+			return c
+		},
+	})
+	bus.Register(bus.Info{
+		Type: "nats",
+		Decode: func(b *settings.Block) bus.Config {
+			c := natsSettings{SyncAlways: true, BatchRetention: 72 * time.Hour}
+			b.Decode(&c)
+			return c
+		},
+	})
+	bus.Register(bus.Info{
+		Type: "kafka",
+		Decode: func(b *settings.Block) bus.Config {
+			var c kafkaSettings
+			b.Decode(&c)
 			return c
 		},
 	})
@@ -91,6 +110,43 @@ type pgSettings struct {
 
 func (pgSettings) Open(context.Context, destination.Env) (destination.Destination, error) {
 	return nil, errStandIn
+}
+
+// natsSettings stands in for the settings of a nats bus.
+type natsSettings struct {
+	URL            string        `yaml:"url"`
+	DataDir        string        `yaml:"data_dir"`
+	SyncAlways     bool          `yaml:"sync_always"`
+	BatchRetention time.Duration `yaml:"batch_retention"`
+}
+
+func (natsSettings) Open(context.Context, bus.Env) (bus.Bus, error) { return nil, errStandIn }
+
+func (c natsSettings) String() string { return "nats " + c.URL }
+
+// kafkaSettings stands in for the settings of a kafka bus: a password
+// from the environment, and the credentials of a broker list besides.
+type kafkaSettings struct {
+	Brokers []string `yaml:"brokers"`
+	SASL    struct {
+		Password settings.Secret `yaml:"password"`
+	} `yaml:"sasl"`
+}
+
+func (kafkaSettings) Open(context.Context, bus.Env) (bus.Bus, error) { return nil, errStandIn }
+
+func (c kafkaSettings) String() string { return "kafka password " + c.SASL.Password.String() }
+
+// Credentials returns what a broker list with a user and password per
+// broker would hold.
+func (c kafkaSettings) Credentials() []string {
+	var out []string
+	for _, b := range c.Brokers {
+		if u, ok := strings.CutPrefix(b, "secret@"); ok {
+			out = append(out, u)
+		}
+	}
+	return out
 }
 
 var errStandIn = errors.New("a stand-in opens nothing")

@@ -3,6 +3,7 @@ package config
 import (
 	"time"
 
+	"github.com/filedge/filedge/pkg/bus"
 	"github.com/filedge/filedge/pkg/destination"
 	"github.com/filedge/filedge/pkg/record"
 	"github.com/filedge/filedge/pkg/settings"
@@ -175,18 +176,12 @@ type Destination struct {
 
 // Bus is the bus: block.
 type Bus struct {
-	// URL of an external NATS server for split stages; FILEDGE_NATS_URL
-	// overrides it. `filedge run` ignores it and embeds a server.
-	URL string `json:"url,omitempty"`
-	// DataDir holds the embedded server's state; default .filedge beside
-	// the pipeline file.
-	DataDir string `json:"data_dir"`
-	// SyncAlways makes the embedded server fsync every write before it
-	// acknowledges (default true). See docs/adr/0002-embedded-durability.md.
-	SyncAlways bool `json:"sync_always"`
-	// BatchRetention is how long record batches stay on the bus for replay
-	// (default 72h).
-	BatchRetention time.Duration `json:"batch_retention"`
+	Type string `json:"type"` // a registered type (bus.Lookup); default nats
+	// Settings are the type's own settings, which its Decode read from the
+	// rest of the block (nats: url, data_dir, sync_always,
+	// batch_retention; kafka: brokers, partitions ...); Settings.Open
+	// connects to the bus.
+	Settings bus.Config `json:"settings"`
 }
 
 // Watcher is the watcher: block.

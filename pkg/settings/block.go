@@ -64,6 +64,18 @@ func (b *Block) Dir() string { return b.file.Dir }
 // a component that falls back on one (DATABASE_URL).
 func (b *Block) Lookup(name string) (string, bool) { return b.file.lookupEnv(name) }
 
+// Raw returns the value of key as the file writes it, before ${VAR}
+// expansion, and whether the block gives key a single value: for a
+// component that checks what the file writes where Decode cannot (a
+// credential in a list of URLs). It must never be quoted in a message.
+func (b *Block) Raw(key string) (string, bool) {
+	n := Resolve(b.m.Val(key))
+	if !Present(n) || n.Kind != yaml.ScalarNode {
+		return "", false
+	}
+	return n.Value, true
+}
+
 // Has reports whether the block gives key a value (it is there and not
 // null).
 func (b *Block) Has(key string) bool { return Present(b.m.Val(key)) }

@@ -58,5 +58,5 @@ func (a *attempts) forget(version string) {
 // retryDelay is the wait after the n-th failed attempt at a file: 2s, 4s,
 // 8s, 16s ... capped at 5 minutes (see config.DefaultMaxAttempts).
 func retryDelay(n int) time.Duration {
-	return bus.Backoff(uint64(n) + 1)
+	return bus.Backoff(n + 1)
 }

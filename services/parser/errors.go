@@ -34,7 +34,7 @@ func (e *tooLargeError) reason() string {
 		what = fmt.Sprintf("the table's %d columns alone encode", e.columns)
 	}
 	return fmt.Sprintf("%s to %d bytes, over the bus message limit of %d bytes: "+
-		"raise the NATS server's max_payload, split the file into smaller rows, or load fewer columns", what, e.size, e.limit)
+		"raise the bus's message limit (max_payload of a NATS server, bus.max_message_bytes on Kafka), split the file into smaller rows, or load fewer columns", what, e.size, e.limit)
 }
 
 // publishError is a failure to publish on the bus. It is not the file's

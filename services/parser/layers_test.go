@@ -135,8 +135,8 @@ func TestACorruptArchiveFailsTheFileForGood(t *testing.T) {
 	f := newFixture(t, 0, nil)
 	good := zipped(t, "a.csv", "id\n1\n")
 	fd := f.drop(t, "broken.zip", good[:len(good)/2])
-	if settled := f.handle(t, fd); settled != "ack" {
-		t.Fatalf("settled %q", settled)
+	if settled := f.handle(t, fd); settled != "done" {
+		t.Fatalf("outcome %q", settled)
 	}
 	if p := trailer(t, f.scope(t, fd.Version)); p.Status != bus.StatusFailed || !strings.Contains(p.Error.Message, "broken.zip") && !strings.Contains(p.Error.Message, "zip") {
 		t.Fatalf("trailer %+v %+v", p, p.Error)

@@ -60,7 +60,7 @@ func (f *fixture) rebuild(t *testing.T, src source.Source, b bus.Bus, now time.T
 // to the first FileParsed if there is one.
 func (f *fixture) notices(t *testing.T, version string) []bus.FileParseRetry {
 	t.Helper()
-	cur, err := f.b.Read(t.Context(), bus.Batches, f.p.Name, version)
+	cur, err := f.b.Read(t.Context(), f.p.Name, version)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,9 +91,9 @@ func TestAnUnreadableFileIsRetriedWithBackoffThenFailsForGoodWithTheReason(t *te
 	fd := f.drop(t, "locked.csv", csvRows(3))
 
 	for n, want := range []time.Duration{2 * time.Second, 4 * time.Second} {
-		d := f.deliver(t, fd, uint64(n+1))
-		if d.Settled != "nak" || d.Delay != want {
-			t.Fatalf("attempt %d: settled %q after %v, want nak after %v", n+1, d.Settled, d.Delay, want)
+		d := f.deliver(t, fd, n+1)
+		if d.Verdict != bus.VerdictRetry || d.After != want {
+			t.Fatalf("attempt %d: %v, want a retry after %v", n+1, d, want)
 		}
 	}
 	notices := f.notices(t, fd.Version)
@@ -107,8 +107,8 @@ func TestAnUnreadableFileIsRetriedWithBackoffThenFailsForGoodWithTheReason(t *te
 		}
 	}
 
-	if d := f.deliver(t, fd, 3); d.Settled != "ack" {
-		t.Fatalf("last attempt settled %q, want ack: the file fails for good", d.Settled)
+	if d := f.deliver(t, fd, 3); d.Verdict.String() != "done" {
+		t.Fatalf("last attempt outcome %q, want done: the file fails for good", d.Verdict.String())
 	}
 	p := trailer(t, f.scope(t, fd.Version))
 	if p.Status != bus.StatusFailed || p.Error == nil || !strings.Contains(p.Error.Message, "permission denied reading locked.csv (3 attempts)") {
@@ -125,12 +125,12 @@ func TestAReadFailureThatPassesIsParsedOnTheNextAttempt(t *testing.T) {
 	src := &lockedSource{Source: f.src, locked: map[string]bool{"a.csv": true}}
 	f.rebuild(t, src, f.b, time.Now())
 	fd := f.drop(t, "a.csv", csvRows(3))
-	if d := f.deliver(t, fd, 1); d.Settled != "nak" {
-		t.Fatalf("settled %q, want nak", d.Settled)
+	if d := f.deliver(t, fd, 1); d.Verdict.String() != "retry" {
+		t.Fatalf("outcome %q, want retry", d.Verdict.String())
 	}
 	src.locked = nil
-	if d := f.deliver(t, fd, 2); d.Settled != "ack" {
-		t.Fatalf("settled %q, want ack", d.Settled)
+	if d := f.deliver(t, fd, 2); d.Verdict.String() != "done" {
+		t.Fatalf("outcome %q, want done", d.Verdict.String())
 	}
 	msgs := f.scope(t, fd.Version)
 	if msgs[0].Header[bus.HeaderType] != bus.TypeFileParseRetry || msgs[1].Header[bus.HeaderSeq] != "0" {
@@ -148,17 +148,17 @@ func TestBusFailuresAreRetriedWithoutCountingAgainstTheFile(t *testing.T) {
 	b.down.Store(true)
 	f.rebuild(t, f.src, b, time.Now())
 	fd := f.drop(t, "a.csv", csvRows(3))
-	for n := uint64(1); n <= 5; n++ {
-		if d := f.deliver(t, fd, n); d.Settled != "nak" {
-			t.Fatalf("delivery %d with the bus down settled %q, want nak", n, d.Settled)
+	for n := 1; n <= 5; n++ {
+		if d := f.deliver(t, fd, n); d.Verdict.String() != "retry" {
+			t.Fatalf("delivery %d with the bus down outcome %q, want retry", n, d.Verdict.String())
 		}
 	}
 	if n := f.notices(t, fd.Version); len(n) != 0 {
 		t.Errorf("retry notices %+v for a bus failure; the file is not at fault", n)
 	}
 	b.down.Store(false)
-	if d := f.deliver(t, fd, 6); d.Settled != "ack" {
-		t.Fatalf("settled %q once the bus is back, want ack", d.Settled)
+	if d := f.deliver(t, fd, 6); d.Verdict.String() != "done" {
+		t.Fatalf("outcome %q once the bus is back, want done", d.Verdict.String())
 	}
 	if p := trailer(t, f.scope(t, fd.Version)); p.Status != bus.StatusOK || p.Tables[0].Rows != 3 {
 		t.Fatalf("trailer %+v; want the file parsed, not failed", p)
@@ -180,8 +180,8 @@ func TestANewVersionOfAFileThatFailedIsTriedAfresh(t *testing.T) {
 	if fresh.Version == old.Version {
 		t.Fatal("the rewrite kept the version id")
 	}
-	if d := f.deliver(t, fresh, 1); d.Settled != "ack" {
-		t.Fatalf("settled %q, want ack", d.Settled)
+	if d := f.deliver(t, fresh, 1); d.Verdict.String() != "done" {
+		t.Fatalf("outcome %q, want done", d.Verdict.String())
 	}
 	if p := trailer(t, f.scope(t, fresh.Version)); p.Status != bus.StatusOK || p.Tables[0].Rows != 4 {
 		t.Fatalf("trailer %+v", p)

@@ -34,7 +34,7 @@ type Config struct {
 	Bus      bus.Bus
 	Logger   *slog.Logger
 	// MaxPayload is the bus's message size limit; batches are split to
-	// fit. Default 1 MiB.
+	// fit. Default Bus.Capabilities().MaxPayload, or 1 MiB.
 	MaxPayload int
 	// Now stamps FileParsed; default time.Now.
 	Now func() time.Time
@@ -57,6 +57,9 @@ func New(cfg Config) (*Service, error) {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	if cfg.MaxPayload <= 0 {
+		cfg.MaxPayload = cfg.Bus.Capabilities().MaxPayload
+	}
+	if cfg.MaxPayload <= 0 {
 		cfg.MaxPayload = 1 << 20
 	}
 	if cfg.Now == nil {
@@ -77,35 +80,33 @@ func (s *Service) Run(ctx context.Context) error {
 	}, s.Handle)
 }
 
-// Handle parses the file version of one FileDiscovered delivery and settles
-// the delivery: Ack once the batches, trailer and marker are on the bus (or
-// the file failed for good and that failure is on the bus), Nak with backoff
-// when a retry may succeed.
+// Handle parses the file version of one FileDiscovered delivery and says
+// what became of it: done once the batches, trailer and marker are on the
+// bus (or the file failed for good and that failure is on the bus), retry
+// with backoff when a retry may succeed.
 //
 // A failure of the bus is retried for as long as it lasts. Any other
 // failure (the file cannot be read, most often) is retried with a growing
 // delay, announced to the sinks by a FileParseRetry, until
 // Pipeline.Parser.MaxAttempts attempts have failed; the file then fails for
 // good with the reason.
-func (s *Service) Handle(ctx context.Context, d bus.Delivery) error {
+func (s *Service) Handle(ctx context.Context, d *bus.Delivery) bus.Outcome {
 	var fd bus.FileDiscovered
-	if err := bus.Decode(d.Message(), bus.TypeFileDiscovered, &fd); err != nil {
-		s.log.Error("dropping undecodable file event", "id", d.Message().ID, "err", err)
-		return d.Term(ctx)
+	if err := bus.Decode(d.Message, bus.TypeFileDiscovered, &fd); err != nil {
+		s.log.Error("dropping undecodable file event", "id", d.Message.ID, "err", err)
+		return bus.GiveUp("undecodable file event: " + err.Error())
 	}
 	log := s.log.With("file", fd.Path, "version", fd.Version)
 
-	stop := bus.KeepAlive(ctx, d, s.cfg.Pipeline.Parser.AckWait)
 	parsed, err := s.parse(ctx, &fd)
-	stop()
 	switch {
 	case err == nil:
 	case ctx.Err() != nil:
-		return d.Nak(context.WithoutCancel(ctx), 0)
+		return bus.Retry(0)
 	case isPublishError(err):
-		delay := bus.Backoff(d.NumDelivered())
+		delay := bus.Backoff(d.Attempt)
 		log.Warn("publishing batches failed; will retry", "err", err, "retry_in", delay)
-		return d.Nak(ctx, delay)
+		return bus.Retry(delay)
 	default:
 		maxAttempts := s.cfg.Pipeline.Parser.MaxAttempts
 		n := s.attempts.fail(fd.Version, s.cfg.Now())
@@ -113,7 +114,7 @@ func (s *Service) Handle(ctx context.Context, d bus.Delivery) error {
 			delay := retryDelay(n)
 			log.Warn("parse failed; will retry", "err", err, "attempt", n, "max_attempts", maxAttempts, "retry_in", delay)
 			s.announceRetry(ctx, d, &fd, err, delay)
-			return d.Nak(ctx, delay)
+			return bus.Retry(delay)
 		}
 		parsed = s.outcome(&fd, bus.StatusFailed, gaveUp(fd.Path, n, err))
 	}
@@ -125,10 +126,10 @@ func (s *Service) Handle(ctx context.Context, d bus.Delivery) error {
 	if err != nil {
 		if ctx.Err() != nil {
 			log.Info("shutting down before the parse outcome was published; the file will be parsed again", "err", err)
-			return d.Nak(context.WithoutCancel(ctx), 0)
+			return bus.Retry(0)
 		}
 		log.Warn("publishing parse outcome failed; will retry", "err", err)
-		return d.Nak(ctx, bus.Backoff(d.NumDelivered()))
+		return bus.Retry(bus.Backoff(d.Attempt))
 	}
 	s.attempts.forget(fd.Version)
 	switch parsed.Status {
@@ -141,7 +142,7 @@ func (s *Service) Handle(ctx context.Context, d bus.Delivery) error {
 	default:
 		log.Warn("file not loaded", "status", parsed.Status, "reason", parsed.Error.String())
 	}
-	return d.Ack(ctx)
+	return bus.Done()
 }
 
 // parse hashes the file, then parses it and publishes its batches. It
@@ -207,10 +208,10 @@ func (s *Service) stamp(fd *bus.FileDiscovered, p *bus.FileParsed) {
 // failed with err and when the next one comes, so that they give the file
 // back until then instead of waiting sink.batch_idle for batches. It is
 // best effort: a sink that misses it waits as it would have.
-func (s *Service) announceRetry(ctx context.Context, d bus.Delivery, fd *bus.FileDiscovered, err error, delay time.Duration) {
+func (s *Service) announceRetry(ctx context.Context, d *bus.Delivery, fd *bus.FileDiscovered, err error, delay time.Duration) {
 	m, merr := bus.FileParseRetryMessage(&bus.FileParseRetry{
 		Pipeline: fd.Pipeline, Version: fd.Version, Path: fd.Path,
-		Attempt: int(d.NumDelivered()),
+		Attempt: d.Attempt,
 		Reason:  clip(err.Error(), maxReasonBytes),
 		RetryAt: s.cfg.Now().Add(delay).UTC(),
 	})
@@ -297,7 +298,7 @@ func (s *Service) fit(parsed *bus.FileParsed, limit int) (*bus.Message, error) {
 		}
 		parsed.Status = bus.StatusFailed
 		parsed.Error = &bus.Problem{Message: fmt.Sprintf("the file's summary (%d tables, %d columns) encodes to %d bytes, over the bus message limit of %d bytes: "+
-			"raise the NATS server's max_payload, or split the file into files of fewer tables or columns", len(parsed.Tables), columns, len(m.Data), s.cfg.MaxPayload)}
+			"raise the bus's message limit (max_payload of a NATS server, bus.max_message_bytes on Kafka), or split the file into files of fewer tables or columns", len(parsed.Tables), columns, len(m.Data), s.cfg.MaxPayload)}
 	}
 	parsed.Tables = []bus.TableParsed{}
 	if parsed.Error == nil {

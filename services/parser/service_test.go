@@ -73,26 +73,21 @@ func (f *fixture) drop(t *testing.T, name, content string) *bus.FileDiscovered {
 	}
 }
 
-// handle runs Handle on a first delivery of fd and returns how it was
-// settled.
+// handle runs Handle on a first delivery of fd and returns its verdict
+// ("done", "retry", "give up").
 func (f *fixture) handle(t *testing.T, fd *bus.FileDiscovered) string {
 	t.Helper()
-	return f.deliver(t, fd, 1).Settled
+	return f.deliver(t, fd, 1).Verdict.String()
 }
 
-// deliver runs Handle on the n-th delivery of fd and returns the delivery,
-// settled.
-func (f *fixture) deliver(t *testing.T, fd *bus.FileDiscovered, n uint64) *bustest.Delivery {
+// deliver runs Handle on the n-th delivery of fd and returns its outcome.
+func (f *fixture) deliver(t *testing.T, fd *bus.FileDiscovered, n int) bus.Outcome {
 	t.Helper()
 	m, err := bus.FileDiscoveredMessage(fd)
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := &bustest.Delivery{Msg: m, N: n}
-	if err := f.svc.Handle(t.Context(), d); err != nil {
-		t.Fatal(err)
-	}
-	return d
+	return f.svc.Handle(t.Context(), &bus.Delivery{Message: m, Attempt: n})
 }
 
 // scope reads every message of the version's batch subject, up to and
@@ -101,7 +96,7 @@ func (f *fixture) scope(t *testing.T, version string) []*bus.Message {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 	defer cancel()
-	cur, err := f.b.Read(ctx, bus.Batches, f.p.Name, version)
+	cur, err := f.b.Read(ctx, f.p.Name, version)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,17 +117,7 @@ func (f *fixture) scope(t *testing.T, version string) []*bus.Message {
 // marker returns the first FileParsed marker on the parsed topic.
 func (f *fixture) marker(t *testing.T) *bus.Message {
 	t.Helper()
-	cur, err := f.b.Read(t.Context(), bus.Parsed, f.p.Name, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cur.Close()
-	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
-	defer cancel()
-	m, err := cur.Next(ctx)
-	if err != nil {
-		t.Fatalf("no marker on the parsed topic: %v", err)
-	}
+	m := bustest.Follow(t, f.b, bus.Parsed, f.p.Name, "", 1)[0]
 	return m
 }
 
@@ -157,7 +142,7 @@ func csvRows(n int) string {
 func TestHandlePublishesBatchesThenTrailerThenMarkerAndAcks(t *testing.T) {
 	f := newFixture(t, 0, nil)
 	fd := f.drop(t, "a.csv", csvRows(3))
-	if got := f.handle(t, fd); got != "ack" {
+	if got := f.handle(t, fd); got != "done" {
 		t.Fatalf("delivery settled %q, want ack", got)
 	}
 	msgs := f.scope(t, fd.Version)
@@ -200,7 +185,7 @@ func TestAFileNameThatIsNotUTF8IsOpenedExactlyAndReported(t *testing.T) {
 	name := "latin1-caf\xe9.csv"
 	fd := f.drop(t, name, csvRows(2))
 	fd.SetPath(name)
-	if got := f.handle(t, fd); got != "ack" {
+	if got := f.handle(t, fd); got != "done" {
 		t.Fatalf("delivery settled %q, want ack", got)
 	}
 	p := trailer(t, f.scope(t, fd.Version))
@@ -272,7 +257,7 @@ func TestTheSameBytesGiveTheSameBatches(t *testing.T) {
 func TestABadRowFailsTheFileWithItsLineUnderOnErrorFail(t *testing.T) {
 	f := newFixture(t, 0, nil)
 	fd := f.drop(t, "bad.csv", "id,name\n1,a\n2,b,c\n")
-	if got := f.handle(t, fd); got != "ack" {
+	if got := f.handle(t, fd); got != "done" {
 		t.Fatalf("a bad file is settled for good (ack), got %q", got)
 	}
 	p := trailer(t, f.scope(t, fd.Version))

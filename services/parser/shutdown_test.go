@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/filedge/filedge/pkg/bus"
-	"github.com/filedge/filedge/pkg/bus/bustest"
 )
 
 // shutdownBus calls stop (the process's shutdown) as soon as a message of
@@ -52,10 +51,7 @@ func TestAShutdownAfterTheParseStillPublishesTheOutcomeAndLogsNoWarning(t *testi
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := &bustest.Delivery{Msg: m}
-	if err := svc.Handle(ctx, d); err != nil {
-		t.Fatalf("Handle: %v", err)
-	}
+	outcome := svc.Handle(ctx, &bus.Delivery{Message: m, Attempt: 1})
 	if ctx.Err() == nil {
 		t.Fatal("the shutdown did not begin: the trailer was never published")
 	}
@@ -64,8 +60,8 @@ func TestAShutdownAfterTheParseStillPublishesTheOutcomeAndLogsNoWarning(t *testi
 			t.Errorf("logged at shutdown: %s", line)
 		}
 	}
-	if d.Settled != "ack" {
-		t.Errorf("delivery settled %q, want ack: the parsed file would be parsed again", d.Settled)
+	if outcome.Verdict != bus.VerdictDone {
+		t.Errorf("outcome %v, want done: the parsed file would be parsed again", outcome)
 	}
 	if mk := f.marker(t); mk.ID != fd.Version {
 		t.Errorf("marker %s, want %s", mk.ID, fd.Version)

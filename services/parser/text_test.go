@@ -17,8 +17,8 @@ import (
 func (f *fixture) parsed(t *testing.T, name, content string) (*bus.FileParsed, map[string][]string) {
 	t.Helper()
 	fd := f.drop(t, name, content)
-	if got := f.handle(t, fd); got != "ack" {
-		t.Fatalf("delivery settled %q, want ack", got)
+	if got := f.handle(t, fd); got != "done" {
+		t.Fatalf("outcome %q, want done", got)
 	}
 	msgs := f.scope(t, fd.Version)
 	p := trailer(t, msgs)
@@ -164,8 +164,8 @@ func TestQuoteCharNoneReachesTheReader(t *testing.T) {
 func (f *fixture) failed(t *testing.T, name, content string) *bus.FileParsed {
 	t.Helper()
 	fd := f.drop(t, name, content)
-	if got := f.handle(t, fd); got != "ack" {
-		t.Fatalf("delivery settled %q, want ack", got)
+	if got := f.handle(t, fd); got != "done" {
+		t.Fatalf("outcome %q, want done", got)
 	}
 	p := trailer(t, f.scope(t, fd.Version))
 	if p.Status != bus.StatusFailed || p.Error == nil {

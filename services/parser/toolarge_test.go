@@ -55,8 +55,8 @@ func TestASingleRowOverTheBusLimitFailsTheFileWithItsLine(t *testing.T) {
 		fmt.Fprintf(&b, "%d,after\n", i)
 	}
 	fd := f.drop(t, "huge.csv", b.String())
-	if got := f.handle(t, fd); got != "ack" {
-		t.Fatalf("settled %q, want ack: the file fails for good, it is never retried", got)
+	if got := f.handle(t, fd); got != "done" {
+		t.Fatalf("outcome %q, want done: the file fails for good, it is never retried", got)
 	}
 	p := trailer(t, f.scope(t, fd.Version))
 	if p.Status != bus.StatusFailed || p.Error == nil {
@@ -82,8 +82,8 @@ func TestAHeaderTooWideForTheBusFailsTheFile(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t, 0, nil)
 			fd := f.drop(t, "wide.csv", wide(100_000, tc.withRow))
-			if got := f.handle(t, fd); got != "ack" {
-				t.Fatalf("settled %q, want ack", got)
+			if got := f.handle(t, fd); got != "done" {
+				t.Fatalf("outcome %q, want done", got)
 			}
 			p := trailer(t, f.scope(t, fd.Version))
 			if p.Status != bus.StatusFailed || p.Error == nil || p.Error.Line != tc.line ||
@@ -103,8 +103,8 @@ func TestAnOutcomeTooLargeForTheBusFailsTheFileAndIsTrimmedToFit(t *testing.T) {
 		members = append(members, fmt.Sprintf("member_%03d.csv", i), "id,name,amount\n1,a,1.5\n")
 	}
 	fd := f.drop(t, "many.zip", zipped(t, members...))
-	if got := f.handle(t, fd); got != "ack" {
-		t.Fatalf("settled %q, want ack", got)
+	if got := f.handle(t, fd); got != "done" {
+		t.Fatalf("outcome %q, want done", got)
 	}
 	msgs := f.scope(t, fd.Version)
 	p := trailer(t, msgs)

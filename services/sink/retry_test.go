@@ -32,8 +32,8 @@ func TestAParseRetryNoticeGivesTheFileBackAtOnceUntilTheNextAttempt(t *testing.T
 	if took := time.Since(start); took > 10*time.Second {
 		t.Fatalf("the sink gave the file back after %v: it waited for batches instead of reading the notice", took)
 	}
-	if d.Settled != "nak" || d.Delay <= 20*time.Second || d.Delay > 30*time.Second {
-		t.Fatalf("settled %q after %v; want nak until the parser's next attempt, about 30s", d.Settled, d.Delay)
+	if d.Verdict != bus.VerdictRetry || d.After <= 20*time.Second || d.After > 30*time.Second {
+		t.Fatalf("outcome %v; want a retry at the parser's next attempt, about 30s", d)
 	}
 	if len(f.db.files) != 0 {
 		t.Fatal("the destination committed a file whose parse failed")
@@ -52,7 +52,7 @@ func TestAStaleNoticeIsReadPastAndTheNextAttemptCommitsEachBatchOnce(t *testing.
 	}
 	f.publishTrailer(t, okTrailer(3, 15))
 	settled, out := f.handle(t)
-	if settled != "ack" || out.Status != bus.StatusCommitted || f.db.rows["orders"] != 15 {
+	if settled != "done" || out.Status != bus.StatusCommitted || f.db.rows["orders"] != 15 {
 		t.Fatalf("settled %q, outcome %+v, rows read %v; want 15 rows committed once", settled, out, f.db.rows)
 	}
 }

@@ -65,39 +65,38 @@ func (s *Service) Run(ctx context.Context) error {
 	}, s.Handle)
 }
 
-// Handle commits the file version of one FileDiscovered delivery and settles
-// it: Ack once the destination committed it (or already held it, or the file
-// failed for good) and FileCommitted is published; Nak with backoff when a
-// retry may succeed. When the parser announces that its attempt at the file
-// failed (a FileParseRetry), the file is given back at once until the
-// parser's next attempt, so that the worker takes another file.
-func (s *Service) Handle(ctx context.Context, d bus.Delivery) error {
+// Handle commits the file version of one FileDiscovered delivery and says
+// what became of it: done once the destination committed it (or already
+// held it, or the file failed for good) and FileCommitted is published;
+// retry with backoff when a retry may succeed. When the parser announces
+// that its attempt at the file failed (a FileParseRetry), the file is given
+// back at once until the parser's next attempt, so that the worker takes
+// another file.
+func (s *Service) Handle(ctx context.Context, d *bus.Delivery) bus.Outcome {
 	var fd bus.FileDiscovered
-	if err := bus.Decode(d.Message(), bus.TypeFileDiscovered, &fd); err != nil {
-		s.log.Error("dropping undecodable file event", "id", d.Message().ID, "err", err)
-		return d.Term(ctx)
+	if err := bus.Decode(d.Message, bus.TypeFileDiscovered, &fd); err != nil {
+		s.log.Error("dropping undecodable file event", "id", d.Message.ID, "err", err)
+		return bus.GiveUp("undecodable file event: " + err.Error())
 	}
 	log := s.log.With("file", fd.Path, "version", fd.Version)
 
-	stop := bus.KeepAlive(ctx, d, s.cfg.Pipeline.Sink.AckWait)
 	out, err := s.commit(ctx, &fd)
-	stop()
 	if err != nil {
 		if ctx.Err() != nil {
-			return d.Nak(context.WithoutCancel(ctx), 0)
+			return bus.Retry(0)
 		}
 		var later *retryLater
 		if errors.As(err, &later) {
 			log.Info("the parser will try the file again; giving it back until then", "reason", later.notice.Reason, "retry_in", later.wait)
-			return d.Nak(ctx, later.wait)
+			return bus.Retry(later.wait)
 		}
-		delay := bus.Backoff(d.NumDelivered())
+		delay := bus.Backoff(d.Attempt)
 		if errors.Is(err, errIdle) {
 			log.Info("waiting for the parser; will retry", "retry_in", delay)
 		} else {
 			log.Warn("commit failed; will retry", "err", err, "retry_in", delay)
 		}
-		return d.Nak(ctx, delay)
+		return bus.Retry(delay)
 	}
 	msg, err := bus.FileCommittedMessage(out)
 	if err == nil {
@@ -112,10 +111,10 @@ func (s *Service) Handle(ctx context.Context, d bus.Delivery) error {
 		// outcome as a duplicate.
 		if ctx.Err() != nil {
 			log.Info("shutting down before the commit outcome was published; it is published on the next delivery", "err", err)
-			return d.Nak(context.WithoutCancel(ctx), 0)
+			return bus.Retry(0)
 		}
 		log.Warn("publishing the commit outcome failed; will retry", "err", err)
-		return d.Nak(ctx, bus.Backoff(d.NumDelivered()))
+		return bus.Retry(bus.Backoff(d.Attempt))
 	}
 	switch out.Status {
 	case bus.StatusCommitted:
@@ -132,7 +131,7 @@ func (s *Service) Handle(ctx context.Context, d bus.Delivery) error {
 	default:
 		log.Info(out.Status)
 	}
-	return d.Ack(ctx)
+	return bus.Done()
 }
 
 // commit runs one Commit and turns its result into the FileCommitted to
@@ -140,7 +139,7 @@ func (s *Service) Handle(ctx context.Context, d bus.Delivery) error {
 func (s *Service) commit(ctx context.Context, fd *bus.FileDiscovered) (*bus.FileCommitted, error) {
 	p, dst := s.cfg.Pipeline, s.cfg.Destination
 	out := &bus.FileCommitted{Pipeline: p.Name, Destination: dst.Name, Version: fd.Version, Path: fd.Path}
-	cur, err := s.cfg.Bus.Read(ctx, bus.Batches, p.Name, fd.Version)
+	cur, err := s.cfg.Bus.Read(ctx, p.Name, fd.Version)
 	if err != nil {
 		return nil, err
 	}

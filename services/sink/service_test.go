@@ -135,43 +135,32 @@ func (f *fixture) publishTrailer(t *testing.T, p *bus.FileParsed) {
 	}
 }
 
-func (f *fixture) handle(t *testing.T) (settled string, out *bus.FileCommitted) {
+// handle runs Handle on a delivery of fd and returns its verdict ("done",
+// "retry", "give up") and the outcome it published when it is done.
+func (f *fixture) handle(t *testing.T) (verdict string, out *bus.FileCommitted) {
 	t.Helper()
-	d, out := f.deliver(t)
-	return d.Settled, out
+	o, out := f.deliver(t)
+	return o.Verdict.String(), out
 }
 
-// deliver runs Handle on a delivery of fd and returns it, settled, with
-// the outcome it published if it acknowledged it.
-func (f *fixture) deliver(t *testing.T) (*bustest.Delivery, *bus.FileCommitted) {
+// deliver runs Handle on a delivery of fd and returns its outcome, with the
+// FileCommitted it published when it is done.
+func (f *fixture) deliver(t *testing.T) (bus.Outcome, *bus.FileCommitted) {
 	t.Helper()
 	m, err := bus.FileDiscoveredMessage(fd)
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := &bustest.Delivery{Msg: m}
-	if err := f.svc.Handle(t.Context(), d); err != nil {
-		t.Fatal(err)
+	o := f.svc.Handle(t.Context(), &bus.Delivery{Message: m, Attempt: 1})
+	if o.Verdict != bus.VerdictDone {
+		return o, nil
 	}
-	if d.Settled != "ack" {
-		return d, nil
-	}
-	cur, err := f.b.Read(t.Context(), bus.Committed, "orders", "lite")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cur.Close()
-	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
-	defer cancel()
-	msg, err := cur.Next(ctx)
-	if err != nil {
-		t.Fatalf("no FileCommitted published: %v", err)
-	}
+	msg := bustest.Follow(t, f.b, bus.Committed, "orders", "lite", 1)[0]
 	out := &bus.FileCommitted{}
 	if err := bus.Decode(msg, bus.TypeFileCommitted, out); err != nil {
 		t.Fatal(err)
 	}
-	return d, out
+	return o, out
 }
 
 func okTrailer(batches int, rows int64) *bus.FileParsed {
@@ -184,7 +173,7 @@ func TestCommitsAFileAndPublishesTheOutcome(t *testing.T) {
 	f.publishBatch(t, "orders", 1, 3)
 	f.publishTrailer(t, okTrailer(2, 8))
 	settled, out := f.handle(t)
-	if settled != "ack" || out.Status != bus.StatusCommitted || out.Rows != 8 || out.Destination != "lite" {
+	if settled != "done" || out.Status != bus.StatusCommitted || out.Rows != 8 || out.Destination != "lite" {
 		t.Fatalf("settled %q, outcome %+v", settled, out)
 	}
 	if f.db.sha != "abc123" {
@@ -199,7 +188,7 @@ func TestTheOutcomeReportsTheColumnsTheCommitWidenedAndAdded(t *testing.T) {
 	f.publishBatch(t, "orders", 0, 2)
 	f.publishTrailer(t, okTrailer(1, 2))
 	settled, out := f.handle(t)
-	if settled != "ack" || !slices.Equal(out.Widened, f.db.widened) || !slices.Equal(out.Added, f.db.added) {
+	if settled != "done" || !slices.Equal(out.Widened, f.db.widened) || !slices.Equal(out.Added, f.db.added) {
 		t.Fatalf("settled %q, widened %q, added %q; want %q and %q", settled, out.Widened, out.Added, f.db.widened, f.db.added)
 	}
 }
@@ -223,7 +212,7 @@ func TestATrailerThatCountsMoreBatchesThanArrivedIsRetried(t *testing.T) {
 	f := newFixture(t)
 	f.publishBatch(t, "orders", 0, 5)
 	f.publishTrailer(t, okTrailer(2, 10))
-	if settled, _ := f.handle(t); settled != "nak" {
+	if settled, _ := f.handle(t); settled != "retry" {
 		t.Fatalf("settled %q, want nak: a file with a missing batch must not commit", settled)
 	}
 	if len(f.db.files) != 0 {
@@ -235,7 +224,7 @@ func TestAFailedParseIsReportedAndAcknowledged(t *testing.T) {
 	f := newFixture(t)
 	f.publishTrailer(t, &bus.FileParsed{Status: bus.StatusFailed, Error: &bus.Problem{Message: "row has 3 fields, header has 2", Line: 3}})
 	settled, out := f.handle(t)
-	if settled != "ack" || out.Status != bus.StatusFailed || out.Error == nil || out.Error.Line != 3 {
+	if settled != "done" || out.Status != bus.StatusFailed || out.Error == nil || out.Error.Line != 3 {
 		t.Fatalf("settled %q, outcome %+v", settled, out)
 	}
 }
@@ -243,7 +232,7 @@ func TestAFailedParseIsReportedAndAcknowledged(t *testing.T) {
 func TestNoBatchWithinTheIdleLimitGivesTheFileBack(t *testing.T) {
 	f := newFixture(t)
 	start := time.Now()
-	if settled, _ := f.handle(t); settled != "nak" {
+	if settled, _ := f.handle(t); settled != "retry" {
 		t.Fatalf("settled %q, want nak", settled)
 	}
 	if d := time.Since(start); d > 3*time.Second {
@@ -257,7 +246,7 @@ func TestAPermanentDestinationErrorIsReportedAsFailed(t *testing.T) {
 	f.publishBatch(t, "orders", 0, 1)
 	f.publishTrailer(t, okTrailer(1, 1))
 	settled, out := f.handle(t)
-	if settled != "ack" || out.Status != bus.StatusFailed {
+	if settled != "done" || out.Status != bus.StatusFailed {
 		t.Fatalf("settled %q, outcome %+v", settled, out)
 	}
 }
@@ -267,7 +256,7 @@ func TestATransientDestinationErrorIsRetried(t *testing.T) {
 	f.db.err = errors.New("connection reset")
 	f.publishBatch(t, "orders", 0, 1)
 	f.publishTrailer(t, okTrailer(1, 1))
-	if settled, _ := f.handle(t); settled != "nak" {
+	if settled, _ := f.handle(t); settled != "retry" {
 		t.Fatalf("settled %q, want nak", settled)
 	}
 }
@@ -282,7 +271,7 @@ func TestDuplicateAndSupersededOutcomesAreReported(t *testing.T) {
 			f.db.outcome = tc.outcome
 			f.publishBatch(t, "orders", 0, 1)
 			f.publishTrailer(t, okTrailer(1, 1))
-			if settled, out := f.handle(t); settled != "ack" || out.Status != tc.status {
+			if settled, out := f.handle(t); settled != "done" || out.Status != tc.status {
 				t.Fatalf("settled %q, outcome %+v", settled, out)
 			}
 		})
@@ -304,7 +293,7 @@ func TestTheVersionsDiscoverySequenceReachesTheDestination(t *testing.T) {
 	f := newFixture(t)
 	f.publishBatch(t, "orders", 0, 1)
 	f.publishTrailer(t, okTrailer(1, 1))
-	if settled, out := f.handle(t); settled != "ack" || out.Status != bus.StatusCommitted {
+	if settled, out := f.handle(t); settled != "done" || out.Status != bus.StatusCommitted {
 		t.Fatalf("settled %q, outcome %+v", settled, out)
 	}
 	if len(f.db.files) != 1 {

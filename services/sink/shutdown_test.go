@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/filedge/filedge/pkg/bus"
 	"github.com/filedge/filedge/pkg/bus/bustest"
@@ -49,10 +48,7 @@ func TestAShutdownAfterTheCommitStillPublishesTheOutcomeAndLogsNoWarning(t *test
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := &bustest.Delivery{Msg: m}
-	if err := svc.Handle(ctx, d); err != nil {
-		t.Fatalf("Handle: %v", err)
-	}
+	outcome := svc.Handle(ctx, &bus.Delivery{Message: m, Attempt: 1})
 	if ctx.Err() == nil || committed(f.db) != 1 {
 		t.Fatalf("the file was not committed before the shutdown (%d commits)", committed(f.db))
 	}
@@ -61,20 +57,10 @@ func TestAShutdownAfterTheCommitStillPublishesTheOutcomeAndLogsNoWarning(t *test
 			t.Errorf("logged at shutdown: %s", line)
 		}
 	}
-	if d.Settled != "ack" {
-		t.Errorf("delivery settled %q, want ack", d.Settled)
+	if outcome.Verdict != bus.VerdictDone {
+		t.Errorf("outcome %v, want done", outcome)
 	}
-	cur, err := f.b.Read(t.Context(), bus.Committed, "orders", "lite")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cur.Close()
-	rctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
-	defer cancel()
-	out, err := cur.Next(rctx)
-	if err != nil {
-		t.Fatalf("no FileCommitted published: %v", err)
-	}
+	out := bustest.Follow(t, f.b, bus.Committed, "orders", "lite", 1)[0]
 	var c bus.FileCommitted
 	if err := bus.Decode(out, bus.TypeFileCommitted, &c); err != nil || c.Status != bus.StatusCommitted || c.Rows != 3 {
 		t.Fatalf("FileCommitted %+v (%v)", c, err)

@@ -22,7 +22,9 @@
 //
 // # State and exactly-once
 //
-// The versions already published live in a key-value bucket of the bus,
+// The versions already published live in a table of the bus (a StateStore:
+// a JetStream key-value bucket on NATS, a compacted topic on Kafka; the
+// messages call it the state bucket), StateTable(pipeline) =
 // "filedge_watcher_<pipeline>", one key per path (the first 32 hex digits
 // of the SHA-256 of the path) holding the path's last published version. A
 // version found there is not published again, so a restarted watcher

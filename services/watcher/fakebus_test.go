@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/filedge/filedge/pkg/bus"
+	"github.com/filedge/filedge/services/watcher"
 )
 
 var (
@@ -89,11 +91,13 @@ func (b *fakeBus) Consume(context.Context, bus.ConsumerConfig, bus.Handler) erro
 	return errors.ErrUnsupported
 }
 
-func (b *fakeBus) Read(context.Context, bus.Topic, string, string) (bus.Cursor, error) {
+func (b *fakeBus) Read(context.Context, string, string) (bus.Cursor, error) {
 	return nil, errors.ErrUnsupported
 }
 
-func (b *fakeBus) KeyValue(ctx context.Context, bucket string) (bus.KeyValue, error) {
+func (b *fakeBus) Capabilities() bus.Capabilities { return bus.Capabilities{MaxPayload: 1 << 20} }
+
+func (b *fakeBus) Table(ctx context.Context, bucket string) (bus.Table, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -224,17 +228,29 @@ func (kv *fakeKV) Delete(ctx context.Context, key string) error {
 	return nil
 }
 
-func (kv *fakeKV) Keys(ctx context.Context) ([]string, error) {
+func (kv *fakeKV) Range(ctx context.Context, fn func(string, []byte) error) error {
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return err
 	}
 	kv.bus.mu.Lock()
-	defer kv.bus.mu.Unlock()
-	keys := make([]string, 0, len(kv.m))
-	for k := range kv.m {
-		keys = append(keys, k)
+	m := maps.Clone(kv.m)
+	kv.bus.mu.Unlock()
+	for k, v := range m {
+		if err := fn(k, v); err != nil {
+			return err
+		}
 	}
-	return keys, nil
+	return nil
+}
+
+// stateOf opens the watcher state table of pipeline on b.
+func stateOf(t *testing.T, b bus.Bus, pipeline string) watcher.StateStore {
+	t.Helper()
+	st, err := b.(bus.Tables).Table(t.Context(), watcher.StateTable(pipeline))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
 }
 
 func (kv *fakeKV) check(ctx context.Context, key string) error {

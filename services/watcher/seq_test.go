@@ -15,7 +15,7 @@ import (
 // clock is now.
 func (e *env) watcherWithClock(t *testing.T, b bus.Bus, now func() time.Time) *watcher.Watcher {
 	t.Helper()
-	w, err := watcher.New(watcher.Config{Pipeline: e.pipeline, Source: e.src, Bus: b, Logger: slog.New(e.logs), Now: now})
+	w, err := watcher.New(watcher.Config{Pipeline: e.pipeline, Source: e.src, Bus: b, State: stateOf(t, b, e.pipeline.Name), Logger: slog.New(e.logs), Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}

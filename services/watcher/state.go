@@ -12,7 +12,22 @@ import (
 	"github.com/filedge/filedge/pkg/bus"
 )
 
-// record is the value kept in the state bucket for one path: the last
+// StateStore keeps the watcher's state: for each path, the last version it
+// published. The nats bus keeps it in a JetStream key-value bucket, the
+// kafka bus in a compacted topic (a bus.Table satisfies StateStore); the
+// watcher is its only writer.
+type StateStore interface {
+	// Get returns the value of key, or an error wrapping bus.ErrNotFound.
+	Get(ctx context.Context, key string) ([]byte, error)
+	// Put sets the value of key once it is stored.
+	Put(ctx context.Context, key string, value []byte) error
+}
+
+// StateTable is the name of the table that holds the state of pipeline's
+// watcher.
+func StateTable(pipeline string) string { return "filedge_watcher_" + pipeline }
+
+// record is the value kept in the state table for one path: the last
 // version published. In memory Path is the exact path; in the bucket a path
 // that is not UTF-8 is stored as FileDiscovered stores it, escaped in Path
 // and exact in RawPath.
@@ -57,7 +72,7 @@ func stateKey(path string) string {
 
 // load returns the record of path, or a zero record when it has none.
 func (w *Watcher) load(ctx context.Context, path string) (record, error) {
-	b, err := w.kv.Get(ctx, stateKey(path))
+	b, err := w.state.Get(ctx, stateKey(path))
 	if errors.Is(err, bus.ErrNotFound) {
 		return record{}, nil
 	}
@@ -90,7 +105,7 @@ func (w *Watcher) save(ctx context.Context, rec record) error {
 	if err != nil {
 		return fmt.Errorf("watcher: encode the state of %s: %w", rec.Path, err)
 	}
-	if err := w.kv.Put(ctx, stateKey(rec.Path), b); err != nil {
+	if err := w.state.Put(ctx, stateKey(rec.Path), b); err != nil {
 		return fmt.Errorf("watcher: record %s (version %s) in %s: %w", rec.Path, rec.Version, w.bucket, err)
 	}
 	return nil

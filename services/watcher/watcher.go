@@ -39,15 +39,18 @@ const (
 
 // Config configures a Watcher.
 type Config struct {
-	// Pipeline gives the name (bus subjects, state bucket), the source's
+	// Pipeline gives the name (bus subjects, state table), the source's
 	// pattern and the watcher's settle and rescan intervals (zero: the
 	// defaults). Required.
 	Pipeline *config.Pipeline
 	// Source is the store to watch. Required.
 	Source source.Source
-	// Bus receives the FileDiscovered messages and holds the state bucket.
-	// Required.
+	// Bus receives the FileDiscovered messages. Required.
 	Bus bus.Bus
+	// State keeps the last published version of every path: the table
+	// StateTable(pipeline) of the bus (a bus.Table satisfies StateStore).
+	// Required.
+	State StateStore
 	// Logger receives one Info line per published version, and a warning
 	// per file that is skipped or could not be looked at (once, and again
 	// when its reason changes) and per bus or state bucket outage (when it
@@ -74,8 +77,10 @@ type Watcher struct {
 	now      func() time.Time
 	running  atomic.Bool
 
+	state StateStore
+
 	// Owned by the goroutine in Run or Scan.
-	kv bus.KeyValue
+	//
 	// known holds the last published version of every path whose state
 	// has been read ("" when it has none); read once per path, then kept
 	// up to date by this watcher.
@@ -125,6 +130,9 @@ func New(cfg Config) (*Watcher, error) {
 	if cfg.Bus == nil {
 		problems = append(problems, errors.New("no bus"))
 	}
+	if cfg.State == nil {
+		problems = append(problems, errors.New("no state store"))
+	}
 	if p.Watcher.Settle < 0 {
 		problems = append(problems, fmt.Errorf("watcher.settle %v is negative", p.Watcher.Settle))
 	}
@@ -137,12 +145,13 @@ func New(cfg Config) (*Watcher, error) {
 
 	w := &Watcher{
 		pipeline: p.Name,
-		bucket:   "filedge_watcher_" + p.Name,
+		bucket:   StateTable(p.Name),
 		settle:   cmp.Or(p.Watcher.Settle, DefaultSettle),
 		rescan:   cmp.Or(p.Watcher.Rescan, DefaultRescan),
 		src:      cfg.Source,
 		srcID:    cfg.Source.ID(),
 		bus:      cfg.Bus,
+		state:    cfg.State,
 		log:      cmp.Or(cfg.Logger, slog.Default()).With("pipeline", p.Name),
 		now:      cfg.Now,
 		known:    map[string]record{},
@@ -164,8 +173,7 @@ func New(cfg Config) (*Watcher, error) {
 // Run watches the source until ctx is done and then returns ctx.Err(): it
 // scans at once, then again every rescan interval, and in between looks at
 // the paths the source reports when it is a source.Notifier. Problems with
-// single files are logged and retried at the next scan; Run returns early
-// only when it cannot open its state bucket.
+// single files are logged and retried at the next scan.
 //
 // Run logs changes, not repeats: a skipped entry or a file that could not
 // be looked at when first seen so and when its reason changes; a bus or
@@ -216,8 +224,8 @@ func (w *Watcher) Run(ctx context.Context) error {
 // matches the pattern: the versions on the bus (those published before
 // included), what it skipped and why, and the files that could not be
 // looked at or published, with the error. A problem with one file is that
-// file's: the error Scan returns is for the scan as a whole (ctx done, the
-// state bucket cannot be opened). A file that keeps changing makes Scan
+// file's: the error Scan returns is for the scan as a whole (ctx done). A
+// file that keeps changing makes Scan
 // wait until ctx is done.
 func (w *Watcher) Scan(ctx context.Context) (*Report, error) {
 	if err := w.start(ctx); err != nil {
@@ -247,18 +255,10 @@ func (w *Watcher) Scan(ctx context.Context) (*Report, error) {
 	return out.report(), nil
 }
 
-// start claims the watcher for one Run or Scan and opens the state bucket.
-func (w *Watcher) start(ctx context.Context) error {
+// start claims the watcher for one Run or Scan.
+func (w *Watcher) start(context.Context) error {
 	if !w.running.CompareAndSwap(false, true) {
 		return ErrRunning
-	}
-	if w.kv == nil {
-		kv, err := w.bus.KeyValue(ctx, w.bucket)
-		if err != nil {
-			w.running.Store(false)
-			return fmt.Errorf("watcher: open state bucket %s: %w", w.bucket, err)
-		}
-		w.kv = kv
 	}
 	w.pending = map[string]*entry{}
 	return nil

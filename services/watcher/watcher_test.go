@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/filedge/filedge/pkg/bus"
+	"github.com/filedge/filedge/pkg/bus/bustest"
 	"github.com/filedge/filedge/pkg/bus/membus"
 	"github.com/filedge/filedge/pkg/config"
 	"github.com/filedge/filedge/pkg/source"
@@ -64,6 +65,7 @@ func (e *env) watcherOn(t *testing.T, src source.Source) *watcher.Watcher {
 		Pipeline: e.pipeline,
 		Source:   src,
 		Bus:      e.bus,
+		State:    stateOf(t, e.bus, e.pipeline.Name),
 		Logger:   slog.New(e.logs),
 	})
 	if err != nil {
@@ -609,7 +611,7 @@ func TestMessagesOnAnInMemoryBus(t *testing.T) {
 		t.Helper()
 		b := broker.Connect()
 		defer b.Close()
-		w, err := watcher.New(watcher.Config{Pipeline: e.pipeline, Source: e.src, Bus: b, Logger: slog.New(e.logs)})
+		w, err := watcher.New(watcher.Config{Pipeline: e.pipeline, Source: e.src, Bus: b, State: stateOf(t, b, e.pipeline.Name), Logger: slog.New(e.logs)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -622,19 +624,8 @@ func TestMessagesOnAnInMemoryBus(t *testing.T) {
 
 	b := broker.Connect()
 	defer b.Close()
-	cur, err := b.Read(t.Context(), bus.Files, pipelineName, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cur.Close()
 	var onBus []bus.FileDiscovered
-	for {
-		ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
-		m, err := cur.Next(ctx)
-		cancel()
-		if err != nil {
-			break
-		}
+	for _, m := range bustest.Follow(t, b, bus.Files, pipelineName, "", 0) {
 		var f bus.FileDiscovered
 		if err := bus.Decode(m, bus.TypeFileDiscovered, &f); err != nil {
 			t.Fatal(err)
@@ -663,7 +654,8 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	good := func() watcher.Config {
-		return watcher.Config{Pipeline: &config.Pipeline{Name: "p"}, Source: src, Bus: newFakeBus()}
+		b := newFakeBus()
+		return watcher.Config{Pipeline: &config.Pipeline{Name: "p"}, Source: src, Bus: b, State: stateOf(t, b, "p")}
 	}
 	tests := []struct {
 		name   string
@@ -675,6 +667,7 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		{"name with a dot", func(c *watcher.Config) { c.Pipeline.Name = "a.b" }, "pipeline name"},
 		{"no source", func(c *watcher.Config) { c.Source = nil }, "no source"},
 		{"no bus", func(c *watcher.Config) { c.Bus = nil }, "no bus"},
+		{"no state", func(c *watcher.Config) { c.State = nil }, "no state store"},
 		{"negative settle", func(c *watcher.Config) { c.Pipeline.Watcher.Settle = -time.Second }, "settle"},
 		{"negative rescan", func(c *watcher.Config) { c.Pipeline.Watcher.Rescan = -time.Second }, "rescan"},
 	}

@@ -4,9 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"runtime/debug"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/filedge/filedge/pkg/bus"
@@ -21,15 +19,14 @@ type groupKey struct {
 // group is the shared state of a consumer group: how far it has read and
 // which messages are out.
 type group struct {
-	next       int              // index of the first message never delivered
-	pending    map[int]*pending // delivered and not yet acknowledged, by index
-	ackWait    time.Duration
-	maxDeliver int
+	next    int              // index of the first message never delivered
+	pending map[int]*pending // delivered and not yet done, by index
+	ackWait time.Duration
 }
 
-// pending is a delivered, unacknowledged message.
+// pending is a delivered message that is not done.
 type pending struct {
-	n   uint64    // deliveries so far
+	n   int       // deliveries so far
 	due time.Time // when it may be delivered again
 }
 
@@ -37,28 +34,27 @@ type pending struct {
 // every scope if it is "") to h, c.Concurrency at a time, until ctx is
 // cancelled; then it waits for its running handlers and returns ctx.Err().
 // With a Group, the group's members share the messages; without one, this
-// caller gets every message from the first, and settling does nothing.
+// caller gets every message from c.Start, and outcomes do nothing.
 //
-// A handler that returns an error or panics is logged and its delivery,
-// unless settled, nak'ed with a delay growing with its deliveries, up to
-// AckWait.
+// While a handler runs, its message's lease is renewed every third of
+// AckWait, until the client is closed. A handler that panics is logged and
+// its message retried (bus.Call).
 func (c *Bus) Consume(ctx context.Context, cfg bus.ConsumerConfig, h bus.Handler) error {
 	if c.closed.Load() {
 		return c.errClosed("consume")
 	}
-	if err := checkAddress(cfg.Topic, cfg.Pipeline, cfg.Scope, true); err != nil {
+	if err := bus.CheckAddress(cfg.Topic, cfg.Pipeline, cfg.Scope, true); err != nil {
 		return fmt.Errorf("membus: consume: %w", err)
 	}
-	if cfg.Concurrency <= 0 {
-		cfg.Concurrency = 1
-	}
+	cfg.Concurrency = max(cfg.Concurrency, 1)
 	if cfg.AckWait <= 0 {
 		cfg.AckWait = defaultAckWait
 	}
 	r := &runner{c: c, cfg: cfg, h: h,
 		log: c.br.opts.Logger.With("topic", string(cfg.Topic), "pipeline", cfg.Pipeline, "group", cfg.Group, "scope", cfg.Scope)}
+	next := c.br.startIndex(cfg.Topic, cfg.Start) // without a group: the next message to look at
 	if cfg.Group != "" {
-		if err := checkToken("group", cfg.Group); err != nil {
+		if err := bus.CheckToken("group", cfg.Group); err != nil {
 			return fmt.Errorf("membus: consume: %w", err)
 		}
 		r.key = groupKey{cfg.Topic, cfg.Group, cfg.Pipeline, cfg.Scope}
@@ -71,7 +67,6 @@ func (c *Bus) Consume(ctx context.Context, cfg bus.ConsumerConfig, h bus.Handler
 	}
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	next := 0 // without a group: index of the next message to look at
 	for {
 		select {
 		case <-slots:
@@ -79,9 +74,6 @@ func (c *Bus) Consume(ctx context.Context, cfg bus.ConsumerConfig, h bus.Handler
 			return ctx.Err()
 		case <-c.done:
 			return c.errClosed("consume")
-		}
-		if err := ctx.Err(); err != nil {
-			return err
 		}
 		for {
 			var d *delivery
@@ -93,7 +85,6 @@ func (c *Bus) Consume(ctx context.Context, cfg bus.ConsumerConfig, h bus.Handler
 				d, wake = c.br.follow(cfg, &next)
 			}
 			if d != nil {
-				d.c = c
 				wg.Go(func() {
 					defer func() { slots <- struct{}{} }()
 					r.handle(ctx, d)
@@ -127,17 +118,39 @@ func (c *Bus) wait(ctx context.Context, wake <-chan struct{}, due time.Duration)
 	return nil
 }
 
-// joinGroup creates the group or updates its settings, as
-// CreateOrUpdateConsumer does.
+// startIndex returns the index of the first message of topic t at or
+// after start.
+func (br *Broker) startIndex(t bus.Topic, start bus.Start) int {
+	br.mu.Lock()
+	defer br.mu.Unlock()
+	msgs := br.topics[t]
+	if start.IsLatest() {
+		return len(msgs)
+	}
+	at, ok := start.Time()
+	if !ok {
+		return 0
+	}
+	for i, e := range msgs {
+		if !e.at.Before(at) {
+			return i
+		}
+	}
+	return len(msgs)
+}
+
+// joinGroup creates the group, starting at cfg.Start, or updates its ack
+// wait.
 func (br *Broker) joinGroup(key groupKey, cfg bus.ConsumerConfig) {
+	next := br.startIndex(key.topic, cfg.Start)
 	br.mu.Lock()
 	defer br.mu.Unlock()
 	g := br.groups[key]
 	if g == nil {
-		g = &group{pending: make(map[int]*pending)}
+		g = &group{next: next, pending: make(map[int]*pending)}
 		br.groups[key] = g
 	}
-	g.ackWait, g.maxDeliver = cfg.AckWait, cfg.MaxDeliver
+	g.ackWait = cfg.AckWait
 }
 
 // take hands out the group's next message: the oldest one due for
@@ -153,10 +166,6 @@ func (br *Broker) take(key groupKey) (*delivery, <-chan struct{}, time.Duration)
 	var nextDue time.Time
 	for i, p := range g.pending {
 		switch {
-		case g.maxDeliver > 0 && p.n >= uint64(g.maxDeliver):
-			if !now.Before(p.due) {
-				delete(g.pending, i) // delivered MaxDeliver times: given up
-			}
 		case !now.Before(p.due):
 			if redeliver < 0 || i < redeliver {
 				redeliver = i
@@ -169,14 +178,14 @@ func (br *Broker) take(key groupKey) (*delivery, <-chan struct{}, time.Duration)
 		p := g.pending[redeliver]
 		p.n++
 		p.due = now.Add(g.ackWait)
-		return &delivery{key: key, idx: redeliver, n: p.n, m: clone(msgs[redeliver]), acks: true}, nil, 0
+		return &delivery{key: key, idx: redeliver, n: p.n, m: clone(msgs[redeliver].m), acks: true}, nil, 0
 	}
 	for ; g.next < len(msgs); g.next++ {
-		if matches(msgs[g.next], key.pipeline, key.scope) {
+		if matches(msgs[g.next].m, key.pipeline, key.scope) {
 			i := g.next
 			g.next++
 			g.pending[i] = &pending{n: 1, due: now.Add(g.ackWait)}
-			return &delivery{key: key, idx: i, n: 1, m: clone(msgs[i]), acks: true}, nil, 0
+			return &delivery{key: key, idx: i, n: 1, m: clone(msgs[i].m), acks: true}, nil, 0
 		}
 	}
 	var wait time.Duration
@@ -193,10 +202,10 @@ func (br *Broker) follow(cfg bus.ConsumerConfig, next *int) (*delivery, <-chan s
 	defer br.mu.Unlock()
 	msgs := br.topics[cfg.Topic]
 	for ; *next < len(msgs); *next++ {
-		if matches(msgs[*next], cfg.Pipeline, cfg.Scope) {
+		if matches(msgs[*next].m, cfg.Pipeline, cfg.Scope) {
 			i := *next
 			*next++
-			return &delivery{idx: i, n: 1, m: clone(msgs[i])}, nil
+			return &delivery{idx: i, n: 1, m: clone(msgs[i].m)}, nil
 		}
 	}
 	return nil, br.wake
@@ -213,7 +222,7 @@ func (br *Broker) settle(d *delivery, f func(g *group, p *pending) (drop bool)) 
 	}
 	p := g.pending[d.idx]
 	if p == nil || p.n != d.n {
-		return // acknowledged already, or redelivered since
+		return // done already, or redelivered since
 	}
 	if f(g, p) {
 		delete(g.pending, d.idx)
@@ -230,100 +239,48 @@ type runner struct {
 	log *slog.Logger
 }
 
-// handle runs the handler, recovering a panic, and naks the delivery if
-// the handler failed without settling it.
+// handle runs the handler while renewing the message's lease, then
+// applies its outcome, unless the client was closed meanwhile (a process
+// that died tells the broker nothing).
 func (r *runner) handle(ctx context.Context, d *delivery) {
-	log := r.log.With("id", d.m.ID, "delivery", d.n)
-	defer func() {
-		if p := recover(); p != nil {
-			log.Error("message handler panicked", "panic", p, "stack", string(debug.Stack()))
-			r.retry(ctx, d)
+	stop := r.renew(d)
+	out := bus.Call(ctx, r.h, &bus.Delivery{Message: d.m, Attempt: d.n}, r.log, r.cfg.AckWait)
+	stop()
+	if !d.acks || r.c.closed.Load() {
+		return
+	}
+	r.c.br.settle(d, func(_ *group, p *pending) bool {
+		if out.Verdict == bus.VerdictRetry {
+			p.due = time.Now().Add(out.After)
+			return false
 		}
-	}()
-	if err := r.h(ctx, d); err != nil {
-		log.Error("message handler failed", "err", err)
-		r.retry(ctx, d)
-	}
+		if out.Verdict == bus.VerdictGiveUp {
+			r.log.Debug("message given up", "id", d.m.ID, "reason", out.Reason)
+		}
+		return true
+	})
 }
 
-func (r *runner) retry(ctx context.Context, d *delivery) {
-	if d.acks && !d.settled.Load() {
-		_ = d.Nak(ctx, nakDelay(d.n, r.cfg.AckWait))
+// renew renews d's lease every third of AckWait until stop is called or
+// the client is closed.
+func (r *runner) renew(d *delivery) (stop func()) {
+	if !d.acks {
+		return func() {}
 	}
-}
-
-// nakDelay is the redelivery delay after the n-th delivery failed: 100ms,
-// doubling with each delivery, capped at ackWait (as natsbus).
-func nakDelay(n uint64, ackWait time.Duration) time.Duration {
-	d := 100 * time.Millisecond
-	for i := uint64(1); i < n && d < ackWait; i++ {
-		d *= 2
-	}
-	return min(d, ackWait)
+	return bus.Every(r.cfg.AckWait/3, r.c.done, func() {
+		r.c.br.settle(d, func(g *group, p *pending) bool {
+			p.due = time.Now().Add(g.ackWait)
+			return false
+		})
+	})
 }
 
 // delivery is one delivered message. Without a group (acks false) its
-// settle methods do nothing.
+// outcome does nothing.
 type delivery struct {
-	c       *Bus
-	key     groupKey
-	idx     int
-	n       uint64
-	m       *bus.Message
-	acks    bool
-	settled atomic.Bool
-}
-
-func (d *delivery) Message() *bus.Message { return d.m }
-
-func (d *delivery) NumDelivered() uint64 { return d.n }
-
-// Ack settles the message as done.
-func (d *delivery) Ack(context.Context) error {
-	return d.settleOnce("ack", func(*group, *pending) bool { return true })
-}
-
-// Nak makes the message due again after delay.
-func (d *delivery) Nak(_ context.Context, delay time.Duration) error {
-	return d.settleOnce("nak", func(_ *group, p *pending) bool {
-		p.due = time.Now().Add(max(delay, 0))
-		return false
-	})
-}
-
-// Term settles the message as never to be delivered again.
-func (d *delivery) Term(context.Context) error {
-	return d.settleOnce("term", func(*group, *pending) bool { return true })
-}
-
-// InProgress restarts the message's ack timer.
-func (d *delivery) InProgress(context.Context) error {
-	if !d.acks {
-		return nil
-	}
-	if d.settled.Load() {
-		return fmt.Errorf("membus: in progress %s: %w", d.m.ID, ErrAlreadySettled)
-	}
-	if d.c.closed.Load() {
-		return d.c.errClosed("in progress")
-	}
-	d.c.br.settle(d, func(g *group, p *pending) bool {
-		p.due = time.Now().Add(g.ackWait)
-		return false
-	})
-	return nil
-}
-
-func (d *delivery) settleOnce(what string, f func(*group, *pending) bool) error {
-	if !d.acks {
-		return nil
-	}
-	if d.c.closed.Load() {
-		return d.c.errClosed(what)
-	}
-	if !d.settled.CompareAndSwap(false, true) {
-		return fmt.Errorf("membus: %s %s: %w", what, d.m.ID, ErrAlreadySettled)
-	}
-	d.c.br.settle(d, f)
-	return nil
+	key  groupKey
+	idx  int
+	n    int
+	m    *bus.Message
+	acks bool
 }

@@ -34,18 +34,24 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-// Broker holds the messages, groups and buckets that its clients share.
+// Broker holds the messages, groups and tables that its clients share.
 // It is safe for concurrent use.
 type Broker struct {
 	opts Options
 
 	mu      sync.Mutex
-	topics  map[bus.Topic][]*bus.Message // retained messages in publish order
+	topics  map[bus.Topic][]entry // retained messages in publish order
 	groups  map[groupKey]*group
-	buckets map[string]map[string][]byte
+	tables  map[string]map[string][]byte
 	seen    map[string]time.Time // dedup id -> when first published
 	seenLog []seenID             // the same ids, oldest first, for expiry
 	wake    chan struct{}        // closed (and replaced) on every change
+}
+
+// entry is one retained message and when it was published.
+type entry struct {
+	m  *bus.Message
+	at time.Time
 }
 
 type seenID struct {
@@ -65,12 +71,12 @@ func NewBroker(opts Options) *Broker {
 		opts.Logger = slog.Default()
 	}
 	return &Broker{
-		opts:    opts,
-		topics:  make(map[bus.Topic][]*bus.Message),
-		groups:  make(map[groupKey]*group),
-		buckets: make(map[string]map[string][]byte),
-		seen:    make(map[string]time.Time),
-		wake:    make(chan struct{}),
+		opts:   opts,
+		topics: make(map[bus.Topic][]entry),
+		groups: make(map[groupKey]*group),
+		tables: make(map[string]map[string][]byte),
+		seen:   make(map[string]time.Time),
+		wake:   make(chan struct{}),
 	}
 }
 
@@ -97,14 +103,21 @@ type Bus struct {
 	done   chan struct{} // closed by Close
 }
 
-var _ bus.Bus = (*Bus)(nil)
+var (
+	_ bus.Bus    = (*Bus)(nil)
+	_ bus.Tables = (*Bus)(nil)
+)
 
-// MaxPayload returns the largest message the bus accepts, headers included.
-func (c *Bus) MaxPayload() int { return c.br.opts.MaxPayload }
+// Capabilities returns NATS's: dedup within Options.DedupWindow, attempts
+// counted across the members of a group, and Options.MaxPayload.
+func (c *Bus) Capabilities() bus.Capabilities {
+	return bus.Capabilities{Dedup: true, DedupWindow: c.br.opts.DedupWindow, SharedAttempts: true, MaxPayload: c.br.opts.MaxPayload}
+}
 
-// Close closes the client: running Consume calls return (after their
-// handlers) and every later operation fails with bus.ErrClosed. It is
-// idempotent.
+// Close closes the client, as a process that dies: running Consume calls
+// return (after their handlers), the outcomes of those handlers are lost
+// (their messages come back after AckWait), and every later operation
+// fails with bus.ErrClosed. It is idempotent.
 func (c *Bus) Close() error {
 	if c.closed.CompareAndSwap(false, true) {
 		close(c.done)
@@ -122,7 +135,7 @@ func (c *Bus) Publish(ctx context.Context, m *bus.Message) error {
 	if c.closed.Load() {
 		return c.errClosed("publish")
 	}
-	if err := checkMessage(m); err != nil {
+	if err := bus.CheckMessage(m); err != nil {
 		return fmt.Errorf("membus: publish: %w", err)
 	}
 	if err := ctx.Err(); err != nil {
@@ -147,9 +160,27 @@ func (c *Bus) Publish(ctx context.Context, m *bus.Message) error {
 		br.seen[id] = now
 		br.seenLog = append(br.seenLog, seenID{id, now})
 	}
-	br.topics[m.Topic] = append(br.topics[m.Topic], clone(m))
+	br.topics[m.Topic] = append(br.topics[m.Topic], entry{clone(m), now})
 	br.changedLocked()
 	return nil
+}
+
+// wireSize estimates the size of m on NATS: payload plus the headers
+// natsbus sends.
+func wireSize(m *bus.Message) int {
+	n := len(m.Data) + len("NATS/1.0\r\n\r\n")
+	for k, v := range m.Header {
+		n += len(k) + len(v) + 4
+	}
+	subject := len("filedge..") + len(m.Topic) + len(m.Pipeline) + len(m.Scope) + 1
+	if m.Key != "" {
+		n += len(bus.HeaderKey) + len(bus.QuoteKey(m.Key)) + 4
+	}
+	if m.ID != "" {
+		n += len("Nats-Msg-Id") + subject + 1 + len(m.ID) + 4
+	}
+	n += len("Nats-Expected-Stream") + len("FILEDGE_") + len(m.Topic) + 4
+	return n
 }
 
 // clone deep-copies a message.
@@ -170,22 +201,20 @@ func matches(m *bus.Message, pipeline, scope string) bool {
 	return m.Pipeline == pipeline && (scope == "" || m.Scope == scope)
 }
 
-// Read returns a cursor over the messages of exactly topic, pipeline and
-// scope, from the first.
-func (c *Bus) Read(ctx context.Context, topic bus.Topic, pipeline, scope string) (bus.Cursor, error) {
+// Read returns a cursor over the Batches of one version, from the first.
+func (c *Bus) Read(ctx context.Context, pipeline, version string) (bus.Cursor, error) {
 	if c.closed.Load() {
 		return nil, c.errClosed("read")
 	}
-	if err := checkAddress(topic, pipeline, scope, false); err != nil {
+	if err := bus.CheckAddress(bus.Batches, pipeline, version, false); err != nil {
 		return nil, fmt.Errorf("membus: read: %w", err)
 	}
-	return &cursor{c: c, topic: topic, pipeline: pipeline, scope: scope}, nil
+	return &cursor{c: c, pipeline: pipeline, scope: version}, nil
 }
 
-// cursor is a bus.Cursor over a topic's retained messages.
+// cursor is a bus.Cursor over a version's retained batches.
 type cursor struct {
 	c               *Bus
-	topic           bus.Topic
 	pipeline, scope string
 	next            int // index of the next message to look at
 	closed          bool
@@ -200,9 +229,9 @@ func (r *cursor) Next(ctx context.Context) (*bus.Message, error) {
 			return nil, r.c.errClosed("read")
 		}
 		br.mu.Lock()
-		msgs := br.topics[r.topic]
+		msgs := br.topics[bus.Batches]
 		for ; r.next < len(msgs); r.next++ {
-			if m := msgs[r.next]; m.Pipeline == r.pipeline && m.Scope == r.scope {
+			if m := msgs[r.next].m; m.Pipeline == r.pipeline && m.Scope == r.scope {
 				r.next++
 				br.mu.Unlock()
 				return clone(m), nil

@@ -76,7 +76,7 @@ func BenchmarkReadFile(b *testing.B) {
 	}
 	b.SetBytes(batches * size)
 	for b.Loop() {
-		c, err := nb.Read(ctx, bus.Batches, "bench", "v")
+		c, err := nb.Read(ctx, "bench", "v")
 		if err != nil {
 			b.Fatal(err)
 		}

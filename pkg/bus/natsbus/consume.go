@@ -5,9 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"runtime/debug"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -38,15 +36,16 @@ const (
 // ctx.Err().
 //
 // With a Group, the messages are shared by every consumer of the group
-// through a durable consumer created (or updated) on the first call; its
-// settings are the last caller's, so the members of a group should agree
-// on AckWait and MaxDeliver. Without a Group, an ordered consumer delivers
-// every retained message, from the first, to this caller only; its
-// deliveries need no settling (Ack, Nak, Term and InProgress do nothing).
+// through a durable consumer created on the first call, starting at
+// c.Start, and updated by later calls (its start stays); its ack wait is
+// the last caller's, so the members of a group should agree on AckWait.
+// While a handler runs, the bus tells the server it is still working every
+// third of AckWait. Without a Group, an ordered consumer delivers every
+// retained message from c.Start to this caller only, and outcomes do
+// nothing.
 //
-// A handler that returns an error or panics is logged (never with the
-// payload) and its delivery, unless already settled, is nak'ed with a delay
-// that grows with the number of deliveries, up to AckWait.
+// A handler that panics is logged (never with the payload) and its
+// message retried (bus.Call).
 func (b *Bus) Consume(ctx context.Context, c bus.ConsumerConfig, h bus.Handler) error {
 	if b.closed.Load() {
 		return fmt.Errorf("natsbus: consume: %w", bus.ErrClosed)
@@ -55,9 +54,7 @@ func (b *Bus) Consume(ctx context.Context, c bus.ConsumerConfig, h bus.Handler) 
 	if err != nil {
 		return fmt.Errorf("natsbus: consume: %w", err)
 	}
-	if c.Concurrency <= 0 {
-		c.Concurrency = 1
-	}
+	c.Concurrency = max(c.Concurrency, 1)
 	if c.AckWait <= 0 {
 		c.AckWait = defaultAckWait
 	}
@@ -75,10 +72,21 @@ func (b *Bus) Consume(ctx context.Context, c bus.ConsumerConfig, h bus.Handler) 
 	if c.Group == "" {
 		return r.follow(ctx)
 	}
-	if err := checkToken("group", c.Group); err != nil {
+	if err := bus.CheckToken("group", c.Group); err != nil {
 		return fmt.Errorf("natsbus: consume: %w", err)
 	}
 	return r.share(ctx)
+}
+
+// deliverPolicy returns the deliver policy and start time of start.
+func deliverPolicy(start bus.Start) (jetstream.DeliverPolicy, *time.Time) {
+	if start.IsLatest() {
+		return jetstream.DeliverNewPolicy, nil
+	}
+	if t, ok := start.Time(); ok {
+		return jetstream.DeliverByStartTimePolicy, &t
+	}
+	return jetstream.DeliverAllPolicy, nil
 }
 
 // runner runs one call to Consume.
@@ -98,16 +106,24 @@ func (r *runner) consumerConfig() jetstream.ConsumerConfig {
 		Durable:       durableName(r.cfg.Group, r.cfg.Pipeline, r.cfg.Scope),
 		Description:   fmt.Sprintf("filedge group %s on %s", r.cfg.Group, r.filter),
 		FilterSubject: r.filter,
-		DeliverPolicy: jetstream.DeliverAllPolicy,
 		AckPolicy:     jetstream.AckExplicitPolicy,
 		AckWait:       r.cfg.AckWait,
-		MaxDeliver:    r.cfg.MaxDeliver,
+		MaxDeliver:    -1,
 		MaxAckPending: max(minMaxAckPending, r.cfg.Concurrency),
 	}
-	if cfg.MaxDeliver <= 0 {
-		cfg.MaxDeliver = -1
-	}
+	cfg.DeliverPolicy, cfg.OptStartTime = deliverPolicy(r.cfg.Start)
 	return cfg
+}
+
+// createConsumer creates the group's durable consumer, or updates it
+// keeping where it started (the server refuses to change that).
+func (r *runner) createConsumer(ctx context.Context, cfg jetstream.ConsumerConfig) (jetstream.Consumer, error) {
+	if c, err := r.b.js.Consumer(ctx, r.stream, cfg.Durable); err == nil {
+		if info := c.CachedInfo(); info != nil {
+			cfg.DeliverPolicy, cfg.OptStartTime = info.Config.DeliverPolicy, info.Config.OptStartTime
+		}
+	}
+	return r.b.js.CreateOrUpdateConsumer(ctx, r.stream, cfg)
 }
 
 // share consumes as a member of a group: it pulls as many messages as it
@@ -115,7 +131,7 @@ func (r *runner) consumerConfig() jetstream.ConsumerConfig {
 // ack timer runs.
 func (r *runner) share(ctx context.Context) error {
 	cfg := r.consumerConfig()
-	cons, err := r.b.js.CreateOrUpdateConsumer(ctx, r.stream, cfg)
+	cons, err := r.createConsumer(ctx, cfg)
 	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -170,7 +186,7 @@ func (r *runner) share(ctx context.Context) error {
 		}
 		// The consumer may have been deleted, or the server restarted
 		// without it: make sure it exists before the next pull.
-		if c, err := r.b.js.CreateOrUpdateConsumer(ctx, r.stream, cfg); err == nil {
+		if c, err := r.createConsumer(ctx, cfg); err == nil {
 			cons = c
 		} else if ctx.Err() == nil {
 			r.log.Warn("recreating consumer failed", "consumer", cfg.Durable, "err", err)
@@ -211,9 +227,11 @@ func (r *runner) pull(ctx context.Context, cons jetstream.Consumer, free int, id
 // follow consumes every message from the first through an ordered
 // consumer, for this caller only.
 func (r *runner) follow(ctx context.Context) error {
+	policy, startTime := deliverPolicy(r.cfg.Start)
 	oc, err := r.b.js.OrderedConsumer(ctx, r.stream, jetstream.OrderedConsumerConfig{
 		FilterSubjects: []string{r.filter},
-		DeliverPolicy:  jetstream.DeliverAllPolicy,
+		DeliverPolicy:  policy,
+		OptStartTime:   startTime,
 	})
 	if err != nil {
 		if ctx.Err() != nil {
@@ -258,58 +276,81 @@ func (r *runner) follow(ctx context.Context) error {
 	}
 }
 
-// handle runs the handler on one message, recovering a panic, and naks
-// the delivery if the handler failed without settling it.
+// handle runs the handler on one message, telling the server every third
+// of AckWait that it is still working, then applies its outcome.
 func (r *runner) handle(ctx context.Context, msg jetstream.Msg, acks bool) {
-	d := &delivery{msg: msg, acks: acks}
-	if meta, err := msg.Metadata(); err == nil {
-		d.n = meta.NumDelivered
-	}
 	m, err := decode(msg)
 	if err != nil {
 		// Cannot happen with our filters; never deliver it again.
-		r.log.Error("undecodable message terminated", "subject", msg.Subject(), "err", err)
-		_ = d.Term(ctx)
-		return
-	}
-	d.m = m
-	log := r.log.With("subject", msg.Subject(), "id", m.ID, "delivery", d.n)
-	defer func() {
-		if p := recover(); p != nil {
-			log.Error("message handler panicked", "panic", p, "stack", string(debug.Stack()))
-			r.retry(ctx, d, log)
+		r.log.Error("undecodable message given up", "subject", msg.Subject(), "err", err)
+		if acks {
+			_ = msg.Term()
 		}
-	}()
-	if err := r.h(ctx, d); err != nil {
-		log.Error("message handler failed", "err", err)
-		r.retry(ctx, d, log)
-	}
-}
-
-// retry naks a failed delivery that is still unsettled.
-func (r *runner) retry(ctx context.Context, d *delivery, log *slog.Logger) {
-	if !d.acks || d.settled.Load() {
 		return
 	}
-	if err := d.Nak(ctx, nakDelay(d.n, r.cfg.AckWait)); err != nil && !errors.Is(err, ErrAlreadySettled) {
-		log.Warn("nak after handler failure failed; the message returns after its ack wait", "err", err)
+	d := &bus.Delivery{Message: m, Attempt: 1}
+	if meta, err := msg.Metadata(); err == nil && acks {
+		d.Attempt = int(meta.NumDelivered)
+	}
+	stop := func() {}
+	if acks {
+		stop = r.keepAlive(msg)
+	}
+	out := bus.Call(ctx, r.h, d, r.log, r.cfg.AckWait)
+	stop()
+	if acks {
+		r.settle(ctx, msg, d, out)
 	}
 }
 
-// nakDelay is the redelivery delay after the n-th delivery failed: 100ms,
-// doubling with each delivery, capped at ackWait.
-func nakDelay(n uint64, ackWait time.Duration) time.Duration {
-	d := 100 * time.Millisecond
-	for i := uint64(1); i < n && d < ackWait; i++ {
-		d *= 2
+// keepAlive sends InProgress for msg every third of AckWait until stop is
+// called, so that the server does not hand it to another member while its
+// handler works.
+func (r *runner) keepAlive(msg jetstream.Msg) (stop func()) {
+	return bus.Every(r.cfg.AckWait/3, nil, func() {
+		if err := msg.InProgress(); err != nil && !r.b.closed.Load() {
+			r.log.Debug("telling the server a message is still being handled failed", "subject", msg.Subject(), "err", err)
+		}
+	})
+}
+
+// settle tells the server the outcome of msg's delivery d. Settling does
+// not give up because ctx was cancelled: a handler that finishes its work
+// while the consumer shuts down still settles it. A failure leaves the
+// message to come back after AckWait.
+func (r *runner) settle(ctx context.Context, msg jetstream.Msg, d *bus.Delivery, out bus.Outcome) {
+	var err error
+	switch out.Verdict {
+	case bus.VerdictDone:
+		sctx, cancel := settleContext(ctx)
+		err = msg.DoubleAck(sctx)
+		cancel()
+	case bus.VerdictRetry:
+		if out.After <= 0 {
+			err = msg.Nak()
+		} else {
+			err = msg.NakWithDelay(out.After)
+		}
+	case bus.VerdictGiveUp:
+		// Term, not TermWithReason: servers before v2.10 take "+TERM reason"
+		// for a Nak, and the message would come back forever.
+		r.log.Debug("message given up", "subject", msg.Subject(), "id", d.Message.ID, "reason", out.Reason)
+		err = msg.Term()
 	}
-	return min(d, ackWait)
+	if err != nil && !r.b.closed.Load() {
+		r.log.Warn("telling the server the outcome of a message failed; it comes back after its ack wait",
+			"subject", msg.Subject(), "id", d.Message.ID, "outcome", out.Verdict.String(), "err", classify(err))
+	}
 }
 
 // retryWait is the wait after the n-th failure in a row: 100ms doubling up
 // to maxRetryWait.
 func retryWait(n int) time.Duration {
-	return nakDelay(uint64(n), maxRetryWait)
+	d := 100 * time.Millisecond
+	for i := 1; i < n && d < maxRetryWait; i++ {
+		d *= 2
+	}
+	return min(d, maxRetryWait)
 }
 
 // sleep waits for d or until ctx is done; it reports whether d elapsed.
@@ -342,76 +383,6 @@ func (b *Bus) deleteOrdered(stream string, oc jetstream.Consumer) {
 	if err := b.js.DeleteConsumer(ctx, stream, info.Name); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
 		b.log.Debug("deleting an ordered consumer failed; the server removes it when idle", "stream", stream, "consumer", info.Name, "err", err)
 	}
-}
-
-// delivery is one delivered message. Deliveries of an ordered consumer
-// (acks false) need no settling: their settle methods do nothing.
-type delivery struct {
-	msg     jetstream.Msg
-	m       *bus.Message
-	n       uint64
-	acks    bool
-	settled atomic.Bool
-}
-
-func (d *delivery) Message() *bus.Message { return d.m }
-
-func (d *delivery) NumDelivered() uint64 { return d.n }
-
-// Ack acknowledges the message and waits for the server to confirm it.
-func (d *delivery) Ack(ctx context.Context) error {
-	return d.settle(func() error {
-		ctx, cancel := settleContext(ctx)
-		defer cancel()
-		return d.msg.DoubleAck(ctx)
-	}, "ack")
-}
-
-// Nak asks for redelivery after delay (at once if delay <= 0).
-func (d *delivery) Nak(_ context.Context, delay time.Duration) error {
-	return d.settle(func() error {
-		if delay <= 0 {
-			return d.msg.Nak()
-		}
-		return d.msg.NakWithDelay(delay)
-	}, "nak")
-}
-
-// Term settles the message as never to be delivered again.
-func (d *delivery) Term(context.Context) error {
-	return d.settle(d.msg.Term, "term")
-}
-
-// InProgress resets the message's ack timer.
-func (d *delivery) InProgress(context.Context) error {
-	if !d.acks {
-		return nil
-	}
-	if d.settled.Load() {
-		return fmt.Errorf("natsbus: in progress %s: %w", d.msg.Subject(), ErrAlreadySettled)
-	}
-	if err := d.msg.InProgress(); err != nil {
-		return fmt.Errorf("natsbus: in progress %s: %w", d.msg.Subject(), classify(err))
-	}
-	return nil
-}
-
-// settle runs op once for the delivery; a failed op leaves it unsettled.
-func (d *delivery) settle(op func() error, what string) error {
-	if !d.acks {
-		return nil
-	}
-	if !d.settled.CompareAndSwap(false, true) {
-		return fmt.Errorf("natsbus: %s %s: %w", what, d.msg.Subject(), ErrAlreadySettled)
-	}
-	if err := op(); err != nil {
-		d.settled.Store(false)
-		if errors.Is(err, jetstream.ErrMsgAlreadyAckd) {
-			return fmt.Errorf("natsbus: %s %s: %w", what, d.msg.Subject(), ErrAlreadySettled)
-		}
-		return fmt.Errorf("natsbus: %s %s: %w", what, d.msg.Subject(), classify(err))
-	}
-	return nil
 }
 
 // settleContext keeps ctx's values but not its cancellation, so that a

@@ -24,12 +24,14 @@
 // bus.QuoteKey, and comes back exact.
 //
 // A consumer group is a durable pull consumer named
-// <group>_<pipeline>[_<scope>]; every process that consumes with the same
-// group shares it. A consumer without a group, and every Read cursor, is an
-// ordered consumer that lives in the server's memory until it is closed.
+// <group>_<pipeline>[_<scope>], created at the group's start position
+// (bus.Earliest, bus.Latest or a time) and kept there; every process that
+// consumes with the same group shares it. A consumer without a group, and
+// every Read cursor, is an ordered consumer that lives in the server's
+// memory until it is closed.
 //
-// Key-value buckets are JetStream key-value buckets (file storage, one
-// revision per key).
+// Tables (bus.Tables) are JetStream key-value buckets (file storage, one
+// revision per key); Range watches every key once.
 //
 // # The embedded server
 //
@@ -43,11 +45,17 @@
 // OnHealth, Embedded.Err), and restarts the server on the same dir once the
 // disk has space again. Connections made with Options.Server follow it.
 //
-// # Settling deliveries
+// # Outcomes
 //
-// Ack waits for the server to confirm the acknowledgement (a JetStream
-// "double ack"), so a message whose Ack returned nil is not redelivered;
-// Nak, Term and InProgress are sent without waiting. Settling does not give
-// up because the handler's context is cancelled: a handler that finishes
-// its work while the consumer shuts down can still acknowledge it.
+// A handler's outcome becomes a JetStream verb: Done a double ack (the
+// server confirms it, so a message whose Done was applied is not
+// redelivered), Retry(d) a Nak with delay d, GiveUp a Term (the reason is
+// logged; servers before v2.10 take "+TERM reason" for a Nak). While a
+// handler runs, the bus sends InProgress every third of AckWait, so a long
+// file stays with its worker; a process that dies stops sending it, and
+// the message goes to another member after AckWait. The outcome is applied
+// even when the consumer's context was cancelled while the handler ran: a
+// handler that finishes its work during a shutdown does not see it
+// repeated. Delivery.Attempt is the server's delivery count, shared by the
+// members of a group.
 package natsbus

@@ -1,13 +1,11 @@
 package natsbus_test
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/filedge/filedge/pkg/bus"
 	"github.com/filedge/filedge/pkg/bus/natsbus"
@@ -54,17 +52,10 @@ func TestStartEmbeddedRefusesADataDirAnotherServerHoldsAndTakesItOnceFree(t *tes
 
 	first.Shutdown()
 	third := embedded(t, opts)
-	c, err := connect(t, natsbus.Options{Server: third}).Read(t.Context(), bus.Files, "p", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
-	defer cancel()
-	for _, want := range []string{"kept", "also kept"} {
-		m, err := c.Next(ctx)
-		if err != nil || string(m.Data) != want {
-			t.Fatalf("after the first server stopped, the next one reads %v, %v; want %q", m, err, want)
+	got := follow(t, connect(t, natsbus.Options{Server: third}), bus.Files, "p", "", 2)
+	for i, want := range []string{"kept", "also kept"} {
+		if string(got[i].Data) != want {
+			t.Fatalf("after the first server stopped, the next one reads %q; want %q", got[i].Data, want)
 		}
 	}
 }

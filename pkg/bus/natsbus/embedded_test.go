@@ -25,17 +25,14 @@ func collect(t *testing.T, b bus.Bus, pipeline, group string, n int) []string {
 	var mu sync.Mutex
 	var got []string
 	err := b.Consume(ctx, bus.ConsumerConfig{Topic: bus.Files, Pipeline: pipeline, Group: group, AckWait: 10 * time.Second},
-		func(hctx context.Context, d bus.Delivery) error {
-			if err := d.Ack(hctx); err != nil {
-				return err
-			}
+		func(hctx context.Context, d *bus.Delivery) bus.Outcome {
 			mu.Lock()
 			defer mu.Unlock()
-			got = append(got, string(d.Message().Data))
+			got = append(got, string(d.Message.Data))
 			if len(got) == n {
 				cancel()
 			}
-			return nil
+			return bus.Done()
 		})
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("Consume = %v after %d of %d messages", err, len(got), n)
@@ -60,7 +57,7 @@ func TestEmbeddedSyncAlwaysKeepsMessagesBucketsAndConsumerPositionAcrossRestart(
 			}
 		}
 	}
-	kv, err := b.KeyValue(ctx, "state")
+	kv, err := b.Table(ctx, "state")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,23 +71,12 @@ func TestEmbeddedSyncAlwaysKeepsMessagesBucketsAndConsumerPositionAcrossRestart(
 
 	s = embedded(t, opts)
 	b = connect(t, natsbus.Options{Server: s})
-	c, err := b.Read(ctx, bus.Files, "p", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	for i := range 4 {
-		rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		m, err := c.Next(rctx)
-		cancel()
-		if err != nil {
-			t.Fatalf("message %d after the restart: %v", i, err)
-		}
+	for i, m := range follow(t, b, bus.Files, "p", "", 4) {
 		if string(m.Data) != fmt.Sprint(i) {
 			t.Fatalf("message %d after the restart is %q", i, m.Data)
 		}
 	}
-	kv, err = b.KeyValue(ctx, "state")
+	kv, err = b.Table(ctx, "state")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,7 +186,7 @@ func TestPublishErrorsWrapSentinels(t *testing.T) {
 		m    *bus.Message
 		want error
 	}{
-		{"TooLarge", &bus.Message{Topic: bus.Batches, Pipeline: "p", Scope: "v", Data: make([]byte, b.MaxPayload())}, natsbus.ErrTooLarge},
+		{"TooLarge", &bus.Message{Topic: bus.Batches, Pipeline: "p", Scope: "v", Data: make([]byte, b.Capabilities().MaxPayload)}, natsbus.ErrTooLarge},
 		{"DotInPipeline", &bus.Message{Topic: bus.Files, Pipeline: "a.b"}, natsbus.ErrInvalidAddress},
 		{"ReservedHeader", &bus.Message{Topic: bus.Files, Pipeline: "p", Header: map[string]string{"Nats-Msg-Id": "x"}}, natsbus.ErrInvalidAddress},
 		{"HeaderWithLineBreak", &bus.Message{Topic: bus.Files, Pipeline: "p", Header: map[string]string{"X": "a\r\nB: c"}}, natsbus.ErrInvalidAddress},

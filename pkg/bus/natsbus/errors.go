@@ -19,10 +19,11 @@ import (
 // can split the payload and publish the parts.
 var ErrTooLarge = bus.ErrTooLarge
 
-// ErrInvalidOptions is returned (wrapped) by Connect for options that no
-// retry can make work, such as a server URL that does not parse; any other
-// error of Connect may go away when the server can be reached.
-var ErrInvalidOptions = errors.New("natsbus: invalid options")
+// ErrInvalidOptions is bus.ErrInvalidConfig: Connect returns it (wrapped)
+// for options that no retry can make work, such as a server URL that does
+// not parse; any other error of Connect may go away when the server can be
+// reached.
+var ErrInvalidOptions = bus.ErrInvalidConfig
 
 // ErrDataDirLocked is returned (inside a *LockedError) by StartEmbedded when
 // another process holds the data dir: two servers on one store corrupt it.
@@ -45,15 +46,12 @@ func (e *LockedError) Unwrap() error { return ErrDataDirLocked }
 // server is lost and being re-established.
 var errDisconnected = errors.New("not connected to the NATS server (reconnecting)")
 
-// ErrInvalidAddress is returned (wrapped) for a topic, pipeline, scope,
-// group, header or bucket that cannot be written on the bus: pipelines and
-// scopes become subject tokens, so they must be non-empty (a scope may be
-// "") and hold no '.', '*', '>' or white space.
-var ErrInvalidAddress = errors.New("natsbus: invalid address")
-
-// ErrAlreadySettled is returned (wrapped) when a delivery that was already
-// acknowledged, nak'ed or terminated is settled again.
-var ErrAlreadySettled = errors.New("natsbus: delivery already settled")
+// ErrInvalidAddress is bus.ErrInvalidAddress, returned (wrapped) for a
+// topic, pipeline, scope, group, header, table or key that the contract
+// does not allow: pipelines and scopes become subject tokens, so they must
+// be non-empty (a consumer's scope may be "") and hold no '.', '*', '>' or
+// white space.
+var ErrInvalidAddress = bus.ErrInvalidAddress
 
 // apiErrorCode returns the JetStream API error code carried by err, or 0.
 func apiErrorCode(err error) jetstream.ErrorCode {
@@ -91,23 +89,32 @@ func classify(err error) error {
 }
 
 // checkURL refuses a server URL that nats.go would read otherwise than a
-// person does (see redact.URL.Check): a password with an unescaped '/' is
-// read as a port, and the error or the connection would then hold a piece
-// of it. The error never quotes the URL.
+// person does (see urlProblem), with an error wrapping ErrInvalidOptions.
 func checkURL(servers string) error {
+	if err := urlProblem(servers); err != nil {
+		return fmt.Errorf("%w: the server URL: %w", ErrInvalidOptions, err)
+	}
+	return nil
+}
+
+// urlProblem says what is wrong with servers, a NATS URL or list of URLs,
+// or returns nil: a server that nats.go would read otherwise than a person
+// does (see redact.URL.Check: a password with an unescaped '/' is read as a
+// port, and the error or the connection would then hold a piece of it), or
+// that does not parse (a host of x:y:z never connects, however long we
+// retry). The error never quotes the URL.
+func urlProblem(servers string) error {
 	list := redact.NATSServers(servers)
 	for i, s := range list {
 		u, _ := redact.ParseURL(s)
 		if err := u.Check(); err != nil {
-			return fmt.Errorf("%w: the server URL: %w", ErrInvalidOptions, err)
+			return err
 		}
-		// nats.go parses each server with net/url: one that does not
-		// parse (a host of x:y:z) never connects, however long we retry.
 		if !strings.Contains(s, "://") {
 			s = "nats://" + s
 		}
 		if _, err := url.Parse(s); err != nil {
-			return fmt.Errorf("%w: server URL %d of %d is not a valid URL: check its hosts and ports (it is not shown: it may hold a password)", ErrInvalidOptions, i+1, len(list))
+			return fmt.Errorf("server URL %d of %d is not a valid URL: check its hosts and ports (it is not shown: it may hold a password)", i+1, len(list))
 		}
 	}
 	return nil

@@ -23,10 +23,6 @@ const DedupWindow = 2 * time.Minute
 // Options.BatchRetention is 0.
 const DefaultBatchRetention = 72 * time.Hour
 
-// headerKey carries Message.Key, quoted by bus.QuoteKey when it holds
-// bytes a header line cannot carry.
-const headerKey = "Filedge-Key"
-
 // closeTimeout bounds how long Close waits for the connection to drain.
 const closeTimeout = 30 * time.Second
 
@@ -92,9 +88,14 @@ type Bus struct {
 	replicas int
 	closed   atomic.Bool
 	done     chan struct{} // closed when the connection is closed
+	server   *Embedded     // stopped by Close; nil unless OpenEmbedded started it
 }
 
-var _ bus.Bus = (*Bus)(nil)
+var (
+	_ bus.Bus    = (*Bus)(nil)
+	_ bus.Pinger = (*Bus)(nil)
+	_ bus.Tables = (*Bus)(nil)
+)
 
 // Connect connects to the server and creates or updates the four streams,
 // so that any number of processes can start at once. The returned Bus owns
@@ -175,6 +176,13 @@ func (b *Bus) MaxPayload() int {
 	return int(b.nc.MaxPayload())
 }
 
+// Capabilities returns what JetStream does beyond the contract: dedup by
+// message id within DedupWindow, attempts counted by the server across the
+// members of a group, and the server's MaxPayload.
+func (b *Bus) Capabilities() bus.Capabilities {
+	return bus.Capabilities{Dedup: true, DedupWindow: DedupWindow, SharedAttempts: true, MaxPayload: b.MaxPayload()}
+}
+
 // Publish stores m on its topic's stream and returns once the server has
 // acknowledged it. A message with an ID already published on the same
 // subject within DedupWindow is acknowledged without a second copy. A
@@ -204,24 +212,21 @@ func (b *Bus) Publish(ctx context.Context, m *bus.Message) error {
 // dedup never spans pipelines or scopes.
 func msgID(subject, id string) string { return subject + "/" + id }
 
-// encode turns m into a NATS message, checking its address and headers.
+// encode turns m into a NATS message, checking it (bus.CheckMessage).
 func encode(m *bus.Message) (*nats.Msg, error) {
+	if err := bus.CheckMessage(m); err != nil {
+		return nil, err
+	}
 	subj, err := subject(m.Topic, m.Pipeline, m.Scope)
 	if err != nil {
 		return nil, err
 	}
 	msg := &nats.Msg{Subject: subj, Data: m.Data, Header: make(nats.Header, len(m.Header)+2)}
 	for k, v := range m.Header {
-		if err := checkHeader(k, v); err != nil {
-			return nil, fmt.Errorf("%s: %w", subj, err)
-		}
 		msg.Header.Set(k, v)
 	}
 	if m.Key != "" {
-		msg.Header.Set(headerKey, bus.QuoteKey(m.Key)) // any bytes: a file name may hold line breaks
-	}
-	if strings.ContainsAny(m.ID, "\r\n") {
-		return nil, fmt.Errorf("%w: %s: id holds a line break", ErrInvalidAddress, subj)
+		msg.Header.Set(bus.HeaderKey, bus.QuoteKey(m.Key)) // any bytes: a file name may hold line breaks
 	}
 	return msg, nil
 }
@@ -241,7 +246,7 @@ func decode(msg jetstream.Msg) (*bus.Message, error) {
 		switch {
 		case k == nats.MsgIdHdr:
 			m.ID = strings.TrimPrefix(vs[0], subj+"/")
-		case k == headerKey:
+		case k == bus.HeaderKey:
 			m.Key = bus.UnquoteKey(vs[0])
 		case strings.HasPrefix(k, "Nats-"):
 		default:
@@ -260,6 +265,9 @@ func decode(msg jetstream.Msg) (*bus.Message, error) {
 func (b *Bus) Close() error {
 	if !b.closed.CompareAndSwap(false, true) {
 		return nil
+	}
+	if b.server != nil {
+		defer b.server.Shutdown()
 	}
 	if err := b.nc.Drain(); err != nil && !errors.Is(err, nats.ErrConnectionClosed) {
 		b.nc.Close()

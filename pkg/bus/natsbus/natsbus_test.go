@@ -150,3 +150,6 @@ func TestConnectErrorsNeverShowCredentials(t *testing.T) {
 		})
 	}
 }
+
+// follow is bustest.Follow.
+var follow = bustest.Follow

@@ -10,19 +10,20 @@ import (
 	"github.com/filedge/filedge/pkg/bus"
 )
 
-// Read returns a cursor over the messages of exactly one topic, pipeline
-// and scope, from the first retained one, through an ordered consumer that
-// streams them into a client buffer of a few megabytes (no round trip per
-// message). The cursor must be closed, which deletes the consumer.
-func (b *Bus) Read(ctx context.Context, topic bus.Topic, pipeline, scope string) (bus.Cursor, error) {
+// Read returns a cursor over the batches of one version (the subject
+// filedge.batches.<pipeline>.<version>), from the first retained one,
+// through an ordered consumer that streams them into a client buffer of a
+// few megabytes (no round trip per message). The cursor must be closed,
+// which deletes the consumer.
+func (b *Bus) Read(ctx context.Context, pipeline, version string) (bus.Cursor, error) {
 	if b.closed.Load() {
 		return nil, fmt.Errorf("natsbus: read: %w", bus.ErrClosed)
 	}
-	subj, err := subject(topic, pipeline, scope)
+	subj, err := subject(bus.Batches, pipeline, version)
 	if err != nil {
 		return nil, fmt.Errorf("natsbus: read: %w", err)
 	}
-	stream := streamName(topic)
+	stream := streamName(bus.Batches)
 	oc, err := b.js.OrderedConsumer(ctx, stream, jetstream.OrderedConsumerConfig{
 		FilterSubjects: []string{subj},
 		DeliverPolicy:  jetstream.DeliverAllPolicy,

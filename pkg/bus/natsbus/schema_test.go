@@ -2,7 +2,6 @@ package natsbus_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"reflect"
 	"regexp"
@@ -140,19 +139,14 @@ func TestPublishedMessagesValidateAgainstTheirSchemas(t *testing.T) {
 			if err := b.Publish(ctx, m); err != nil {
 				t.Fatal(err)
 			}
-			c, err := b.Read(ctx, m.Topic, m.Pipeline, m.Scope)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
 			var got *bus.Message
-			for got == nil || got.ID != m.ID { // a scope may hold earlier messages
-				rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-				got, err = c.Next(rctx)
-				cancel()
-				if err != nil {
-					t.Fatal(err)
+			for _, f := range follow(t, b, m.Topic, m.Pipeline, m.Scope, 0) { // a scope may hold earlier messages
+				if f.ID == m.ID {
+					got = f
 				}
+			}
+			if got == nil {
+				t.Fatalf("message %s not found on the bus", m.ID)
 			}
 			s, ok := schemaIDs[got.Header[bus.HeaderType]]
 			if !ok {
