@@ -2,6 +2,7 @@ package destination
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"strconv"
 	"time"
@@ -27,7 +28,8 @@ type Destination interface {
 	//     already holds, as Newest.Supersedes decides it (the higher
 	//     File.Seq is newer, never the later modification time), is
 	//     Superseded and changes nothing, unless f.Merge is AppendFile,
-	//     which keeps every version. Two versions of one path committed at
+	//     which keeps every version, or f.WriteMode is CDC, whose every
+	//     version applies change by change (ADR 0005). Two versions of one path committed at
 	//     once end with the newer one's rows, whichever starts first.
 	//  3. Rows and ledger row together. A reader sees the version's rows
 	//     (with f.WriteMode and f.Merge applied to the earlier rows) and its
@@ -78,6 +80,9 @@ type File struct {
 
 	WriteMode WriteMode
 	Merge     Merge
+	// CDC is how the file's rows apply as changes, set when WriteMode is
+	// CDC (ADR 0005); nil otherwise.
+	CDC *CDCSpec
 	// Owner, when set (magic folder mode), claims each table for this file:
 	// a table first loaded from another owner rejects the file with
 	// ErrTableOwned.
@@ -129,6 +134,11 @@ const (
 	Append WriteMode = "append"
 	// Truncate replaces all of the table's rows with the file's.
 	Truncate WriteMode = "truncate"
+	// CDC applies the file's rows as changes (insert, update, delete) to
+	// the rows of their keys, the newest change of a key winning whatever
+	// the order in which files commit: see File.CDC and ADR 0005. Only a
+	// type whose Info declares CDC takes it.
+	CDC WriteMode = "cdc"
 )
 
 // Merge says which earlier rows of the same path an Append replaces.
@@ -165,6 +175,37 @@ type Result struct {
 	// like a widening, a change of a table's shape that readers should
 	// hear of.
 	Added []string
+	// Skipped counts the rows the commit left out as row errors, under
+	// CDCSpec.SkipInvalid (a change whose operation is unknown, whose key
+	// or sequence is NULL, or that ties with another change of its key);
+	// Problems describes the first MaxProblems of them.
+	Skipped  int64
+	Problems []Problem
+}
+
+// MaxProblems is how many row errors a Result describes; the rest are
+// only counted.
+const MaxProblems = 10
+
+// Problem is a row error of a commit, at its place in the file.
+type Problem struct {
+	Table string
+	// File is the rows' _file: File.Path, or an archive member's name.
+	File    string
+	Line    int64
+	Column  string
+	Message string
+}
+
+func (p Problem) String() string {
+	s := p.Message
+	if p.Column != "" {
+		s = fmt.Sprintf("column %q: %s", p.Column, s)
+	}
+	if p.Line > 0 {
+		s = fmt.Sprintf("line %d: %s", p.Line, s)
+	}
+	return s
 }
 
 // Config is a destination's settings: the struct its type decodes from a
@@ -202,8 +243,11 @@ type Info struct {
 	// Atomicity says how far guarantee 3 of Commit (rows and ledger row
 	// visible together) reaches.
 	Atomicity Atomicity
+	// CDC declares that the type applies files with WriteMode CDC (ADR
+	// 0005); the pipeline refuses write_mode: cdc on a type without it.
+	CDC bool
 	// Decode reads the type's own keys from its block of pipeline.yaml (the
-	// pipeline reads name, type and write_mode), reports every problem on
+	// pipeline reads name, type, write_mode and cdc), reports every problem on
 	// the block, and returns the settings, whose Open opens the
 	// destination. It is called once per destination of a pipeline, when
 	// the pipeline loads; what it returns is used only when the block has

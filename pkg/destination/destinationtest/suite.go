@@ -3,6 +3,7 @@ package destinationtest
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"slices"
 	"testing"
 	"time"
 
@@ -28,7 +29,8 @@ type Harness struct {
 }
 
 // Run runs the conformance suite against h, one subtest per rule. The
-// subtests run one after another; each opens its own destination.
+// subtests run one after another; each opens its own destination. The
+// cases of write mode CDC run for a type whose Info declares CDC.
 //
 // The cases read back only through the Reader that Open returns, so they
 // hold for any destination, SQL or not.
@@ -40,7 +42,11 @@ func Run(t *testing.T, h Harness) {
 	if !ok || info.Type != h.Type {
 		t.Fatalf("destinationtest: Harness.Type %q is not a registered destination type", h.Type)
 	}
-	for _, tc := range cases {
+	all := cases
+	if info.CDC {
+		all = append(slices.Clone(cases), cdcCases...)
+	}
+	for _, tc := range all {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, suite{Harness: h, info: info}) })
 	}
 }

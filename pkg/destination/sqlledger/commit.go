@@ -57,8 +57,9 @@ type Writer[T Tx] interface {
 // tables (Atomicity AllTables):
 //
 //  1. It refuses a file without a pipeline, version, path or batches, or
-//     with a write or merge mode it does not know (a
-//     *destination.PermanentError).
+//     with a write or merge mode it does not know, or with write mode CDC
+//     and a CDCSpec that does not check, or a Writer that is not a
+//     CDCWriter (a *destination.PermanentError).
 //  2. It looks the version up outside any transaction: a version already
 //     committed is Duplicate without a batch read.
 //  3. It reads the first batch before the transaction opens, as the
@@ -66,8 +67,9 @@ type Writer[T Tx] interface {
 //     f.SHA256).
 //  4. It opens the transaction with db.Begin, under the lock of the
 //     file's path, and looks the version up again: this look-up decides.
-//  5. Newest wins: unless f.Merge is AppendFile, a version that
-//     destination.Newest.Supersedes is Superseded.
+//  5. Newest wins: unless f.Merge is AppendFile or f.WriteMode is CDC
+//     (whose versions all apply, change by change: ADR 0005), a version
+//     that destination.Newest.Supersedes is Superseded.
 //  6. w.Write writes the rows; in magic folder mode (f.Owner) every table
 //     the owner holds that the version did not write is emptied
 //     (w.Empty).
@@ -80,6 +82,9 @@ type Writer[T Tx] interface {
 func Commit[T Tx](ctx context.Context, l *Ledger, db DB[T], f *destination.File, w Writer[T]) (*destination.Result, error) {
 	if err := check(f); err != nil {
 		return nil, err
+	}
+	if _, ok := w.(CDCWriter); f.WriteMode == destination.CDC && !ok {
+		return nil, &destination.PermanentError{Err: errors.New("this destination does not apply write mode cdc")}
 	}
 	pipeline, version, path := l.d.Text(f.Pipeline), l.d.Text(f.Version), l.d.Text(f.Path)
 	if res, found, err := l.find(ctx, db, pipeline, version); err != nil || found {
@@ -111,7 +116,7 @@ func Commit[T Tx](ctx context.Context, l *Ledger, db DB[T], f *destination.File,
 	if res, found, err := l.find(ctx, tx, pipeline, version); err != nil || found {
 		return duplicate(res, err)
 	}
-	if f.Merge != destination.AppendFile {
+	if f.Merge != destination.AppendFile && f.WriteMode != destination.CDC {
 		n, err := l.newestOf(ctx, tx, pipeline, path)
 		if err != nil {
 			return nil, err
@@ -169,6 +174,13 @@ func check(f *destination.File) error {
 	}
 	switch f.WriteMode {
 	case "", destination.Append, destination.Truncate:
+	case destination.CDC:
+		if err := f.CDC.Check(); err != nil {
+			return &destination.PermanentError{Err: err}
+		}
+		if f.Owner != "" {
+			return &destination.PermanentError{Err: errors.New("write mode cdc does not apply in magic folder mode")}
+		}
 	default:
 		return &destination.PermanentError{Err: fmt.Errorf("unknown write mode %q", f.WriteMode)}
 	}
