@@ -110,6 +110,23 @@ func (s *CDCSpec) Check() error {
 	return nil
 }
 
+// CheckColumns refuses a table whose columns (the names of its first
+// batch's data columns) lack one that s names: a *PermanentError that
+// names the missing columns and lists the table's.
+func (s *CDCSpec) CheckColumns(table string, columns []string) error {
+	var missing []string
+	for _, c := range append([]string{s.OperationColumn, s.SequenceBy}, s.Keys...) {
+		if !slices.Contains(columns, c) {
+			missing = append(missing, c)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	return &PermanentError{Err: fmt.Errorf("table %q: %w: the file has no column %s (its columns: %s)",
+		table, ErrCDCSpec, strings.Join(missing, ", "), strings.Join(columns, ", "))}
+}
+
 // Upserts returns the operation values that insert or update.
 func (s *CDCSpec) Upserts() []string {
 	return slices.Concat(s.Insert, s.Update)

@@ -29,6 +29,7 @@ func init() {
 	registerCDC("CDCDMSDefaultsApplyTheOpColumn", testCDCDMS)
 	registerCDC("CDCAddedColumnsAreReportedAndUpsertsReplaceWholeRows", testCDCAddedColumns)
 	registerCDC("CDCSequencesCompareInTheirType", testCDCTypedSequences)
+	registerCDC("CDCSequenceWidenedByALaterFileKeepsItsTombstones", testCDCWidenedSequence)
 	registerCDC("CDCExistingTableGetsAKeyIndexOrFailsClearly", testCDCExistingTable)
 	registerCDC("CDCArchiveMembersApplyTheirChanges", testCDCArchive)
 }
@@ -474,6 +475,28 @@ func testCDCTypedSequences(t *testing.T, h suite) {
 			})
 		})
 	}
+}
+
+func testCDCWidenedSequence(t *testing.T, h suite) {
+	d, r := h.Open(t)
+	Commit(t, d, CDCFile(t, "v1", "a.csv", []any{"c", 1, 1, "one"}, []any{"d", 1, 5, nil}), destination.Committed)
+	floats := Cols("op", record.String, "id", record.Integer, "seq", record.Float, "name", record.String)
+	file := func(version, path string, rows ...[]any) *destination.File {
+		f := File(t, version, path, t0, Table("customers", floats, rows...))
+		f.WriteMode, f.CDC = destination.CDC, CDCSpec()
+		return f
+	}
+	res := Commit(t, d, file("v2", "b.csv", []any{"u", 1, 4.5, "older than the delete"}, []any{"c", 2, 1.5, "two"}), destination.Committed)
+	if !slices.Equal(res.Widened, []string{"customers.seq: integer → float"}) {
+		t.Errorf("Result.Widened = %v, want [customers.seq: integer → float]", res.Widened)
+	}
+	Commit(t, d, file("v3", "c.csv", []any{"u", 2, 1.25, "older"}), destination.Committed)
+	rows := func() [][]any {
+		return Select(t, r, "customers", []Column{{"id", record.Integer}, {"seq", record.Float}, {"name", record.String}}, "id")
+	}
+	AssertRows(t, rows(), [][]any{{int64(2), 1.5, "two"}})
+	Commit(t, d, file("v4", "d.csv", []any{"c", 1, 5.5, "newer than the delete"}), destination.Committed)
+	AssertRows(t, rows(), [][]any{{int64(1), 5.5, "newer than the delete"}, {int64(2), 1.5, "two"}})
 }
 
 func testCDCExistingTable(t *testing.T, h suite) {

@@ -50,7 +50,11 @@ func (w *writer) stageBatch(ctx context.Context, name string, batch arrow.Record
 		if destination.IsBookkeeping(name) {
 			return &destination.PermanentError{Err: fmt.Errorf("table %q: the name is reserved for filedge's bookkeeping", name)}
 		}
-		if err := checkCDCColumns(name, w.f.CDC, want); err != nil {
+		names := make([]string, len(want))
+		for i, c := range want {
+			names[i] = c.name
+		}
+		if err := w.f.CDC.CheckColumns(name, names); err != nil {
 			return err
 		}
 		s = &stage{target: name, t: &table{name: fmt.Sprintf("_filedge_stage_%d", len(w.stages)), byName: map[string]int{}}}
@@ -62,13 +66,13 @@ func (w *writer) stageBatch(ctx context.Context, name string, batch arrow.Record
 		for _, c := range record.SystemColumns {
 			s.t.add(column{name: c.Name, typ: c.Type})
 		}
-		names := make([]string, len(s.t.cols))
+		defs := make([]string, len(s.t.cols))
 		for i, c := range s.t.cols {
-			names[i] = quote(c.name)
+			defs[i] = quote(c.name)
 		}
 		for _, q := range []string{
 			`DROP TABLE IF EXISTS temp.` + quote(s.t.name),
-			`CREATE TEMP TABLE ` + quote(s.t.name) + ` (` + strings.Join(names, ", ") + `)`,
+			`CREATE TEMP TABLE ` + quote(s.t.name) + ` (` + strings.Join(defs, ", ") + `)`,
 		} {
 			if _, err := w.tx.ExecContext(ctx, q); err != nil {
 				return fmt.Errorf("table %q: create its CDC stage: %w", name, err)
@@ -83,29 +87,6 @@ func (w *writer) stageBatch(ctx context.Context, name string, batch arrow.Record
 		return nil
 	}
 	return w.insert(ctx, s.t, batch, lineCol, file)
-}
-
-// checkCDCColumns refuses a table whose first batch lacks a column the
-// spec names.
-func checkCDCColumns(name string, spec *destination.CDCSpec, want []column) error {
-	has := func(c string) bool {
-		return slices.ContainsFunc(want, func(w column) bool { return strings.EqualFold(w.name, c) })
-	}
-	var missing []string
-	for _, c := range append([]string{spec.OperationColumn, spec.SequenceBy}, spec.Keys...) {
-		if !has(c) {
-			missing = append(missing, c)
-		}
-	}
-	if len(missing) == 0 {
-		return nil
-	}
-	cols := make([]string, len(want))
-	for i, c := range want {
-		cols[i] = c.name
-	}
-	return &destination.PermanentError{Err: fmt.Errorf("table %q: %w: the file has no column %s (its columns: %s)",
-		name, sqlledger.ErrCDCRow, strings.Join(missing, ", "), strings.Join(cols, ", "))}
 }
 
 // evolveStage adds to the stage the columns of a later batch it lacks and
@@ -314,7 +295,8 @@ func ensureKeyIndex(ctx context.Context, w *writer, table string, keys []string)
 	for i, k := range keys {
 		quoted[i] = quote(k)
 	}
-	_, err = w.tx.ExecContext(ctx, `CREATE UNIQUE INDEX `+quote("_filedge_key_"+table)+` ON `+quote(table)+` (`+strings.Join(quoted, ", ")+`)`)
+	index := "_filedge_key_" + table + "_" + strings.Join(keys, "_")
+	_, err = w.tx.ExecContext(ctx, `CREATE UNIQUE INDEX `+quote(index)+` ON `+quote(table)+` (`+strings.Join(quoted, ", ")+`)`)
 	if err != nil && isUniqueViolation(err) {
 		return &destination.PermanentError{Err: fmt.Errorf("table %q holds more than one row of one key (%s): write mode cdc needs one row per key", table, strings.Join(keys, ", "))}
 	}
