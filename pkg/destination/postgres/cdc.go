@@ -294,4 +294,3 @@ func (c *commit) ensureKeyIndex(ctx context.Context, t *table, keys []string) er
 	}
 	return nil
 }
-
