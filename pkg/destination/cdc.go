@@ -32,15 +32,17 @@ import (
 // SkipInvalid, is left out and counted in Result.Skipped (for a tie, every
 // change of that key in the file).
 type CDCSpec struct {
-	Keys            []string
-	OperationColumn string
-	SequenceBy      string
+	Keys            []string `json:"keys"`
+	OperationColumn string   `json:"operation_column"`
+	SequenceBy      string   `json:"sequence_by"`
 	// Insert, Update and Delete are the operation values of each kind,
 	// matched exactly against the operation column's text.
-	Insert, Update, Delete []string
+	Insert []string `json:"insert"`
+	Update []string `json:"update"`
+	Delete []string `json:"delete"`
 	// SkipInvalid leaves out rows with row errors instead of failing the
 	// file (the pipeline's on_error: skip).
-	SkipInvalid bool
+	SkipInvalid bool `json:"skip_invalid,omitempty"`
 }
 
 // Defaults of CDCSpec: AWS DMS's operation column and values, with the
@@ -125,6 +127,19 @@ func (s *CDCSpec) CheckColumns(table string, columns []string) error {
 	}
 	return &PermanentError{Err: fmt.Errorf("table %q: %w: the file has no column %s (its columns: %s)",
 		table, ErrCDCSpec, strings.Join(missing, ", "), strings.Join(columns, ", "))}
+}
+
+// String describes s: "keys [id], sequence updated_at, operation op
+// (insert [I insert], update [U update], delete [D delete])".
+func (s *CDCSpec) String() string {
+	if s == nil {
+		return "<nil>"
+	}
+	out := fmt.Sprintf("keys %v, sequence %s, operation %s (insert %v, update %v, delete %v)", s.Keys, s.SequenceBy, s.OperationColumn, s.Insert, s.Update, s.Delete)
+	if s.SkipInvalid {
+		out += ", skipping row errors"
+	}
+	return out
 }
 
 // Upserts returns the operation values that insert or update.
