@@ -164,8 +164,8 @@ type Column struct {
 // Destination is one destination: a connector: block or an entry of
 // destinations:.
 type Destination struct {
-	Name      string `json:"name"`       // [a-z0-9_-]+
-	Type      string `json:"type"`       // a registered type (destination.Lookup)
+	Name string `json:"name"` // [a-z0-9_-]+
+	Type string `json:"type"` // a registered type (destination.Lookup)
 	// WriteMode is append (default), truncate or cdc: the block's
 	// write_mode, or the top-level one (the Python Filedge's shape).
 	WriteMode string `json:"write_mode"`
