@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -28,6 +29,7 @@ import (
 // stage is one table's stage.
 type stage struct {
 	t *table // the pg_temp table; t.name is the table's
+	n int    // the stage's number in the commit
 	// names are the stage's data columns in the order the batches brought
 	// them, types the batches' types, widened (the stage's own types are
 	// what those are created as: an all-NULL column is text there).
@@ -60,6 +62,7 @@ func (c *commit) stageTable(ctx context.Context, fields []arrow.Field) error {
 		}
 		s = &stage{
 			t:     &table{name: p.table, quoted: pgx.Identifier{"pg_temp", fmt.Sprintf("_filedge_stage_%d", len(c.stages))}.Sanitize(), temp: true, quiet: true},
+			n:     len(c.stages),
 			types: map[string]record.Type{},
 		}
 		if _, err := c.tx.Exec(ctx, `DROP TABLE IF EXISTS `+s.t.quoted); err != nil {
@@ -95,7 +98,8 @@ func (c *commit) mergeStages(ctx context.Context) error {
 	spec := c.f.CDC
 	for _, name := range names {
 		s := c.stages[name]
-		ct := sqlledger.CDCTable{Name: name, Stage: s.t.quoted, StageOrder: orderOf(s.t.cols[spec.SequenceBy])}
+		ct := sqlledger.CDCTable{Name: name, Stage: s.t.quoted, StageOrder: orderOf(s.t.cols[spec.SequenceBy]),
+			Scratch: pgx.Identifier{"pg_temp", "_filedge_ranks_" + strconv.Itoa(s.n)}.Sanitize()}
 		prep, err := c.db.ledger.PrepareCDC(ctx, c.conn, spec, ct)
 		if err != nil {
 			return err

@@ -141,7 +141,8 @@ func (w *writer) mergeStage(ctx context.Context, s *stage) error {
 		return s.t.cols[i], true
 	}
 	seq, _ := col(spec.SequenceBy)
-	ct := sqlledger.CDCTable{Name: s.target, Stage: quote(s.t.name), StageOrder: orderOf(seq.typ)}
+	ct := sqlledger.CDCTable{Name: s.target, Stage: quote(s.t.name), StageOrder: orderOf(seq.typ),
+		Scratch: `"temp".` + quote(strings.Replace(s.t.name, "_stage_", "_ranks_", 1))}
 	prep, err := ledger.PrepareCDC(ctx, w.conn, spec, ct)
 	if err != nil {
 		return err

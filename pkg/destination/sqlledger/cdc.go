@@ -26,6 +26,9 @@ type CDCWriter interface {
 type CDCTable struct {
 	// Name is the table's name, for messages.
 	Name string
+	// Scratch names a table PrepareCDC creates and drops, in the
+	// session's temporary schema ("temp"."x", pg_temp."x").
+	Scratch string
 	// Target, Stage and Tombstones are the table, the stage that holds
 	// the file's rows for it (every column of the file, the operation
 	// column included, and the system columns), and its tombstone table
@@ -111,14 +114,30 @@ func (l *Ledger) PrepareCDC(ctx context.Context, tx Conn, spec *destination.CDCS
 	if err := l.cdcRowErrors(ctx, tx, spec, t, out); err != nil {
 		return nil, err
 	}
+	// One sort of the stage ranks every change within its key, newest
+	// first, and notes whether the newest shares its sequence and file
+	// with the next: the ties and the dedupe both read the ranks.
+	w := l.cdcWindow(spec, t)
+	seq, file, line := l.col("s", spec.SequenceBy), l.col("s", record.FileColumn), l.col("s", record.LineColumn)
+	// Only the changes the dedupe deletes and the newest ones that tie are
+	// kept: for a file that changes each key once, next to nothing.
+	rank := `CREATE TABLE ` + t.Scratch + ` AS SELECT x.r, x.n, x.tie FROM (SELECT s.` + l.d.RowID + ` AS r, row_number() OVER (` + w + `) AS n, CASE WHEN ` +
+		order(t.StageOrder, `lead(`+seq+`) OVER (`+w+`)`) + ` = ` + order(t.StageOrder, seq) + ` AND lead(` + file + `) OVER (` + w + `) = ` + file +
+		` THEN lead(` + line + `) OVER (` + w + `) END AS tie FROM ` + t.Stage + ` AS s) AS x WHERE x.n > 1 OR x.tie IS NOT NULL`
+	if err := tx.Exec(ctx, rank); err != nil {
+		return nil, fmt.Errorf("table %q: rank the changes of each key: %w", t.Name, err)
+	}
 	if err := l.cdcTies(ctx, tx, spec, t, out); err != nil {
 		return nil, err
 	}
 	// Keep each key's newest change.
-	b := &cdcStatement{d: l.d}
-	dedupe := `DELETE FROM ` + t.Stage + ` WHERE ` + l.d.RowID + ` IN (SELECT x.r FROM (SELECT s.` + l.d.RowID + ` AS r, row_number() OVER (` + l.cdcWindow(spec, t) + `) AS n FROM ` + t.Stage + ` AS s) AS x WHERE x.n > 1)`
-	if err := tx.Exec(ctx, dedupe, b.args...); err != nil {
-		return nil, fmt.Errorf("table %q: keep the newest change of each key: %w", t.Name, err)
+	for _, q := range []string{
+		`DELETE FROM ` + t.Stage + ` WHERE ` + l.d.RowID + ` IN (SELECT x.r FROM ` + t.Scratch + ` AS x WHERE x.n > 1)`,
+		`DROP TABLE ` + t.Scratch,
+	} {
+		if err := tx.Exec(ctx, q); err != nil {
+			return nil, fmt.Errorf("table %q: keep the newest change of each key: %w", t.Name, err)
+		}
 	}
 	return out, nil
 }
@@ -231,33 +250,22 @@ func (l *Ledger) cdcRowErrors(ctx context.Context, tx Conn, spec *destination.CD
 }
 
 // cdcTies finds the keys of t's stage whose two newest changes share the
-// key's highest sequence (see PrepareCDC).
+// key's highest sequence in one file (see PrepareCDC), from the ranks.
 func (l *Ledger) cdcTies(ctx context.Context, tx Conn, spec *destination.CDCSpec, t CDCTable, out *CDCPrepared) error {
-	seq := l.col("s", spec.SequenceBy)
-	keys := make([]string, len(spec.Keys))
-	for i, k := range spec.Keys {
-		keys[i] = l.col("s", k)
-	}
-	w := l.cdcWindow(spec, t)
-	// The newest change of each key, with the change after it.
-	ranked := `SELECT ` + strings.Join(keys, ", ") + `, ` + l.col("s", record.FileColumn) + ` AS f, ` + l.col("s", record.LineColumn) + ` AS l, ` +
-		seq + ` AS q, row_number() OVER (` + w + `) AS n, lead(` + seq + `) OVER (` + w + `) AS nq, lead(` + l.col("s", record.FileColumn) + `) OVER (` + w + `) AS nf, lead(` +
-		l.col("s", record.LineColumn) + `) OVER (` + w + `) AS nl FROM ` + t.Stage + ` AS s`
-	// The key's newest change and the one after it share the sequence and
-	// the file (different members of an archive are ordered by name).
-	tie := `x.n = 1 AND ` + order(t.StageOrder, "x.nq") + ` = ` + order(t.StageOrder, "x.q") + ` AND x.nf = x.f`
 	limit := 1
 	if spec.SkipInvalid {
 		limit = destination.MaxProblems
 	}
-	q := `SELECT ` + l.d.CastText("x.f") + `, x.l, x.nl FROM (` + ranked + `) AS x WHERE ` + tie + ` ORDER BY ` + l.d.TextOrder("x.f") + `, x.l` + fmt.Sprintf(` LIMIT %d`, limit)
+	file, line := l.col("s", record.FileColumn), l.col("s", record.LineColumn)
+	tied := ` FROM ` + t.Scratch + ` AS x JOIN ` + t.Stage + ` AS s ON s.` + l.d.RowID + ` = x.r WHERE x.n = 1 AND x.tie IS NOT NULL`
+	q := `SELECT ` + l.d.CastText(file) + `, ` + line + `, x.tie` + tied + ` ORDER BY ` + l.d.TextOrder(file) + `, ` + line + fmt.Sprintf(` LIMIT %d`, limit)
 	var problems []destination.Problem
 	err := tx.Query(ctx, q, nil, func(scan func(...any) error) error {
 		var (
-			file     *string
-			line, nl *int64
+			file      *string
+			line, oth *int64
 		)
-		if err := scan(&file, &line, &nl); err != nil {
+		if err := scan(&file, &line, &oth); err != nil {
 			return err
 		}
 		p := destination.Problem{Table: t.Name, Column: spec.SequenceBy}
@@ -268,8 +276,8 @@ func (l *Ledger) cdcTies(ctx context.Context, tx Conn, spec *destination.CDCSpec
 			p.Line = *line
 		}
 		other := "another line"
-		if nl != nil {
-			other = fmt.Sprintf("line %d", *nl)
+		if oth != nil {
+			other = fmt.Sprintf("line %d", *oth)
 		}
 		p.Message = "two changes of one key share its highest sequence (this line and " + other + "): which one is the last is not known"
 		problems = append(problems, p)
@@ -285,16 +293,16 @@ func (l *Ledger) cdcTies(ctx context.Context, tx Conn, spec *destination.CDCSpec
 		return rowError(problems[0])
 	}
 	// Every change of a tied key is left out.
-	xkeys := make([]string, len(spec.Keys))
+	keys := make([]string, len(spec.Keys))
 	for i, k := range spec.Keys {
-		xkeys[i] = l.col("x", k)
+		keys[i] = l.col("s", k)
 	}
-	tied := `(` + strings.Join(l.quoteAll(spec.Keys), ", ") + `) IN (SELECT ` + strings.Join(xkeys, ", ") + ` FROM (` + ranked + `) AS x WHERE ` + tie + `)`
+	where := `(` + strings.Join(l.quoteAll(spec.Keys), ", ") + `) IN (SELECT ` + strings.Join(keys, ", ") + tied + `)`
 	var n int64
-	if _, err := QueryRow(ctx, tx, `SELECT count(*) FROM `+t.Stage+` WHERE `+tied, nil, &n); err != nil {
+	if _, err := QueryRow(ctx, tx, `SELECT count(*) FROM `+t.Stage+` WHERE `+where, nil, &n); err != nil {
 		return fmt.Errorf("table %q: count tied changes: %w", t.Name, err)
 	}
-	if err := tx.Exec(ctx, `DELETE FROM `+t.Stage+` WHERE `+tied); err != nil {
+	if err := tx.Exec(ctx, `DELETE FROM `+t.Stage+` WHERE `+where); err != nil {
 		return fmt.Errorf("table %q: leave out tied changes: %w", t.Name, err)
 	}
 	out.add(n, problems)
