@@ -145,18 +145,12 @@ func (p *parser) cdc(f settings.Field, path string, columns []Column) *destinati
 		}
 		problem(at, path+".keys", "required: the columns that identify a row, e.g. keys: [id]")
 	} else {
-		items := []*yaml.Node{kn}
-		if kn.Kind == yaml.SequenceNode {
-			items = kn.Content
-			if len(items) == 0 {
-				problem(kn, path+".keys", "the list is empty: give the columns that identify a row")
-			}
+		items, keys := listItems(kn, path+".keys")
+		if len(items) == 0 {
+			problem(kn, path+".keys", "the list is empty: give the columns that identify a row")
 		}
 		for i, item := range items {
-			key := path + ".keys"
-			if kn.Kind == yaml.SequenceNode {
-				key = fmt.Sprintf("%s[%d]", key, i)
-			}
+			key := keys[i]
 			v, ok := p.Str(item, key)
 			switch {
 			case !ok:
@@ -221,16 +215,10 @@ func (p *parser) operations(n *yaml.Node, path string, spec *destination.CDCSpec
 		if !settings.Present(vn) {
 			continue
 		}
-		items := []*yaml.Node{vn}
-		if vn.Kind == yaml.SequenceNode {
-			items = vn.Content
-		}
+		items, keys := listItems(vn, path+"."+kind)
 		var values []string
 		for i, item := range items {
-			key := path + "." + kind
-			if vn.Kind == yaml.SequenceNode {
-				key = fmt.Sprintf("%s[%d]", key, i)
-			}
+			key := keys[i]
 			v, ok := p.Str(item, key)
 			switch {
 			case !ok:
@@ -257,6 +245,20 @@ func (p *parser) operations(n *yaml.Node, path string, spec *destination.CDCSpec
 		*list = slices.DeleteFunc(*list, func(v string) bool { return seen[v] != "" })
 	}
 	return good
+}
+
+// listItems returns the items of n, a list or a single value (a list of
+// one), and the dotted key of each (key[0], key[1] ... for a list).
+func listItems(n *yaml.Node, key string) ([]*yaml.Node, []string) {
+	n = settings.Resolve(n)
+	if n.Kind != yaml.SequenceNode {
+		return []*yaml.Node{n}, []string{key}
+	}
+	keys := make([]string, len(n.Content))
+	for i := range n.Content {
+		keys[i] = fmt.Sprintf("%s[%d]", key, i)
+	}
+	return n.Content, keys
 }
 
 // columnName is the name the parser gives the file's column written (as

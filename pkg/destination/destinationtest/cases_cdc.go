@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -220,28 +219,11 @@ func testCDCConcurrent(t *testing.T, h suite) {
 	h.raceSinks(t, func(t *testing.T, d1, d2 destination.Destination, r Reader) {
 		for round := range 3 {
 			files := cdcFiles(t)
-			var wg sync.WaitGroup
-			errs := make(chan error, len(files))
-			for i, f := range files {
+			for _, f := range files {
 				f.Version = fmt.Sprintf("%s-round%d", f.Version, round)
-				d := d1
-				if i%2 == 1 {
-					d = d2
-				}
-				wg.Go(func() {
-					res, err := d.Commit(t.Context(), f)
-					if err == nil && res.Outcome != destination.Committed {
-						err = fmt.Errorf("%s: outcome %s", f.Version, res.Outcome)
-					}
-					errs <- err
-				})
 			}
-			wg.Wait()
-			close(errs)
-			for err := range errs {
-				if err != nil {
-					t.Fatalf("round %d: %v", round, err)
-				}
+			if errs := CommitConcurrently(t, files, d1, d2); len(errs) > 0 {
+				t.Fatalf("round %d: %v", round, errs)
 			}
 			AssertRows(t, customers(t, r), cdcFinal)
 		}

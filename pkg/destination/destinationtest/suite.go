@@ -3,7 +3,9 @@ package destinationtest
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -103,6 +105,34 @@ func File(t testing.TB, version, path string, modified time.Time, tables ...Tabl
 // Table is a table of one batch.
 func Table(name string, cols []record.Column, rows ...[]any) TableBatches {
 	return TableBatches{Table: name, Batches: []Batch{{Columns: cols, Rows: rows}}}
+}
+
+// CommitConcurrently commits each file of files at once, file i through
+// dests[i%len(dests)], and returns, for each file that failed or whose
+// outcome is not Committed, why (in no order).
+func CommitConcurrently(t testing.TB, files []*destination.File, dests ...destination.Destination) []error {
+	t.Helper()
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		errs []error
+	)
+	for i, f := range files {
+		d := dests[i%len(dests)]
+		wg.Go(func() {
+			res, err := d.Commit(t.Context(), f)
+			if err == nil && res.Outcome != destination.Committed {
+				err = fmt.Errorf("%s: outcome %s", f.Version, res.Outcome)
+			}
+			if err != nil {
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	return errs
 }
 
 // Commit commits f on d and fails t unless the outcome is want.

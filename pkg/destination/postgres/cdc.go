@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"maps"
 	"errors"
 	"fmt"
 	"slices"
@@ -90,11 +91,7 @@ func (c *commit) stageTable(ctx context.Context, fields []arrow.Field) error {
 // then the tables' CDC locks are taken in the order of their names, so
 // that two commits never wait for each other's, and each is merged.
 func (c *commit) mergeStages(ctx context.Context) error {
-	names := make([]string, 0, len(c.stages))
-	for name := range c.stages {
-		names = append(names, name)
-	}
-	slices.Sort(names)
+	names := slices.Sorted(maps.Keys(c.stages))
 	spec := c.f.CDC
 	for _, name := range names {
 		s := c.stages[name]

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"maps"
 	"fmt"
 	"slices"
 	"strings"
@@ -117,11 +118,7 @@ func (w *writer) evolveStage(ctx context.Context, s *stage, want []column) error
 
 // mergeStages merges every staged table, in the order of their names.
 func (w *writer) mergeStages(ctx context.Context) error {
-	names := make([]string, 0, len(w.stages))
-	for name := range w.stages {
-		names = append(names, name)
-	}
-	slices.Sort(names)
+	names := slices.Sorted(maps.Keys(w.stages))
 	for _, name := range names {
 		if err := w.mergeStage(ctx, w.stages[name]); err != nil {
 			return err

@@ -230,20 +230,26 @@ func (l *Ledger) cdcRowErrors(ctx context.Context, tx Conn, spec *destination.CD
 	if err != nil {
 		return fmt.Errorf("table %q: look for row errors: %w", t.Name, err)
 	}
-	if len(problems) == 0 {
+	b = &cdcStatement{d: l.d}
+	return l.leaveOut(ctx, tx, spec, t, problems, l.cdcBad(b, spec, ""), b.args, out)
+}
+
+// leaveOut fails the file on the first of problems, or, skipping row
+// errors, deletes the rows of the stage where cond holds (args are its
+// parameters) and counts them. It does nothing without a problem.
+func (l *Ledger) leaveOut(ctx context.Context, tx Conn, spec *destination.CDCSpec, t CDCTable, problems []destination.Problem, cond string, args []any, out *CDCPrepared) error {
+	switch {
+	case len(problems) == 0:
 		return nil
-	}
-	if !spec.SkipInvalid {
+	case !spec.SkipInvalid:
 		return rowError(problems[0])
 	}
-	b = &cdcStatement{d: l.d}
 	var n int64
-	if _, err := QueryRow(ctx, tx, `SELECT count(*) FROM `+t.Stage+` AS s WHERE `+l.cdcBad(b, spec, "s"), b.args, &n); err != nil {
-		return fmt.Errorf("table %q: count row errors: %w", t.Name, err)
+	if _, err := QueryRow(ctx, tx, `SELECT count(*) FROM `+t.Stage+` WHERE `+cond, args, &n); err != nil {
+		return fmt.Errorf("table %q: count the changes to leave out: %w", t.Name, err)
 	}
-	b = &cdcStatement{d: l.d}
-	if err := tx.Exec(ctx, `DELETE FROM `+t.Stage+` WHERE `+l.cdcBad(b, spec, ""), b.args...); err != nil {
-		return fmt.Errorf("table %q: leave out row errors: %w", t.Name, err)
+	if err := tx.Exec(ctx, `DELETE FROM `+t.Stage+` WHERE `+cond, args...); err != nil {
+		return fmt.Errorf("table %q: leave out changes: %w", t.Name, err)
 	}
 	out.add(n, problems)
 	return nil
@@ -286,27 +292,13 @@ func (l *Ledger) cdcTies(ctx context.Context, tx Conn, spec *destination.CDCSpec
 	if err != nil {
 		return fmt.Errorf("table %q: look for changes of one key with the same sequence: %w", t.Name, err)
 	}
-	if len(problems) == 0 {
-		return nil
-	}
-	if !spec.SkipInvalid {
-		return rowError(problems[0])
-	}
 	// Every change of a tied key is left out.
 	keys := make([]string, len(spec.Keys))
 	for i, k := range spec.Keys {
 		keys[i] = l.col("s", k)
 	}
 	where := `(` + strings.Join(l.quoteAll(spec.Keys), ", ") + `) IN (SELECT ` + strings.Join(keys, ", ") + tied + `)`
-	var n int64
-	if _, err := QueryRow(ctx, tx, `SELECT count(*) FROM `+t.Stage+` WHERE `+where, nil, &n); err != nil {
-		return fmt.Errorf("table %q: count tied changes: %w", t.Name, err)
-	}
-	if err := tx.Exec(ctx, `DELETE FROM `+t.Stage+` WHERE `+where); err != nil {
-		return fmt.Errorf("table %q: leave out tied changes: %w", t.Name, err)
-	}
-	out.add(n, problems)
-	return nil
+	return l.leaveOut(ctx, tx, spec, t, problems, where, nil, out)
 }
 
 // add counts n skipped rows and keeps problems up to MaxProblems.
