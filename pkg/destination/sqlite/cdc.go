@@ -2,8 +2,8 @@ package sqlite
 
 import (
 	"context"
-	"maps"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
