@@ -130,6 +130,8 @@ func TestInvalidCDCSettingsAreReportedAtTheirLine(t *testing.T) {
 			[]string{"pipeline.yaml:7: cdc.operations.upsert: unknown key"}},
 		{"empty operation value", head + "write_mode: cdc\ncdc:\n  keys: [id]\n  sequence_by: s\n  operations: {delete: ['']}\nconnector: {type: sqlite, url: x.db}\n",
 			[]string{"pipeline.yaml:7: cdc.operations.delete[0]: an operation value must not be empty"}},
+		{"a cdc key at the top level", head + "write_mode: cdc\ncdc: {keys: [id]}\nsequence_by: s\nconnector: {type: sqlite, url: x.db}\n",
+			[]string{"pipeline.yaml:5: sequence_by: unknown key; it belongs in the cdc: block"}},
 		{"cdc of a list entry", head + "destinations:\n  - name: a\n    type: sqlite\n    url: x.db\n    write_mode: cdc\n    cdc: {keys: [id]}\n",
 			[]string{"pipeline.yaml:8: destinations[0].cdc.sequence_by: required"}},
 	} {

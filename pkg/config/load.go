@@ -91,6 +91,7 @@ var (
 	}{
 		{"bus", busKeys}, {"watcher", watcherKeys}, {"parser", parserKeys},
 		{"sink", sinkKeys}, {"pgp", pgpKeys}, {"limits", limitsKeys},
+		{"cdc", cdcKeys},
 	}
 )
 
