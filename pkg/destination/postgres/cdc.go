@@ -62,7 +62,7 @@ func (c *commit) stageTable(ctx context.Context, fields []arrow.Field) error {
 			return err
 		}
 		s = &stage{
-			t:     &table{name: p.table, quoted: pgx.Identifier{"pg_temp", fmt.Sprintf("_filedge_stage_%d", len(c.stages))}.Sanitize(), temp: true, quiet: true},
+			t:     &table{name: p.table, quoted: pgx.Identifier{"pg_temp", fmt.Sprintf("_filedge_stage_%d", len(c.stages))}.Sanitize(), temp: true},
 			n:     len(c.stages),
 			types: map[string]record.Type{},
 		}
@@ -177,7 +177,7 @@ func (c *commit) mergeStage(ctx context.Context, s *stage) error {
 // a user chosen), and gives it its key index. Its columns are the keys,
 // the sequence and the system columns, in t's own types.
 func (c *commit) prepareTombstones(ctx context.Context, t *table, spec *destination.CDCSpec) (*table, error) {
-	tomb := &table{name: destination.TombstoneTable(t.name), quiet: true}
+	tomb := &table{name: destination.TombstoneTable(t.name)}
 	tomb.quoted = pgx.Identifier{c.db.schema, tomb.name}.Sanitize()
 	cols := append(slices.Clone(spec.Keys), spec.SequenceBy)
 	for _, sc := range record.SystemColumns {

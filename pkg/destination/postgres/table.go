@@ -103,10 +103,9 @@ type table struct {
 	// created is whether this commit created the table.
 	created bool
 	// temp marks a CDC stage (a pg_temp table of this session): no lock
-	// guards its DDL, nobody else sees it. quiet marks a table whose
-	// changes are not the commit's to report (a stage, a tombstone
-	// table).
-	temp, quiet bool
+	// guards its DDL, nobody else sees it, and its changes are not the
+	// commit's to report.
+	temp bool
 }
 
 // readColumns reads the table's columns from the catalog. It reports false
@@ -317,12 +316,12 @@ func (c *commit) alter(ctx context.Context, t *table, fields []arrow.Field, need
 				return fmt.Errorf("table %q: alter: %w", t.name, err)
 			}
 			for i, w := range ch.widen {
-				if !t.quiet {
+				if !t.temp {
 					c.widened = append(c.widened, fmt.Sprintf("%s.%s: %s → %s", t.name, w.Name, ch.fromTo[i], w.Type))
 				}
 			}
 			for _, a := range ch.add {
-				if !t.quiet {
+				if !t.temp {
 					c.added = append(c.added, fmt.Sprintf("%s.%s: %s", t.name, a.Name, a.Type))
 				}
 			}
