@@ -104,6 +104,11 @@ func (c *commit) mergeStages(ctx context.Context) error {
 		c.rows -= prep.Skipped // copied, then left out
 		c.skipped += prep.Skipped
 		c.problems = append(c.problems, prep.Problems...)
+		// The planner knows nothing of a temporary table until it is
+		// analysed.
+		if _, err := c.tx.Exec(ctx, `ANALYZE `+s.t.quoted); err != nil {
+			return fmt.Errorf("table %q: analyse its CDC stage: %w", name, err)
+		}
 	}
 	for _, name := range names {
 		if _, err := c.tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('filedge.cdc/' || $1::text || '.' || $2::text, 0))`, c.db.schema, name); err != nil {
@@ -138,10 +143,6 @@ func (c *commit) mergeStage(ctx context.Context, s *stage) error {
 	tomb, err := c.prepareTombstones(ctx, t, spec)
 	if err != nil {
 		return err
-	}
-	// The planner knows nothing of a temporary table until it is analysed.
-	if _, err := c.tx.Exec(ctx, `ANALYZE `+s.t.quoted); err != nil {
-		return fmt.Errorf("table %q: analyse its CDC stage: %w", name, err)
 	}
 	ct := sqlledger.CDCTable{
 		Name: name, Target: t.quoted, Stage: s.t.quoted, Tombstones: tomb.quoted,
