@@ -307,8 +307,11 @@ func (t *tally) print(out io.Writer) {
 				continue
 			}
 			detail := f.PathIssue()
-			if c.Error != nil {
+			switch {
+			case c.Error != nil:
 				detail = c.Error.String()
+			case c.SkippedRows > 0 && len(c.Problems) > 0:
+				detail = fmt.Sprintf("%d rows skipped, the first: %s", c.SkippedRows, c.Problems[0])
 			}
 			lines = append(lines, line{f.SourcePath(), d, c.Status, strconv.FormatInt(c.Rows, 10), strings.Join(c.Tables, ","), detail})
 			counts[c.Status]++

@@ -110,6 +110,9 @@ type Problem struct {
 	Table   string `json:"table,omitempty"`
 	Line    int64  `json:"line,omitempty"`
 	Column  string `json:"column,omitempty"`
+	// File is the archive member the line is in, when it is not the
+	// file's own path (a destination's row errors name it).
+	File string `json:"file,omitempty"`
 }
 
 func (p Problem) String() string {
@@ -119,6 +122,9 @@ func (p Problem) String() string {
 	}
 	if p.Line > 0 {
 		s = fmt.Sprintf("line %d: %s", p.Line, s)
+	}
+	if p.File != "" {
+		s = fmt.Sprintf("%s: %s", p.File, s)
 	}
 	return s
 }
@@ -140,6 +146,11 @@ type FileCommitted struct {
 	// ("table.column: decimal(12,2)"), as destination.Result has them.
 	Widened []string `json:"widened,omitempty"`
 	Added   []string `json:"added,omitempty"`
+	// SkippedRows counts the rows the destination left out as row errors
+	// under on_error: skip (write mode cdc: an unknown operation, a NULL
+	// key or sequence, a tie); Problems lists the first of them.
+	SkippedRows int64     `json:"skipped_rows,omitempty"`
+	Problems    []Problem `json:"problems,omitempty"`
 }
 
 // FileParseRetry tells the readers of a version's batches that a parse

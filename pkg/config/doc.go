@@ -9,7 +9,7 @@
 // required").
 //
 // The package reads the pipeline's own keys and passes each component its
-// block: a destination's keys besides name, type and write_mode go to the
+// block: a destination's keys besides name, type, write_mode and cdc go to the
 // Decode its type registered (pkg/destination), which returns the
 // destination's settings (Destination.Settings, the factory that opens it).
 // The keys are read with pkg/settings, one decoder for the pipeline and
@@ -39,6 +39,12 @@
 // PGP) and the limits that keep a worker alive (Limits, with sizes such as
 // 64GiB read by settings.ParseSize). Pipeline.Set applies one of these
 // settings from a command line with the checks of the file.
+//
+// write_mode and cdc (ADR 0005) are the pipeline's keys of a destination
+// block, and may sit at the top level, in the Python Filedge's shape, for
+// every destination without its own; a cdc: block is resolved into a
+// destination.CDCSpec whose column names are the table's (see columnName),
+// and write_mode: cdc is refused for a type whose Info does not declare CDC.
 //
 // docs/configuration.md is the reference for users.
 package config

@@ -57,6 +57,7 @@ func TestDocsMentionEveryKey(t *testing.T) {
 		"headerless", "line_separator", "xml_record_path", "compression", "archive_pattern", "pgp",
 		"private_key", "passphrase", "trusted_signers", "limits", "max_decompressed_bytes", "max_ratio",
 		"max_members", "max_line_bytes", "max_field_bytes", "max_spool_bytes",
+		"write_mode", "cdc", "keys", "sequence_by", "operation_column", "operations.insert",
 	} {
 		if !strings.Contains(string(doc), "`"+key+"`") {
 			t.Errorf("docs/configuration.md does not document `%s`", key)

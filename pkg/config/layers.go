@@ -75,19 +75,12 @@ func (p *parser) pgp(f settings.Field) *PGP {
 		g.Passphrase, _ = p.secretRef(n, "pgp.passphrase", "a passphrase", "passphrase: ${PGP_PASSPHRASE}")
 	}
 	if n := settings.Resolve(m.Val("trusted_signers")); settings.Present(n) {
-		items := []*yaml.Node{n}
-		if n.Kind == yaml.SequenceNode {
-			items = n.Content
-			if len(items) == 0 {
-				p.Add(n, "pgp.trusted_signers", nil, "the list is empty: give the signers' public keys, or omit the key to accept unsigned files")
-			}
+		items, keys := listItems(n, "pgp.trusted_signers")
+		if len(items) == 0 {
+			p.Add(n, "pgp.trusted_signers", nil, "the list is empty: give the signers' public keys, or omit the key to accept unsigned files")
 		}
 		for i, item := range items {
-			key := "pgp.trusted_signers"
-			if n.Kind == yaml.SequenceNode {
-				key = fmt.Sprintf("%s[%d]", key, i)
-			}
-			if s, ok := p.pgpKey(item, key, false); ok {
+			if s, ok := p.pgpKey(item, keys[i], false); ok {
 				g.TrustedSigners = append(g.TrustedSigners, s)
 			}
 		}

@@ -63,7 +63,7 @@ var (
 		"delimiter", "encoding", "json_delivery", "quote_char", "escape_char",
 		"null_sequence", "skip_header_lines", "skip_footer_lines", "headerless",
 		"line_separator", "xml_record_path", "compression", "archive_pattern",
-		"pgp", "limits", "columns",
+		"pgp", "limits", "columns", "write_mode", "cdc",
 		"connector", "destinations", "bus", "watcher", "parser", "sink",
 	}
 	// sourceKeys are the pipeline's keys of the source: block; the others
@@ -72,7 +72,7 @@ var (
 	columnKeys = []string{"source", "dest", "type", "required"}
 	// destinationKeys are the pipeline's keys of a destination block; the
 	// others are its type's (destination.Info.Decode).
-	destinationKeys = []string{"name", "type", "write_mode"}
+	destinationKeys = []string{"name", "type", "write_mode", "cdc"}
 	// busKeys are the pipeline's keys of the bus: block; the others are its
 	// type's (bus.Info.Decode).
 	busKeys     = []string{"type"}
@@ -91,6 +91,7 @@ var (
 	}{
 		{"watcher", watcherKeys}, {"parser", parserKeys},
 		{"sink", sinkKeys}, {"pgp", pgpKeys}, {"limits", limitsKeys},
+		{"cdc", cdcKeys},
 	}
 )
 
@@ -119,15 +120,19 @@ func componentBlocks() map[string][]string {
 // parser reads pipeline.yaml's keys; its File collects every problem.
 type parser struct {
 	*settings.File
+	// top holds the top-level write_mode and cdc:, and pl the pipeline read
+	// so far, for the destinations.
+	top topWrite
+	pl  *Pipeline
 }
 
 // newParser returns a parser of the file named file whose relative paths
 // are resolved against dir (absolute).
 func newParser(file, dir string, lookup func(string) (string, bool)) *parser {
-	return &parser{&settings.File{
+	return &parser{File: &settings.File{
 		Name: file, Dir: dir, Lookup: lookup, Elsewhere: elsewhere,
 		CredentialHint: "the url of the destination or bus that uses it, as ${VAR}",
-	}}
+	}, pl: &Pipeline{}}
 }
 
 // elsewhere says where a key that is unknown in block path belongs, if it
@@ -244,6 +249,7 @@ func (p *parser) document(data []byte) *Pipeline {
 func (p *parser) pipeline(root *yaml.Node) *Pipeline {
 	m, _ := p.Mapping(root, "", topKeys)
 	pl := &Pipeline{}
+	p.pl = pl
 
 	if v, n, ok := p.Required(m, "name", "name", root, ""); ok {
 		if namePattern.MatchString(v) {
@@ -264,6 +270,7 @@ func (p *parser) pipeline(root *yaml.Node) *Pipeline {
 	pl.Format = p.format(m)
 	pl.Layers = p.layers(m)
 	pl.Columns = p.columns(m.Val("columns"))
+	p.top = p.topWriteKeys(m, pl.Columns)
 	pl.Destinations = p.destinations(m, root)
 
 	pl.Bus = p.bus(m, root)
@@ -554,7 +561,7 @@ func (p *parser) destination(n, at *yaml.Node, path string, connector bool) (Des
 		p.Add(at, path+".name", nil, "required: each destination has a unique name, e.g. name: warehouse")
 	}
 
-	d.WriteMode = p.Enum(dm.Val("write_mode"), path+".write_mode", "append", "append", "truncate")
+	p.destinationWrite(&d, dm, path, info, p.pl)
 	if info.Decode != nil {
 		d.Settings = info.Decode(p.Block(dm, at, path, destinationKeys...))
 	}

@@ -65,7 +65,7 @@ func init() {
 		},
 	})
 	destination.Register(destination.Info{
-		Type: "sqlite", Aliases: []string{"sqlite3"}, Atomicity: destination.AllTables,
+		Type: "sqlite", Aliases: []string{"sqlite3"}, Atomicity: destination.AllTables, CDC: true,
 		Decode: func(b *settings.Block) destination.Config {
 			var c liteSettings
 			b.Decode(&c)
@@ -73,7 +73,7 @@ func init() {
 		},
 	})
 	destination.Register(destination.Info{
-		Type: "postgres", Aliases: []string{"postgresql"}, Atomicity: destination.AllTables,
+		Type: "postgres", Aliases: []string{"postgresql"}, Atomicity: destination.AllTables, CDC: true,
 		Decode: func(b *settings.Block) destination.Config {
 			var c pgSettings
 			b.Decode(&c)

@@ -166,9 +166,15 @@ type Column struct {
 // Destination is one destination: a connector: block or an entry of
 // destinations:.
 type Destination struct {
-	Name      string `json:"name"`       // [a-z0-9_-]+
-	Type      string `json:"type"`       // a registered type (destination.Lookup)
-	WriteMode string `json:"write_mode"` // append (default) or truncate
+	Name string `json:"name"` // [a-z0-9_-]+
+	Type string `json:"type"` // a registered type (destination.Lookup)
+	// WriteMode is append (default), truncate or cdc: the block's
+	// write_mode, or the top-level one (the Python Filedge's shape).
+	WriteMode string `json:"write_mode"`
+	// CDC is how a cdc destination applies the rows as changes: the
+	// block's cdc:, or the top-level one; nil unless WriteMode is cdc.
+	// The sink sets its SkipInvalid from OnError.
+	CDC *destination.CDCSpec `json:"cdc,omitempty"`
 	// Settings are the type's own settings, which its Decode read from the
 	// rest of the block; Settings.Open opens the destination.
 	Settings destination.Config `json:"settings"`

@@ -29,7 +29,8 @@ type Destination interface {
 	//     already holds, as Newest.Supersedes decides it (the higher
 	//     File.Seq is newer, never the later modification time), is
 	//     Superseded and changes nothing, unless f.Merge is AppendFile,
-	//     which keeps every version. Two versions of one path committed at
+	//     which keeps every version, or f.WriteMode is CDC, whose every
+	//     version applies change by change (ADR 0005). Two versions of one path committed at
 	//     once end with the newer one's rows, whichever starts first.
 	//  3. Rows and ledger row together. A reader sees the version's rows
 	//     (with f.WriteMode and f.Merge applied to the earlier rows) and its
@@ -80,6 +81,9 @@ type File struct {
 
 	WriteMode WriteMode
 	Merge     Merge
+	// CDC is how the file's rows apply as changes, set when WriteMode is
+	// CDC (ADR 0005); nil otherwise.
+	CDC *CDCSpec
 	// Owner, when set (magic folder mode), claims each table for this file:
 	// a table first loaded from another owner rejects the file with
 	// ErrTableOwned.
@@ -92,13 +96,30 @@ type File struct {
 // Check refuses a file that no destination can commit (a
 // *PermanentError): one without a pipeline, version, path or batches, or
 // with a write or merge mode this package does not define. The empty modes
-// are Append and UpsertFile.
-func (f *File) Check() error {
+// are Append and UpsertFile. A CDC file is refused too: a destination that
+// applies write mode cdc calls CheckCDC instead.
+func (f *File) Check() error { return f.check(false) }
+
+// CheckCDC is Check for a destination that applies write mode cdc: a CDC
+// file passes when its spec is sound and it is not in magic folder mode.
+func (f *File) CheckCDC() error { return f.check(true) }
+
+func (f *File) check(cdc bool) error {
 	if f == nil || f.Pipeline == "" || f.Version == "" || f.Path == "" || f.Batches == nil {
 		return &PermanentError{Err: errors.New("file needs a pipeline, version, path and batches")}
 	}
 	switch f.WriteMode {
 	case "", Append, Truncate:
+	case CDC:
+		if !cdc {
+			return &PermanentError{Err: errors.New("this destination does not apply write mode cdc")}
+		}
+		if err := f.CDC.Check(); err != nil {
+			return &PermanentError{Err: err}
+		}
+		if f.Owner != "" {
+			return &PermanentError{Err: errors.New("write mode cdc does not apply in magic folder mode")}
+		}
 	default:
 		return &PermanentError{Err: fmt.Errorf("unknown write mode %q", f.WriteMode)}
 	}
@@ -152,6 +173,11 @@ const (
 	Append WriteMode = "append"
 	// Truncate replaces all of the table's rows with the file's.
 	Truncate WriteMode = "truncate"
+	// CDC applies the file's rows as changes (insert, update, delete) to
+	// the rows of their keys, the newest change of a key winning whatever
+	// the order in which files commit: see File.CDC and ADR 0005. Only a
+	// type whose Info declares CDC takes it.
+	CDC WriteMode = "cdc"
 )
 
 // Merge says which earlier rows of the same path an Append replaces.
@@ -188,6 +214,37 @@ type Result struct {
 	// like a widening, a change of a table's shape that readers should
 	// hear of.
 	Added []string
+	// Skipped counts the rows the commit left out as row errors, under
+	// CDCSpec.SkipInvalid (a change whose operation is unknown, whose key
+	// or sequence is NULL, or that ties with another change of its key);
+	// Problems describes the first MaxProblems of them.
+	Skipped  int64
+	Problems []Problem
+}
+
+// MaxProblems is how many row errors a Result describes; the rest are
+// only counted.
+const MaxProblems = 10
+
+// Problem is a row error of a commit, at its place in the file.
+type Problem struct {
+	Table string
+	// File is the rows' _file: File.Path, or an archive member's name.
+	File    string
+	Line    int64
+	Column  string
+	Message string
+}
+
+func (p Problem) String() string {
+	s := p.Message
+	if p.Column != "" {
+		s = fmt.Sprintf("column %q: %s", p.Column, s)
+	}
+	if p.Line > 0 {
+		s = fmt.Sprintf("line %d: %s", p.Line, s)
+	}
+	return s
 }
 
 // Config is a destination's settings: the struct its type decodes from a
@@ -225,8 +282,11 @@ type Info struct {
 	// Atomicity says how far guarantee 3 of Commit (rows and ledger row
 	// visible together) reaches.
 	Atomicity Atomicity
+	// CDC declares that the type applies files with WriteMode CDC (ADR
+	// 0005); the pipeline refuses write_mode: cdc on a type without it.
+	CDC bool
 	// Decode reads the type's own keys from its block of pipeline.yaml (the
-	// pipeline reads name, type and write_mode), reports every problem on
+	// pipeline reads name, type, write_mode and cdc), reports every problem on
 	// the block, and returns the settings, whose Open opens the
 	// destination. It is called once per destination of a pipeline, when
 	// the pipeline loads; what it returns is used only when the block has

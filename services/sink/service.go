@@ -3,6 +3,7 @@ package sink
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -40,6 +41,14 @@ type Service struct {
 func New(cfg Config) (*Service, error) {
 	if cfg.Pipeline == nil || cfg.Destination == nil || cfg.DB == nil || cfg.Bus == nil {
 		return nil, errors.New("sink: Pipeline, Destination, DB and Bus are required")
+	}
+	if d := cfg.Destination; d.WriteMode == string(destination.CDC) {
+		if info, ok := destination.Lookup(d.Type); !ok || !info.CDC {
+			return nil, fmt.Errorf("sink: destination %q: the %s type does not apply write_mode: cdc", d.Name, d.Type)
+		}
+		if err := d.CDC.Check(); err != nil {
+			return nil, fmt.Errorf("sink: destination %q: %w", d.Name, err)
+		}
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -125,6 +134,9 @@ func (s *Service) Handle(ctx context.Context, d *bus.Delivery) bus.Outcome {
 		if len(out.Added) > 0 {
 			attrs = append(attrs, "added", out.Added)
 		}
+		if out.SkippedRows > 0 {
+			attrs = append(attrs, "skipped_rows", out.SkippedRows, "first_problem", out.Problems[0].String())
+		}
 		log.Info("committed", attrs...)
 	case bus.StatusFailed:
 		log.Warn("file not loaded", "reason", out.Error.String())
@@ -154,6 +166,11 @@ func (s *Service) commit(ctx context.Context, fd *bus.FileDiscovered) (*bus.File
 		WriteMode: destination.WriteMode(dst.WriteMode),
 		Merge:     destination.Merge(p.ModifiedFileMerge),
 	}
+	if dst.CDC != nil && f.WriteMode == destination.CDC {
+		spec := *dst.CDC
+		spec.SkipInvalid = p.OnError == config.Skip
+		f.CDC = &spec
+	}
 	if p.Mode == config.MagicFolder {
 		f.Owner = fd.Path
 	}
@@ -176,6 +193,14 @@ func (s *Service) commit(ctx context.Context, fd *bus.FileDiscovered) (*bus.File
 	}
 	out.Tables, out.Rows = res.Tables, res.Rows
 	out.Widened, out.Added = res.Widened, res.Added
+	out.SkippedRows = res.Skipped
+	for _, pr := range res.Problems {
+		bp := bus.Problem{Message: pr.Message, Table: pr.Table, Line: pr.Line, Column: pr.Column}
+		if pr.File != fd.Path {
+			bp.File = pr.File // an archive member
+		}
+		out.Problems = append(out.Problems, bp)
+	}
 	switch res.Outcome {
 	case destination.Committed:
 		out.Status = bus.StatusCommitted

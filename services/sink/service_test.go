@@ -30,8 +30,11 @@ type fakeDB struct {
 	files   []*destination.File
 	rows    map[string]int64
 	sha     string
-	// widened and added are what Commit reports it changed.
+	// widened and added are what Commit reports it changed; skipped and
+	// problems the row errors it left out.
 	widened, added []string
+	skipped        int64
+	problems       []destination.Problem
 }
 
 func (d *fakeDB) Commit(ctx context.Context, f *destination.File) (*destination.Result, error) {
@@ -65,7 +68,7 @@ func (d *fakeDB) Commit(ctx context.Context, f *destination.File) (*destination.
 	for _, r := range rows {
 		n += r
 	}
-	return &destination.Result{Outcome: out, Tables: tables, Rows: n, Committed: time.Now(), Widened: d.widened, Added: d.added}, nil
+	return &destination.Result{Outcome: out, Tables: tables, Rows: n, Committed: time.Now(), Widened: d.widened, Added: d.added, Skipped: d.skipped, Problems: d.problems}, nil
 }
 
 func (d *fakeDB) Close() error { return nil }

@@ -3,7 +3,9 @@
 // (exactly once per version, newest wins, rows and ledger row together, as
 // far as the type's declared Atomicity reaches) and its rules for write
 // modes, schema evolution, decimals, naming and archive members (see
-// destination.Batches).
+// destination.Batches), and, for a type whose Info declares CDC, write mode
+// CDC: changes applied by key, files committed in every order converging to
+// one table.
 //
 // The suite reads back only through a Reader, which the destination's test
 // package implements in the destination's own terms: the tables, a table's

@@ -23,8 +23,9 @@ import (
 // destination, and never changes it.
 type Reader interface {
 	// Tables lists the destination's tables, in any order, without the
-	// bookkeeping ones (destination.LedgerTable, destination.TablesTable and
-	// any other the destination keeps for itself, such as staging tables).
+	// bookkeeping ones (those destination.IsBookkeeping names: the ledger,
+	// ownership, CDC tombstones; and any other the destination keeps for
+	// itself, such as staging tables).
 	Tables(ctx context.Context) ([]string, error)
 	// Columns lists the columns of table in the table's order, each with
 	// its logical type: the record.Type the destination's type for the

@@ -3,6 +3,9 @@ package destinationtest
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -28,7 +31,8 @@ type Harness struct {
 }
 
 // Run runs the conformance suite against h, one subtest per rule. The
-// subtests run one after another; each opens its own destination.
+// subtests run one after another; each opens its own destination. The
+// cases of write mode CDC run for a type whose Info declares CDC.
 //
 // The cases read back only through the Reader that Open returns, so they
 // hold for any destination, SQL or not.
@@ -40,7 +44,11 @@ func Run(t *testing.T, h Harness) {
 	if !ok || info.Type != h.Type {
 		t.Fatalf("destinationtest: Harness.Type %q is not a registered destination type", h.Type)
 	}
-	for _, tc := range cases {
+	all := cases
+	if info.CDC {
+		all = append(slices.Clone(cases), cdcCases...)
+	}
+	for _, tc := range all {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, suite{Harness: h, info: info}) })
 	}
 }
@@ -97,6 +105,34 @@ func File(t testing.TB, version, path string, modified time.Time, tables ...Tabl
 // Table is a table of one batch.
 func Table(name string, cols []record.Column, rows ...[]any) TableBatches {
 	return TableBatches{Table: name, Batches: []Batch{{Columns: cols, Rows: rows}}}
+}
+
+// CommitConcurrently commits each file of files at once, file i through
+// dests[i%len(dests)], and returns, for each file that failed or whose
+// outcome is not Committed, why (in no order).
+func CommitConcurrently(t testing.TB, files []*destination.File, dests ...destination.Destination) []error {
+	t.Helper()
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		errs []error
+	)
+	for i, f := range files {
+		d := dests[i%len(dests)]
+		wg.Go(func() {
+			res, err := d.Commit(t.Context(), f)
+			if err == nil && res.Outcome != destination.Committed {
+				err = fmt.Errorf("%s: outcome %s", f.Version, res.Outcome)
+			}
+			if err != nil {
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	return errs
 }
 
 // Commit commits f on d and fails t unless the outcome is want.

@@ -38,6 +38,12 @@ type commit struct {
 	added   []string // columns added to existing tables, as Result.Added
 	rows    int64
 
+	// A CDC file's stages, by table (see cdc.go), and the row errors it
+	// skipped.
+	stages   map[string]*stage
+	skipped  int64
+	problems []destination.Problem
+
 	// The values of the system columns that are constant for the version:
 	// file is File.Path, the _file of batches that name no archive member
 	// (see bindFile).
@@ -52,7 +58,7 @@ func (d *DB) Commit(ctx context.Context, f *destination.File) (*destination.Resu
 	if f == nil {
 		return nil, &destination.PermanentError{Err: fmt.Errorf("postgres destination %q: commit of a nil file", d.name)}
 	}
-	c := &commit{db: d, f: f, tables: map[string]*table{}}
+	c := &commit{db: d, f: f, tables: map[string]*table{}, stages: map[string]*stage{}}
 	res, err := sqlledger.Commit[*pgTx](ctx, d.ledger, store{d}, f, c)
 	if err != nil {
 		return nil, d.commitError(f, err)
@@ -78,7 +84,12 @@ func (c *commit) Write(ctx context.Context, tx *pgTx, batches destination.Batche
 			return nil, err
 		}
 	}
-	return &destination.Result{Tables: c.order, Rows: c.rows, Widened: c.widened, Added: c.added}, nil
+	if c.f.WriteMode == destination.CDC {
+		if err := c.mergeStages(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return &destination.Result{Tables: c.order, Rows: c.rows, Widened: c.widened, Added: c.added, Skipped: c.skipped, Problems: c.problems}, nil
 }
 
 // Empty implements sqlledger.Writer.
@@ -95,6 +106,9 @@ func (c *commit) copyTable(ctx context.Context) error {
 	fields, err := dataFields(p.rec.Schema())
 	if err != nil {
 		return fmt.Errorf("table %q: %w", p.table, err)
+	}
+	if c.f.WriteMode == destination.CDC {
+		return c.stageTable(ctx, fields)
 	}
 	t := c.tables[p.table]
 	if t == nil {

@@ -22,6 +22,9 @@ func newLedger(schema string) *sqlledger.Ledger {
 		Schema: schema,
 		Types:  sqlledger.Types{Key: "text", Text: "text", BigInt: "bigint", Timestamp: "timestamptz", JSON: "text"},
 		Text:   cleanText,
+		// CDC: a row is its ctid, and text orders by its bytes.
+		RowID:     "ctid",
+		TextOrder: textOrder,
 		IsUniqueViolation: func(err error) bool {
 			var pgErr *pgconn.PgError
 			return errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.TableName == destination.LedgerTable

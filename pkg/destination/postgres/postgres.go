@@ -21,6 +21,7 @@ func init() {
 	destination.Register(destination.Info{
 		Type: "postgres", Aliases: []string{"postgresql"}, Label: "PostgreSQL",
 		Atomicity: destination.AllTables,
+		CDC:       true,
 		Decode:    decode,
 	})
 }

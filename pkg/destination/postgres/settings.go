@@ -16,7 +16,7 @@ const EnvDatabaseURL = "DATABASE_URL"
 
 // Config is a postgres destination's settings: the keys of its
 // connector: block (or destinations: entry) besides the pipeline's name,
-// type and write_mode.
+// type, write_mode and cdc.
 type Config struct {
 	// URL is the connection URL, postgres:// or postgresql://; a password
 	// in it comes from the environment (${PGPASSWORD}), never the file.

@@ -102,6 +102,10 @@ type table struct {
 	fileIndex bool
 	// created is whether this commit created the table.
 	created bool
+	// temp marks a CDC stage (a pg_temp table of this session): no lock
+	// guards its DDL, nobody else sees it, and its changes are not the
+	// commit's to report.
+	temp bool
 }
 
 // readColumns reads the table's columns from the catalog. It reports false
@@ -109,9 +113,8 @@ type table struct {
 func (c *commit) readColumns(ctx context.Context, t *table) (bool, error) {
 	rows, err := c.tx.Query(ctx, `SELECT a.attname, a.atttypid, a.atttypmod, `+fileIndexExists+`
 		FROM pg_catalog.pg_class r
-		JOIN pg_catalog.pg_namespace n ON n.oid = r.relnamespace
 		LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped
-		WHERE n.nspname = $1 AND r.relname = $2 AND r.relkind IN ('r', 'p')`, c.db.schema, t.name, record.FileColumn)
+		WHERE r.oid = to_regclass($1) AND r.relkind IN ('r', 'p')`, t.quoted, record.FileColumn)
 	if err != nil {
 		return false, fmt.Errorf("table %q: read columns: %w", t.name, err)
 	}
@@ -143,7 +146,7 @@ func (c *commit) readColumns(ctx context.Context, t *table) (bool, error) {
 
 // fileIndexExists is the catalog condition, on table r, that an index
 // serves the DELETE of applyWriteMode (see fileMatch): a valid, complete
-// b-tree whose first key is the column named $3 (_file), of an operator
+// b-tree whose first key is the column named $2 (_file), of an operator
 // class that answers both the equality and the LIKE prefix. The pattern
 // classes (text_pattern_ops and its varchar and bpchar kin) compare bytes
 // and so serve LIKE 'prefix%' under any collation. The default class serves
@@ -156,7 +159,7 @@ const fileIndexExists = `EXISTS (SELECT 1 FROM pg_catalog.pg_index i
 		JOIN pg_catalog.pg_attribute ia ON ia.attrelid = i.indrelid AND ia.attnum = i.indkey[0]
 		JOIN pg_catalog.pg_opclass oc ON oc.oid = i.indclass[0]
 		JOIN pg_catalog.pg_am am ON am.oid = oc.opcmethod
-		WHERE i.indrelid = r.oid AND ia.attname = $3 AND i.indisvalid AND i.indpred IS NULL AND am.amname = 'btree'
+		WHERE i.indrelid = r.oid AND ia.attname = $2 AND i.indisvalid AND i.indpred IS NULL AND am.amname = 'btree'
 			AND oc.opcname IN ('text_pattern_ops', 'varchar_pattern_ops', 'bpchar_pattern_ops'))`
 
 // change is the DDL a batch needs on an existing table.
@@ -245,7 +248,8 @@ func (c *commit) prepare(ctx context.Context, t *table, fields []arrow.Field, ne
 		if !exists || !diff(t, fields).empty() || (needIndex && !t.fileIndex) {
 			return c.alter(ctx, t, fields, needIndex)
 		}
-		if t.locked {
+		if t.locked || t.temp {
+			t.locked = true
 			return nil
 		}
 		// Keep ALTER TABLE (ACCESS EXCLUSIVE) out until the commit ends,
@@ -264,9 +268,10 @@ func (c *commit) prepare(ctx context.Context, t *table, fields []arrow.Field, ne
 // alter creates or alters table t under the table's DDL advisory lock,
 // reading its columns again once it holds the lock.
 func (c *commit) alter(ctx context.Context, t *table, fields []arrow.Field, needIndex bool) error {
-	if _, err := c.tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('filedge.table/' || $1::text || '.' || $2::text, 0))`,
-		c.db.schema, t.name); err != nil {
-		return fmt.Errorf("table %q: lock for DDL: %w", t.name, err)
+	if !t.temp {
+		if err := c.lockDDL(ctx, t); err != nil {
+			return err
+		}
 	}
 	exists, err := c.readColumns(ctx, t)
 	if err != nil {
@@ -311,10 +316,14 @@ func (c *commit) alter(ctx context.Context, t *table, fields []arrow.Field, need
 				return fmt.Errorf("table %q: alter: %w", t.name, err)
 			}
 			for i, w := range ch.widen {
-				c.widened = append(c.widened, fmt.Sprintf("%s.%s: %s → %s", t.name, w.Name, ch.fromTo[i], w.Type))
+				if !t.temp {
+					c.widened = append(c.widened, fmt.Sprintf("%s.%s: %s → %s", t.name, w.Name, ch.fromTo[i], w.Type))
+				}
 			}
 			for _, a := range ch.add {
-				c.added = append(c.added, fmt.Sprintf("%s.%s: %s", t.name, a.Name, a.Type))
+				if !t.temp {
+					c.added = append(c.added, fmt.Sprintf("%s.%s: %s", t.name, a.Name, a.Type))
+				}
 			}
 		}
 		if needIndex && !t.fileIndex {
@@ -334,12 +343,22 @@ func (c *commit) alter(ctx context.Context, t *table, fields []arrow.Field, need
 	// The DDL holds ACCESS EXCLUSIVE or SHARE (or the table is new and
 	// unseen) until the commit ends, and an existing table with nothing to
 	// change is locked now: nobody else can change the columns.
-	if !t.created && !t.locked {
+	if !t.created && !t.locked && !t.temp {
 		if _, err := c.tx.Exec(ctx, `LOCK TABLE `+t.quoted+` IN ROW EXCLUSIVE MODE`); err != nil {
 			return fmt.Errorf("table %q: lock: %w", t.name, err)
 		}
 	}
 	t.locked = true
+	return nil
+}
+
+// lockDDL takes the lock under which commits create and alter table t,
+// until the commit ends.
+func (c *commit) lockDDL(ctx context.Context, t *table) error {
+	if _, err := c.tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('filedge.table/' || $1::text || '.' || $2::text, 0))`,
+		c.db.schema, t.name); err != nil {
+		return fmt.Errorf("table %q: lock for DDL: %w", t.name, err)
+	}
 	return nil
 }
 

@@ -23,7 +23,7 @@ func (d *DB) Commit(ctx context.Context, f *destination.File) (*destination.Resu
 	if f == nil {
 		return nil, &destination.PermanentError{Err: fmt.Errorf("sqlite %s: commit of a nil file", d.path)}
 	}
-	w := &writer{log: d.log, f: f, mode: f.WriteMode, merge: f.Merge, tables: map[string]*table{}}
+	w := &writer{log: d.log, f: f, mode: f.WriteMode, merge: f.Merge, tables: map[string]*table{}, stages: map[string]*stage{}}
 	if w.mode == "" {
 		w.mode = destination.Append
 	}
@@ -102,6 +102,11 @@ type writer struct {
 	rows    int64
 	widened []string
 	added   []string
+	// A CDC file's stages, by table (see cdc.go), and the row errors it
+	// skipped.
+	stages   map[string]*stage
+	skipped  int64
+	problems []destination.Problem
 }
 
 // Write implements sqlledger.Writer.
@@ -127,7 +132,12 @@ func (w *writer) Write(ctx context.Context, t *tx, batches destination.Batches, 
 			return nil, err
 		}
 	}
-	return &destination.Result{Tables: w.order, Rows: w.rows, Widened: w.widened, Added: w.added}, nil
+	if w.mode == destination.CDC {
+		if err := w.mergeStages(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return &destination.Result{Tables: w.order, Rows: w.rows, Widened: w.widened, Added: w.added, Skipped: w.skipped, Problems: w.problems}, nil
 }
 
 // Empty implements sqlledger.Writer.
@@ -160,6 +170,9 @@ func (w *writer) write(ctx context.Context, name string, batch arrow.RecordBatch
 	file, err := destination.BatchFile(batch, w.f.Path)
 	if err != nil {
 		return &destination.PermanentError{Err: fmt.Errorf("table %q: %w", name, err)}
+	}
+	if w.mode == destination.CDC {
+		return w.stageBatch(ctx, name, batch, want, lineCol, file)
 	}
 
 	t, seen := w.tables[name]

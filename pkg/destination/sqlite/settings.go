@@ -11,8 +11,8 @@ import (
 )
 
 // Config is a sqlite destination's settings: the keys of its connector:
-// block (or destinations: entry) besides the pipeline's name, type and
-// write_mode.
+// block (or destinations: entry) besides the pipeline's name, type,
+// write_mode and cdc.
 type Config struct {
 	// URL names the database file, as SQLAlchemy users write it (see
 	// decode); after the pipeline loads it is "sqlite://" followed by the

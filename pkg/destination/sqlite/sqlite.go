@@ -21,6 +21,7 @@ func init() {
 	destination.Register(destination.Info{
 		Type: "sqlite", Aliases: []string{"sqlite3"}, Label: "SQLite",
 		Atomicity: destination.AllTables,
+		CDC:       true,
 		Decode:    decode,
 	})
 }

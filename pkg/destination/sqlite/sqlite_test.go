@@ -289,27 +289,15 @@ func TestTwoDestinationsOnOneFileCommitConcurrently(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "shared.db")
 	dests := []*sqlite.DB{openFile(t, path), openFile(t, path)}
 	const files = 8
-	var wg sync.WaitGroup
-	errs := make(chan error, 2*files)
-	for i, d := range dests {
+	var all []*destination.File
+	for i := range dests {
 		for j := range files {
-			f := destinationtest.File(t, fmt.Sprintf("v%d-%d", i, j), fmt.Sprintf("f%d-%d.csv", i, j), time.Now(),
-				destinationtest.Table("t", destinationtest.Cols("x", record.Integer), []any{1}, []any{2}, []any{3}))
-			wg.Go(func() {
-				res, err := d.Commit(t.Context(), f)
-				if err == nil && res.Outcome != destination.Committed {
-					err = fmt.Errorf("%s: outcome %s", f.Version, res.Outcome)
-				}
-				errs <- err
-			})
+			all = append(all, destinationtest.File(t, fmt.Sprintf("v%d-%d", i, j), fmt.Sprintf("f%d-%d.csv", i, j), time.Now(),
+				destinationtest.Table("t", destinationtest.Cols("x", record.Integer), []any{1}, []any{2}, []any{3})))
 		}
 	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Error(err)
-		}
+	for _, err := range destinationtest.CommitConcurrently(t, all, dests[0], dests[1]) {
+		t.Error(err)
 	}
 	if n := destinationtest.Count(t, reader(readDB(t, path)), "t"); n != 2*files*3 {
 		t.Errorf("table holds %d rows, want %d", n, 2*files*3)

@@ -57,8 +57,9 @@ type Writer[T Tx] interface {
 // tables (Atomicity AllTables):
 //
 //  1. It refuses a file without a pipeline, version, path or batches, or
-//     with a write or merge mode it does not know (a
-//     *destination.PermanentError).
+//     with a write or merge mode it does not know, or with write mode CDC
+//     and a CDCSpec that does not check, or a Writer that is not a
+//     CDCWriter (a *destination.PermanentError).
 //  2. It looks the version up outside any transaction: a version already
 //     committed is Duplicate without a batch read.
 //  3. It reads the first batch before the transaction opens, as the
@@ -66,8 +67,9 @@ type Writer[T Tx] interface {
 //     f.SHA256).
 //  4. It opens the transaction with db.Begin, under the lock of the
 //     file's path, and looks the version up again: this look-up decides.
-//  5. Newest wins: unless f.Merge is AppendFile, a version that
-//     destination.Newest.Supersedes is Superseded.
+//  5. Newest wins: unless f.Merge is AppendFile or f.WriteMode is CDC
+//     (whose versions all apply, change by change: ADR 0005), a version
+//     that destination.Newest.Supersedes is Superseded.
 //  6. w.Write writes the rows; in magic folder mode (f.Owner) every table
 //     the owner holds that the version did not write is emptied
 //     (w.Empty).
@@ -78,7 +80,11 @@ type Writer[T Tx] interface {
 // Errors are returned as the steps make them, wrapped with what failed; the
 // destination adds its name and classifies them (permanent or not).
 func Commit[T Tx](ctx context.Context, l *Ledger, db DB[T], f *destination.File, w Writer[T]) (*destination.Result, error) {
-	if err := f.Check(); err != nil {
+	check := f.Check
+	if _, ok := w.(CDCWriter); ok {
+		check = f.CheckCDC
+	}
+	if err := check(); err != nil {
 		return nil, err
 	}
 	pipeline, version, path := l.d.Text(f.Pipeline), l.d.Text(f.Version), l.d.Text(f.Path)
@@ -111,7 +117,7 @@ func Commit[T Tx](ctx context.Context, l *Ledger, db DB[T], f *destination.File,
 	if res, found, err := l.find(ctx, tx, pipeline, version); err != nil || found {
 		return duplicate(res, err)
 	}
-	if f.Merge != destination.AppendFile {
+	if f.Merge != destination.AppendFile && f.WriteMode != destination.CDC {
 		n, err := l.newestOf(ctx, tx, pipeline, path)
 		if err != nil {
 			return nil, err

@@ -64,6 +64,18 @@ type Dialect struct {
 	// tables (name is the qualified table_name column of
 	// destination.TablesTable). Required.
 	TableExists func(name string) string
+	// RowID is the column that names a row of a table, which the dedupe
+	// of a CDC stage deletes by (Ledger.PrepareCDC). Optional: rowid
+	// (SQLite, DuckDB); PostgreSQL's is ctid.
+	RowID string
+	// TextOrder wraps a text expression so that it compares by its bytes,
+	// as the order of CDC changes needs (ADR 0005). Optional: as it is,
+	// for a database whose default collation is binary (SQLite);
+	// PostgreSQL's appends COLLATE "C".
+	TextOrder func(expr string) string
+	// CastText converts an expression to text, to match a CDC operation
+	// value of any type. Optional: CAST(expr AS TEXT).
+	CastText func(expr string) string
 	// Catalog reports which of the bookkeeping tables, columns and indexes
 	// exist, for Setup. Required.
 	Catalog func(ctx context.Context, c Conn) (Catalog, error)
@@ -129,6 +141,15 @@ func (d Dialect) withDefaults() Dialect {
 	}
 	if d.Text == nil {
 		d.Text = func(s string) string { return s }
+	}
+	if d.RowID == "" {
+		d.RowID = "rowid"
+	}
+	if d.TextOrder == nil {
+		d.TextOrder = func(expr string) string { return expr }
+	}
+	if d.CastText == nil {
+		d.CastText = func(expr string) string { return "CAST(" + expr + " AS TEXT)" }
 	}
 	if d.IgnoreConflict == nil {
 		d.IgnoreConflict = func(key string) string { return "ON CONFLICT (" + d.Quote(key) + ") DO NOTHING" }

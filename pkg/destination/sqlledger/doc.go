@@ -31,6 +31,21 @@
 //  8. Commit. Any error, or a Duplicate or Superseded outcome, rolls the
 //     transaction back.
 //
+// # CDC
+//
+// A file with write mode CDC (ADR 0005) goes through the same steps, but
+// newest-wins of paths (step 5) does not apply: every version applies,
+// change by change. The Writer, a CDCWriter, stages each table's changes in
+// a temporary table, then calls PrepareCDC (row errors, ties, and the
+// dedupe that keeps each key's newest change, with one window over the
+// stage) and, holding the table's CDC lock, MergeCDC: four set-based
+// statements over the table and its tombstone table (a DELETE of the rows
+// newer deletes beat, INSERT ... ON CONFLICT (keys) DO UPDATE ... WHERE
+// newer for the tombstones and for the rows, a DELETE of the tombstones
+// newer upserts beat), written once over the dialect (RowID, TextOrder,
+// CastText). MySQL, which has no ON CONFLICT ... WHERE, needs its own
+// statements (ADR 0005 says which).
+//
 // Setup creates the bookkeeping tables (destination.LedgerTable,
 // destination.TablesTable) where they are missing and migrates a ledger
 // written before discovery sequences (it adds the seq column and replaces

@@ -4,10 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/filedge/filedge/pkg/destination"
 	"github.com/filedge/filedge/pkg/destination/sqlledger"
 )
 
@@ -113,3 +118,41 @@ func TestStatementsQuoteEachNameOnceAndNumberTheirParameters(t *testing.T) {
 		}
 	}
 }
+
+// appendOnly is a Writer of a destination that has not learnt CDC.
+type appendOnly struct{}
+
+func (appendOnly) Write(context.Context, *fakeTx, destination.Batches, time.Time) (*destination.Result, error) {
+	return nil, errors.New("an append-only writer was asked to write a CDC file")
+}
+
+func (appendOnly) Empty(context.Context, *fakeTx, string) error { return nil }
+
+// fakeTx is a transaction that is never opened.
+type fakeTx struct{ recorder }
+
+func (*fakeTx) Commit(context.Context) error   { return nil }
+func (*fakeTx) Rollback(context.Context) error { return nil }
+
+func TestCommitRefusesACDCFileTheWriterCannotApply(t *testing.T) {
+	l := sqlledger.New(dialect(sqlledger.Catalog{}))
+	spec := &destination.CDCSpec{Keys: []string{"id"}, OperationColumn: "op", SequenceBy: "seq", Insert: []string{"I"}}
+	for name, f := range map[string]*destination.File{
+		"AWriterWithoutCDC": {Pipeline: "p", Version: "v", Path: "a.csv", WriteMode: destination.CDC, CDC: spec, Batches: noBatches{}},
+		"NoSpec":            {Pipeline: "p", Version: "v", Path: "a.csv", WriteMode: destination.CDC, Batches: noBatches{}},
+		"MagicFolder":       {Pipeline: "p", Version: "v", Path: "a.csv", WriteMode: destination.CDC, CDC: spec, Owner: "a.csv", Batches: noBatches{}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			// The database is never reached: the file is refused first.
+			_, err := sqlledger.Commit[*fakeTx](t.Context(), l, nil, f, appendOnly{})
+			if !destination.IsPermanent(err) || !strings.Contains(err.Error(), "cdc") {
+				t.Errorf("Commit = %v, want a permanent error about write mode cdc", err)
+			}
+		})
+	}
+}
+
+// noBatches has no batch.
+type noBatches struct{}
+
+func (noBatches) Next(context.Context) (string, arrow.RecordBatch, error) { return "", nil, io.EOF }

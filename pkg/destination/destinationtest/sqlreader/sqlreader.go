@@ -39,7 +39,8 @@ type Dialect struct {
 	Quote func(name string) string
 	// Tables is a query whose one column names every table of the
 	// destination, its bookkeeping tables included: the Reader leaves out
-	// destination.LedgerTable and destination.TablesTable.
+	// those destination.IsBookkeeping names (the ledger, ownership,
+	// tombstones).
 	Tables string
 	// Columns is a query with one parameter, a table's name, whose rows are
 	// the table's columns in their order: the name and the type as the
@@ -83,7 +84,7 @@ func (r *Reader) Tables(ctx context.Context) ([]string, error) {
 		if err != nil {
 			return nil, fmt.Errorf("table name: %w", err)
 		}
-		if name != destination.LedgerTable && name != destination.TablesTable {
+		if !destination.IsBookkeeping(name) {
 			out = append(out, name)
 		}
 	}
